@@ -1,0 +1,69 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Base class of this collection's modules (private).
+
+It adds the connection options, reports a missing pyVmomi cleanly, and turns connection and
+vSphere faults into one readable ``msg`` instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import (
+    HAS_PYVMOMI,
+    PYVMOMI_IMPORT_ERROR,
+    VsphereConnectionError,
+    connect,
+    connection_argument_spec,
+    disconnect,
+)
+
+if HAS_PYVMOMI:
+    from pyVmomi import vmodl
+
+
+def scope_argument_spec() -> dict[str, dict[str, Any]]:
+    """Which hosts a module reads (kept in step with doc_fragments/scope.py)."""
+    return dict(
+        datacenter=dict(type="str", aliases=["datacenter_name"]),
+        clusters=dict(type="list", elements="str", aliases=["cluster_name", "cluster"]),
+        esxi_hostnames=dict(type="list", elements="str", aliases=["esxi_hostname"]),
+    )
+
+
+def fault_message(fault: Any) -> str:
+    """A vSphere fault as one line: its type and its message."""
+    name = type(fault).__name__.rsplit(".", 1)[-1]
+    text = getattr(fault, "msg", None) or ""
+    return f"{name}: {text}" if text else name
+
+
+class VsphereModule(AnsibleModule):
+    """AnsibleModule with the shared connection options and a managed vSphere session."""
+
+    def __init__(self, argument_spec: dict[str, Any], **kwargs: Any) -> None:
+        spec = connection_argument_spec()
+        spec.update(argument_spec)
+        super().__init__(argument_spec=spec, **kwargs)
+        if not HAS_PYVMOMI:
+            self.fail_json(msg=missing_required_lib("pyVmomi"), exception=str(PYVMOMI_IMPORT_ERROR))
+
+    @contextmanager
+    def session(self, action: str) -> Iterator[Any]:
+        """Yield a logged-in ServiceInstance; log out afterwards; fail cleanly on errors.
+
+        ``action`` completes "Failed to ..." in the message of an unexpected vSphere fault.
+        """
+        try:
+            service_instance = connect(self.params)
+        except VsphereConnectionError as error:
+            self.fail_json(msg=str(error))
+        try:
+            yield service_instance
+        except vmodl.MethodFault as fault:
+            self.fail_json(msg=f"Failed to {action}: {fault_message(fault)}")
+        finally:
+            disconnect(service_instance)

@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vmknic_info
+short_description: Gather VMkernel adapter facts of many ESXi hosts in one bulk read
+version_added: 0.1.0
+description:
+  - Reads the VMkernel adapters (vmknics), port groups, TCP/IP stacks and routes, services and
+    iSCSI port bindings of every ESXi host in scope.
+  - All hosts are read with one paged PropertyCollector retrieval, not host by host, so a vCenter
+    with a thousand hosts answers in seconds. iSCSI bindings need one C(QueryBoundVnics) call per
+    iSCSI adapter that can bind and is enabled.
+  - Hosts that are not connected are listed with their connection state and no configuration;
+    they never fail the module.
+  - The result is plain data in the model described in the collection's C(docs/facts.md); the
+    M(vmkernel.multihoming.vmknic_audit) module and the P(vmkernel.multihoming.vmknic_findings#filter)
+    filter analyse it.
+author:
+  - vmkernel.multihoming contributors
+extends_documentation_fragment:
+  - vmkernel.multihoming.connection
+  - vmkernel.multihoming.scope
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; check mode changes nothing about that.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+  platform:
+    platforms: [vcenter, esxi]
+    description: Connects to vCenter or directly to one ESXi host.
+"""
+
+EXAMPLES = r"""
+- name: Gather vmknic facts of a whole vCenter (connection from VMWARE_* variables)
+  vmkernel.multihoming.vmknic_info:
+  register: vmknics
+
+- name: Gather one cluster
+  vmkernel.multihoming.vmknic_info:
+    hostname: vcenter.example.com
+    username: auditor@vsphere.local
+    password: "{{ vcenter_password }}"
+    datacenter: DC1
+    clusters: [Compute-A]
+  register: vmknics
+
+- name: List every vmknic with its subnet
+  ansible.builtin.debug:
+    msg: "{{ item.0.name }} {{ item.1.device }} {{ item.1.ipv4.network | default('-') }} {{ item.1.stack }}"
+  loop: "{{ vmknics.hosts | subelements('vmknics') }}"
+"""
+
+RETURN = r"""
+hosts:
+  description:
+    - One entry per host in scope, sorted by name. The full model is in C(docs/facts.md).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The host's name in vCenter.
+      type: str
+      sample: 10.10.0.11
+    moid:
+      description: Managed object id of the host.
+      type: str
+      sample: host-21
+    datacenter:
+      description: Datacenter of the host.
+      type: str
+      sample: DC0
+    cluster:
+      description: Cluster of the host; null for a standalone host.
+      type: str
+      sample: C0
+    connection_state:
+      description: V(connected), V(notResponding) or V(disconnected).
+      type: str
+      sample: connected
+    maintenance_mode:
+      description: Whether the host is in maintenance mode.
+      type: bool
+      sample: false
+    config_available:
+      description:
+        - False when the host is not connected; its vmknics, port groups, stacks and adapters are then empty.
+      type: bool
+      sample: true
+    management:
+      description: The address vCenter uses to reach the host, the vmknic holding it, and how it was found.
+      type: dict
+      sample: {"address": "10.10.0.11", "vmknic": "vmk0", "source": "name"}
+    ipv6_enabled:
+      description: Whether IPv6 is enabled on the host.
+      type: bool
+      sample: true
+    software_iscsi_enabled:
+      description: Whether the software iSCSI adapter is enabled.
+      type: bool
+      sample: false
+    errors:
+      description: What could not be read for this host; the rest of its facts are valid.
+      type: list
+      elements: str
+      sample: []
+    vmknics:
+      description: The host's VMkernel adapters, sorted by device number.
+      type: list
+      elements: dict
+      sample:
+        - device: vmk1
+          key: key-vim.host.VirtualNic-vmk1
+          portgroup: vMotion
+          switch: vSwitch0
+          switch_type: standard
+          dvs: null
+          stack: defaultTcpipStack
+          mac: "00:50:56:6a:01:01"
+          mtu: 9000
+          ipv4: {"address": "10.10.0.111", "netmask": "255.255.248.0", "prefix_length": 21, "network": "10.10.0.0/21", "dhcp": false}
+          ipv6: {"autoconf": false, "dhcp": false, "addresses": []}
+          services: [vmotion]
+          gateway_override: null
+          iscsi_bindings: []
+          owner: null
+          system_owned: false
+    portgroups:
+      description: Port groups of the host's standard switches and the distributed port groups its vmknics use.
+      type: list
+      elements: dict
+      sample:
+        - name: vMotion
+          switch: vSwitch0
+          switch_type: standard
+          key: null
+          vlan: 20
+          teaming: {"active": ["vmnic1"], "standby": ["vmnic0"], "unused": ["vmnic2", "vmnic3"]}
+    stacks:
+      description: TCP/IP stacks with their gateways and routes, in the host's route order.
+      type: list
+      elements: dict
+      sample:
+        - key: defaultTcpipStack
+          name: defaultTcpipStack
+          default_gateway: 10.10.0.1
+          ipv6_default_gateway: null
+          routes:
+            - {"family": "ipv4", "network": "10.10.0.0/21", "gateway": "0.0.0.0", "device": "vmk0", "connected": true}
+    iscsi_adapters:
+      description: iSCSI adapters and the vmknics bound to them (null when not queried).
+      type: list
+      elements: dict
+      sample:
+        - {"device": "vmhba65", "software": true, "binding_support": "optional", "bound_vmknics": ["vmk2", "vmk3"]}
+"""
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
+
+
+def main() -> None:
+    module = VsphereModule(argument_spec=scope_argument_spec(), supports_check_mode=True)
+    params = module.params
+    with module.session("read vmknic facts") as service_instance:
+        try:
+            hosts = gather(service_instance, params["datacenter"], params["clusters"], params["esxi_hostnames"])
+        except ScopeError as error:
+            module.fail_json(msg=f"Invalid scope: {error}")
+    module.exit_json(changed=False, hosts=hosts)
+
+
+if __name__ == "__main__":
+    main()
