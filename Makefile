@@ -1,0 +1,42 @@
+# Two commands matter: `make demo` and `make test`. Both install what they need first
+# (scripts/bootstrap: Debian packages when run as root, Python packages into ./.venv).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+
+.PHONY: test demo bootstrap unit integration sanity lint build-check bench lab-build clean
+
+test: bootstrap
+	scripts/test
+
+demo: bootstrap
+	scripts/demo
+
+bootstrap:
+	scripts/bootstrap
+
+unit: bootstrap
+	pytest tests/unit
+
+integration: bootstrap
+	pytest tests/integration
+
+sanity: bootstrap
+	scripts/sanity
+
+lint: bootstrap
+	scripts/lint
+
+build-check: bootstrap
+	scripts/build-check
+
+bench: bootstrap
+	python tests/bench/bench.py
+
+lab-build: bootstrap
+	python tests/lab/lab build
+
+clean:
+	-tests/lab/lab stop >/dev/null 2>&1
+	rm -rf .build tests/lab/.build tests/lab/.state tests/output reports
