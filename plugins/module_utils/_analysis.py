@@ -11,11 +11,12 @@ only and imports nothing from the collection or from Ansible.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import ipaddress
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["RULES", "SEVERITIES", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
 
@@ -215,7 +216,7 @@ def _compile_allow_list(allow_list: list[dict]) -> list[tuple[int, dict, Any]]:
     compiled = []
     for index, entry in enumerate(allow_list):
         subnet = entry.get("subnet")
-        net = ipaddress.ip_network(subnet, strict=False) if subnet is not None else None
+        net = _parse_net(subnet) if subnet is not None else None
         compiled.append((index, entry, net))
     return compiled
 
@@ -233,8 +234,8 @@ def _allow_match(finding: dict, compiled: list[tuple[int, dict, Any]]) -> dict |
         if net is not None:
             if finding["subnet"] is None:
                 continue
-            fnet = ipaddress.ip_network(finding["subnet"])
-            if fnet.version != net.version or not fnet.subnet_of(net):
+            fnet = _parse_net(finding["subnet"])
+            if fnet is None or not net.contains(fnet):
                 continue
         match: dict[str, Any] = {"entry": index, "host": pattern}
         for key in ("rule", "vmknics", "subnet"):
@@ -242,6 +243,97 @@ def _allow_match(finding: dict, compiled: list[tuple[int, dict, Any]]) -> dict |
                 match[key] = str(net) if key == "subnet" else entry[key]
         return {"reason": entry["reason"], "match": match}
     return None
+
+
+# --------------------------------------------------------------------------- addresses
+# Addresses are plain ints: ipaddress objects are ~10x slower to build, and a fleet has thousands.
+
+_BITS = {4: 32, 6: 128}
+
+
+class _Net(NamedTuple):
+    """A prefix: version, network address as int, prefix length."""
+
+    version: int
+    addr: int
+    plen: int
+
+    def __str__(self) -> str:
+        return _format_net(self)
+
+    def contains(self, other: "_Net") -> bool:
+        """``other`` equals this prefix or lies inside it."""
+        if other.version != self.version or other.plen < self.plen:
+            return False
+        shift = _BITS[self.version] - self.plen
+        return other.addr >> shift == self.addr >> shift
+
+
+class _Iface(NamedTuple):
+    ip: int
+    net: _Net
+    text: str  # address/prefix as the facts give it, for messages
+
+
+def _v4_int(text: str) -> int:
+    parts = text.split(".")
+    if len(parts) != 4:
+        raise ValueError(text)
+    value = 0
+    for part in parts:
+        if not (part.isascii() and part.isdigit()) or len(part) > 3 or int(part) > 255:
+            raise ValueError(text)
+        value = value << 8 | int(part)
+    return value
+
+
+def _ip_int(text: str) -> tuple[int, int]:
+    """(version, int) of an address literal; ValueError when it is none."""
+    text = str(text).strip()
+    if ":" in text:
+        return 6, int(ipaddress.IPv6Address(text.split("%")[0]))
+    return 4, _v4_int(text)
+
+
+def _plen(version: int, prefix: Any) -> int:
+    """Prefix length from an int, a digit string or (IPv4) a dotted netmask."""
+    if isinstance(prefix, str) and "." in prefix:
+        mask = _v4_int(prefix)
+        plen = bin(mask).count("1")
+    else:
+        plen = int(prefix)
+        mask = None
+    if not 0 <= plen <= _BITS[version] or (mask is not None and mask != (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF):
+        raise ValueError(prefix)
+    return plen
+
+
+def _make_iface(address: Any, prefix: Any) -> _Iface | None:
+    try:
+        version, ip = _ip_int(address)
+        plen = _plen(version, prefix)
+    except (ValueError, TypeError):
+        return None
+    shift = _BITS[version] - plen
+    return _Iface(ip, _Net(version, ip >> shift << shift, plen), f"{address}/{plen}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_net(cidr: str) -> _Net | None:
+    """A CIDR, host bits allowed (cached: route networks repeat across a fleet)."""
+    address, _, prefix = str(cidr).partition("/")
+    iface = _make_iface(address, prefix or (128 if ":" in address else 32))
+    return iface.net if iface else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_net(net: _Net) -> str:
+    if net.version == 4:
+        return ".".join(str(net.addr >> s & 255) for s in (24, 16, 8, 0)) + f"/{net.plen}"
+    return str(ipaddress.IPv6Network((net.addr, net.plen)))
+
+
+_LINK_LOCAL = _Net(6, 0xFE80 << 112, 10)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -279,8 +371,8 @@ class _Nic:
     stack: str
     services: tuple[str, ...]  # effective: the stack's own service when the tag list is empty
     raw: dict
-    v4: Any  # ipaddress.IPv4Interface | None
-    v6: dict  # IPv6Network -> IPv6Interface (first address of the vmknic in that prefix)
+    v4: _Iface | None
+    v6: dict  # _Net -> _Iface (the vmknic's first address in that prefix)
 
     def describe(self) -> str:
         return f"{self.device} ({', '.join(self.services)})" if self.services else self.device
@@ -294,7 +386,7 @@ def _effective_services(nic: dict, stack: str) -> tuple[str, ...]:
     return services
 
 
-def _ipv4_interface(ipv4: dict | None):
+def _ipv4_interface(ipv4: dict | None) -> _Iface | None:
     if not ipv4 or not ipv4.get("address"):
         return None
     prefix = ipv4.get("prefix_length")
@@ -302,10 +394,8 @@ def _ipv4_interface(ipv4: dict | None):
         prefix = ipv4.get("netmask")
     if prefix is None:
         return None
-    try:
-        return ipaddress.IPv4Interface(f"{ipv4['address']}/{prefix}")
-    except ValueError:
-        return None
+    iface = _make_iface(ipv4["address"], prefix)
+    return iface if iface is not None and iface.net.version == 4 else None
 
 
 def _ipv6_interfaces(ipv6: dict | None) -> dict:
@@ -313,13 +403,12 @@ def _ipv6_interfaces(ipv6: dict | None) -> dict:
     for addr in (ipv6 or {}).get("addresses") or ():
         if not addr.get("address") or addr.get("prefix_length") is None:
             continue
-        try:
-            iface = ipaddress.IPv6Interface(f"{addr['address']}/{addr['prefix_length']}")
-        except ValueError:
+        iface = _make_iface(addr["address"], addr["prefix_length"])
+        if iface is None or iface.net.version != 6:
             continue
-        if addr.get("link_local") or iface.ip.is_link_local:
+        if addr.get("link_local") or _LINK_LOCAL.contains(_Net(6, iface.ip, 128)):
             continue  # every vmknic has fe80::/64; it never routes between vmknics
-        result.setdefault(iface.network, iface)
+        result.setdefault(iface.net, iface)
     return result
 
 
@@ -369,9 +458,8 @@ class _Host:
                     connected = route.get("gateway") in (None, "", "0.0.0.0", "::")
                 if not connected or not route.get("device") or not route.get("network"):
                     continue
-                try:
-                    net = ipaddress.ip_network(route["network"], strict=False)
-                except ValueError:
+                net = _parse_net(route["network"])
+                if net is None:
                     continue
                 self.connected.setdefault((stack.get("key"), net), []).append(route["device"])
 
@@ -381,13 +469,12 @@ class _Host:
             self.management.add(mgmt["vmknic"])
         elif mgmt.get("address"):
             try:
-                address = ipaddress.ip_address(mgmt["address"])
+                version, address = _ip_int(mgmt["address"])
             except ValueError:
-                address = None
+                version, address = 0, None
             for nic in self.nics:
-                if (nic.v4 is not None and nic.v4.ip == address) or any(
-                    iface.ip == address for iface in nic.v6.values()
-                ):
+                ifaces = [nic.v4] if version == 4 else list(nic.v6.values())
+                if any(iface is not None and iface.ip == address for iface in ifaces):
                     self.management.add(nic.device)
 
     def route_owner(self, stack: str, network, members) -> str | None:
@@ -513,7 +600,7 @@ def _group_finding(host: _Host, stack: str, family: str, network, members: list[
     owner = host.route_owner(stack, network, devices)
     others = [n for n in members if n.device != owner] if owner else []
     addresses = {
-        n.device: str(n.v4) if family == "ipv4" else str(n.v6[network]) for n in members
+        n.device: n.v4.text if family == "ipv4" else n.v6[network].text for n in members
     }
     evidence: dict[str, Any] = {
         "addresses": addresses,
@@ -594,25 +681,25 @@ def _group_finding(host: _Host, stack: str, family: str, network, members: list[
 
 def _overlap_findings(host: _Host, stack: str, groups: dict) -> list[dict]:
     """One finding per outermost IPv4 prefix that encloses other vmknics' longer prefixes."""
-    nets = sorted(groups, key=lambda n: (n.prefixlen, int(n.network_address)))
+    nets = sorted(groups, key=lambda n: (n.plen, n.addr))
     findings = []
     claimed: set = set()
     for outer in nets:
         if outer in claimed:
             continue
-        tree = [n for n in nets if n != outer and n.prefixlen > outer.prefixlen and n.subnet_of(outer)]
+        tree = [n for n in nets if n.plen > outer.plen and outer.contains(n)]
         if not tree:
             continue
         claimed.update(tree)
         part_nets = [outer] + tree
         parts, misrouted, members = [], [], []
-        for net in sorted(part_nets, key=lambda n: (-n.prefixlen, int(n.network_address))):
+        for net in sorted(part_nets, key=lambda n: (-n.plen, n.addr)):
             devs = {n.device for n in groups[net]}
-            inner = [m for m in part_nets if m != net and m.prefixlen > net.prefixlen and m.subnet_of(net)]
+            inner = [m for m in part_nets if m.plen > net.plen and net.contains(m)]
             owner = host.route_owner(stack, net, devs)
             parts.append({
                 "prefix": str(net), "vmknics": _sorted_vmks(devs), "carried_by": owner,
-                "except": [str(m) for m in sorted(inner, key=lambda m: (m.prefixlen, int(m.network_address)))],
+                "except": [str(m) for m in sorted(inner, key=lambda m: (m.plen, m.addr))],
             })
             members.extend(groups[net])
             if inner:
@@ -636,7 +723,7 @@ def _overlap_findings(host: _Host, stack: str, groups: dict) -> list[dict]:
             vmknics={n.device for n in members}, route_owner=outer_owner, misrouted=misrouted,
             message=(f"{described} overlap on {stack}; longest-prefix match sends {_join(clauses)}, "
                      f"so {_join(losses)}"),
-            evidence={"parts": parts, "addresses": {n.device: str(n.v4) for n in members},
+            evidence={"parts": parts, "addresses": {n.device: n.v4.text for n in members},
                       "management_vmknic": next(iter(sorted(
                           {n.device for n in members} & host.management, key=_vmk_key)), None)},
         ))
@@ -657,7 +744,7 @@ def _dhcp_finding(host: _Host, stack: str, nics: list[_Nic]) -> dict | None:
         return None
     used = {f for fams in dhcp.values() for f in fams}
     family = next(iter(used)) if len(used) == 1 else None
-    leases = {d: (str(host.by_device[d].v4) if host.by_device[d].v4 else None) for d in dhcp}
+    leases = {d: (host.by_device[d].v4.text if host.by_device[d].v4 else None) for d in dhcp}
     labels = {"ipv4": "DHCP", "ipv6": "DHCPv6"}
     which = _join([f"{d} ({' and '.join(labels[f] for f in fams)})"
                    for d, fams in sorted(dhcp.items(), key=lambda kv: _vmk_key(kv[0]))])
@@ -698,7 +785,7 @@ def _analyse_host(raw: dict) -> list[dict]:
         v6: dict = {}
         for nic in nics:  # already in vmk order, so member lists are sorted
             if nic.v4 is not None:
-                v4.setdefault(nic.v4.network, []).append(nic)
+                v4.setdefault(nic.v4.net, []).append(nic)
             for net in nic.v6:
                 v6.setdefault(net, []).append(nic)
 
