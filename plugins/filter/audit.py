@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Audit filters: ``vmknic_findings`` (facts to findings) and ``audit_report`` (findings to text).
+
+Documentation lives in the sidecar files vmknic_findings.yml and audit_report.yml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
+    analyse,
+    validate_policy,
+)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import (
+    render_html,
+    render_json,
+    render_junit,
+    render_markdown,
+)
+
+FORMATS = ("json", "markdown", "junit", "html")
+
+
+def _hosts(value: Any, filter_name: str, what: str) -> list | None:
+    """The hosts list from either the list itself or a whole vmknic_info result (``{hosts: [...]}``)."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        if "hosts" not in value:
+            raise AnsibleFilterError(
+                "%s: %s must be the hosts list of vmknic_info or its whole result (a dict with a 'hosts' key); "
+                "got a dict with keys %s" % (filter_name, what, ", ".join(sorted(map(str, value))) or "(none)")
+            )
+        value = value["hosts"]
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise AnsibleFilterError(
+            "%s: %s must be a list of hosts, got %s" % (filter_name, what, type(value).__name__)
+        )
+    bad = [i for i, h in enumerate(value) if not isinstance(h, Mapping)]
+    if bad:
+        raise AnsibleFilterError(
+            "%s: every host must be a dict (vmknic_info facts); item %d is %s"
+            % (filter_name, bad[0], type(value[bad[0]]).__name__)
+        )
+    return list(value)
+
+
+def vmknic_findings(hosts: Any, allow_list: Any = None, severity_overrides: Any = None) -> dict:
+    """Audit vmknic_info facts: the analysis engine's ``{findings, summary}``."""
+    host_list = _hosts(hosts, "vmknic_findings", "the input")
+    problems = validate_policy(allow_list, severity_overrides)
+    if problems:
+        raise AnsibleFilterError("vmknic_findings: invalid audit policy: " + "; ".join(problems))
+    try:
+        return analyse(host_list or [], allow_list=allow_list, severity_overrides=severity_overrides)
+    except (ValueError, TypeError, KeyError) as exc:
+        # Facts that are not shaped like vmknic_info's (docs/facts.md) end here; say so plainly
+        # rather than letting a traceback through the templar.
+        raise AnsibleFilterError("vmknic_findings: cannot audit these facts: %s" % exc) from exc
+
+
+def audit_report(result: Any, format: str, hosts: Any = None, threshold: str = "error") -> str:
+    """Render an audit result (vmknic_findings / vmknic_audit output) as json, markdown, junit or html."""
+    if not isinstance(result, Mapping) or "findings" not in result:
+        raise AnsibleFilterError(
+            "audit_report: the input must be an audit result with 'findings' and 'summary' "
+            "(the vmknic_findings filter or the vmknic_audit module), got %s" % type(result).__name__
+        )
+    fmt = str(format).lower()
+    if fmt not in FORMATS:
+        raise AnsibleFilterError(
+            "audit_report: format must be one of %s, got %r" % (", ".join(FORMATS), format)
+        )
+    host_list = _hosts(hosts, "audit_report", "hosts")
+    try:
+        if fmt == "json":
+            return render_json(result)
+        if fmt == "markdown":
+            return render_markdown(result, hosts=host_list)
+        if fmt == "junit":
+            return render_junit(result, threshold=threshold, hosts=host_list)
+        return render_html(result, hosts=host_list)
+    except ValueError as exc:  # a bad threshold
+        raise AnsibleFilterError("audit_report: %s" % exc) from exc
+
+
+class FilterModule:
+    """vmkernel.multihoming audit filters."""
+
+    def filters(self) -> dict:
+        return {
+            "vmknic_findings": vmknic_findings,
+            "audit_report": audit_report,
+        }
