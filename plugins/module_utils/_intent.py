@@ -1,0 +1,564 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Remediation intent: schema and semantic validation, and its parsed (normalised) form.
+
+The intent says where each kind of VMkernel traffic belongs (docs/remediation.md). This module
+knows nothing about hosts: it checks what can be checked on the intent alone (types, unknown keys,
+CIDRs, pools, gateways, overlapping class subnets, duplicated explicit addresses) and turns it into
+small immutable objects the planner (_plan.py) works with. Pure Python, standard library only.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+__all__ = [
+    "ACTIONS", "SELECT_KEYS", "SYSTEM_STACKS", "DEFAULT_STACK",
+    "Addressing", "ClassIntent", "Intent", "IntentError", "IscsiIntent", "Pool", "PortgroupIntent",
+    "Selector", "effective_services", "parse_intent", "validate_intent",
+]
+
+DEFAULT_STACK = "defaultTcpipStack"
+# Stacks every ESXi host has; custom stacks must already exist on the host (no API creates them).
+SYSTEM_STACKS = (DEFAULT_STACK, "vmotion", "vSphereProvisioning")
+# The dedicated stacks carry their own traffic without (and cannot take) a service tag.
+IMPLIED_SERVICES = {"vmotion": ("vmotion",), "vSphereProvisioning": ("vSphereProvisioning",)}
+
+ACTIONS = ("subnet", "stack", "iscsi", "accept")
+SELECT_KEYS = ("services", "portgroups", "devices", "hosts", "stacks", "switches", "networks")
+_TOP_KEYS = ("allow_management_change", "classes")
+_CLASS_KEYS = ("name", "select", "action", "reason") + ACTIONS[:3]
+_ADDRESSING_KEYS = ("network", "addresses", "pool", "range", "gateway")
+_SUBNET_KEYS = _ADDRESSING_KEYS + ("vlan", "portgroup", "mtu")
+_STACK_KEYS = ("key",) + _ADDRESSING_KEYS + ("mtu",)
+_ISCSI_KEYS = ("adapter", "enable", "uplinks")
+_POOL_KEYS = ("start", "end", "exclude")
+_PORTGROUP_KEYS = ("name", "vlan", "teaming")
+_TEAMING_KEYS = ("active", "standby")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MTU_MIN, MTU_MAX = 1280, 9000
+VLAN_MAX = 4094  # 4095 means "all VLANs" (VGT) on a standard port group: never right for a vmknic
+
+
+class IntentError(ValueError):
+    """The intent is invalid; ``problems`` lists every problem found, one sentence each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("invalid remediation intent: " + "; ".join(problems))
+        self.problems = list(problems)
+
+
+# --------------------------------------------------------------------------- parsed form
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Allocatable addresses as integers: [start, end] minus ``exclude`` (inclusive int ranges)."""
+
+    start: int
+    end: int
+    exclude: tuple[tuple[int, int], ...] = ()
+
+    def __str__(self) -> str:
+        return f"{ipaddress.IPv4Address(self.start)}-{ipaddress.IPv4Address(self.end)}"
+
+    def excluded(self, value: int) -> bool:
+        return any(low <= value <= high for low, high in self.exclude)
+
+    def contains(self, value: int) -> bool:
+        return self.start <= value <= self.end and not self.excluded(value)
+
+
+@dataclass(frozen=True)
+class Addressing:
+    """Where a class's vmknics get their IPv4 address from."""
+
+    network: ipaddress.IPv4Network
+    pool: Pool
+    # host name -> {device or None (the host's only selected vmknic): address}
+    explicit: dict[str, dict[Optional[str], ipaddress.IPv4Address]] = field(default_factory=dict)
+    gateway: Optional[ipaddress.IPv4Address] = None
+
+    def reserved(self) -> set[int]:
+        """Addresses never handed out: network, broadcast and the declared gateway."""
+        values = {int(self.network.network_address), int(self.network.broadcast_address)}
+        if self.gateway is not None:
+            values.add(int(self.gateway))
+        return values
+
+
+@dataclass(frozen=True)
+class PortgroupIntent:
+    name: str
+    vlan: Optional[int] = None
+    teaming: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None  # (active, standby)
+
+
+@dataclass(frozen=True)
+class IscsiIntent:
+    adapter: str = "software"
+    enable: bool = False
+    uplinks: dict[str, str] = field(default_factory=dict)  # port group name -> the one active vmnic
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A vmknic matches when every given key matches; each key's list is any-of."""
+
+    services: tuple[str, ...] = ()
+    portgroups: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    stacks: tuple[str, ...] = ()
+    switches: tuple[str, ...] = ()
+    networks: tuple[ipaddress.IPv4Network, ...] = ()
+
+    def matches(self, host: dict, nic: dict) -> bool:
+        if self.hosts and not _any_fnmatch(host.get("name") or "", self.hosts):
+            return False
+        if self.devices and not _any_fnmatch(nic.get("device") or "", self.devices):
+            return False
+        if self.portgroups and not _any_fnmatch(nic.get("portgroup") or "", self.portgroups):
+            return False
+        if self.switches and not _any_fnmatch(nic.get("switch") or "", self.switches):
+            return False
+        if self.stacks and (nic.get("stack") or DEFAULT_STACK) not in self.stacks:
+            return False
+        if self.services and not set(self.services) & set(effective_services(nic)):
+            return False
+        if self.networks:
+            address = (nic.get("ipv4") or {}).get("address")
+            if not address or not any(ipaddress.IPv4Address(address) in net for net in self.networks):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class ClassIntent:
+    name: str
+    select: Selector
+    action: str
+    reason: Optional[str] = None
+    addressing: Optional[Addressing] = None  # subnet action, or stack action with a new network
+    mtu: Optional[int] = None
+    vlan: Optional[int] = None               # subnet action: VLAN of the vmknic's current port group
+    portgroup: Optional[PortgroupIntent] = None
+    stack: Optional[str] = None              # stack action: target netStackInstanceKey
+    iscsi: Optional[IscsiIntent] = None
+
+
+@dataclass(frozen=True)
+class Intent:
+    classes: tuple[ClassIntent, ...]
+    allow_management_change: bool = False
+
+
+def effective_services(nic: dict) -> tuple[str, ...]:
+    """The vmknic's service tags plus the traffic its stack implies (a vmknic on the vmotion stack
+    carries vMotion whether or not it is tagged), so selectors survive a stack move."""
+    stack = nic.get("stack") or DEFAULT_STACK
+    return tuple(sorted(set(nic.get("services") or ()) | set(IMPLIED_SERVICES.get(stack, ()))))
+
+
+def _any_fnmatch(value: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Checker:
+    """Collects problems while parsing, so one pass both validates and builds the parsed form."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}" if where else message)
+
+    def mapping(self, value: Any, where: str, allowed: tuple[str, ...]) -> Optional[dict]:
+        if not isinstance(value, dict):
+            self.add(where, "must be a mapping")
+            return None
+        for key in sorted(set(value) - set(allowed), key=str):
+            self.add(where, f"unknown key {key!r} (expected one of {', '.join(allowed)})")
+        return value
+
+    def string_list(self, value: Any, where: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            self.add(where, "must be a non-empty string or list of non-empty strings")
+            return ()
+        return tuple(value)
+
+    def ipv4(self, value: Any, where: str) -> Optional[ipaddress.IPv4Address]:
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            return ipaddress.IPv4Address(value.strip())
+        except ValueError:
+            self.add(where, f"{value!r} is not an IPv4 address")
+            return None
+
+    def integer(self, value: Any, where: str, low: int, high: int) -> Optional[int]:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.add(where, f"must be an integer from {low} to {high}, got {value!r}")
+            return None
+        return value
+
+    def boolean(self, value: Any, where: str) -> bool:
+        if not isinstance(value, bool):
+            self.add(where, f"must be true or false, got {value!r}")
+            return False
+        return value
+
+
+def validate_intent(intent: Any) -> list[str]:
+    """Every problem with ``intent`` as a sentence naming where it is; empty when it is valid."""
+    checker = _Checker()
+    _parse(intent, checker)
+    return checker.problems
+
+
+def parse_intent(intent: Any) -> Intent:
+    """The parsed intent; raises IntentError listing every problem when it is invalid."""
+    checker = _Checker()
+    parsed = _parse(intent, checker)
+    if checker.problems or parsed is None:
+        raise IntentError(checker.problems or ["the intent is empty"])
+    return parsed
+
+
+def _parse(intent: Any, checker: _Checker) -> Optional[Intent]:
+    top = checker.mapping(intent, "intent", _TOP_KEYS)
+    if top is None:
+        return None
+    allow = checker.boolean(top.get("allow_management_change", False), "allow_management_change")
+    raw_classes = top.get("classes")
+    if not isinstance(raw_classes, list) or not raw_classes:
+        checker.add("classes", "must be a non-empty list")
+        return None
+    classes = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_classes):
+        parsed = _parse_class(raw, index, checker)
+        if parsed is None:
+            continue
+        if parsed.name in seen:
+            checker.add(f"classes[{index}]", f"name {parsed.name!r} is already used by classes[{seen[parsed.name]}]")
+        seen.setdefault(parsed.name, index)
+        classes.append(parsed)
+    _check_overlaps(classes, checker)
+    _check_explicit_duplicates(classes, checker)
+    return Intent(classes=tuple(classes), allow_management_change=allow)
+
+
+def _parse_class(raw: Any, index: int, checker: _Checker) -> Optional[ClassIntent]:
+    where = f"classes[{index}]"
+    cls = checker.mapping(raw, where, _CLASS_KEYS)
+    if cls is None:
+        return None
+    name = cls.get("name")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        checker.add(where, f"'name' is required: letters, digits, '_', '.', '-' (got {name!r})")
+        name = f"#{index}"
+    else:
+        where = f"class {name}"
+    action = cls.get("action")
+    if action not in ACTIONS:
+        checker.add(where, f"'action' must be one of {', '.join(ACTIONS)} (got {action!r})")
+        return None
+    select = _parse_selector(cls.get("select"), f"{where}.select", checker)
+    reason = cls.get("reason")
+    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+        checker.add(f"{where}.reason", "must be a non-empty string")
+    if action == "accept" and not (isinstance(reason, str) and reason.strip()):
+        checker.add(where, "an accept class needs a 'reason' saying why the shared subnet is legitimate")
+    for other in ACTIONS[:3]:
+        if other != action and other in cls:
+            checker.add(where, f"'{other}' settings do not apply to action {action}")
+    result = ClassIntent(name=name, select=select or Selector(), action=action, reason=reason)
+    if action == "subnet":
+        return _parse_subnet_action(cls.get("subnet"), result, f"{where}.subnet", checker)
+    if action == "stack":
+        return _parse_stack_action(cls.get("stack"), result, f"{where}.stack", checker)
+    if action == "iscsi":
+        return _parse_iscsi_action(cls.get("iscsi"), result, f"{where}.iscsi", checker)
+    return result
+
+
+def _parse_selector(raw: Any, where: str, checker: _Checker) -> Optional[Selector]:
+    sel = checker.mapping(raw, where, SELECT_KEYS)
+    if sel is None:
+        return None
+    if not any(key in sel for key in SELECT_KEYS):
+        # An empty selector would take every vmknic of every host: make that impossible.
+        checker.add(where, f"needs at least one of {', '.join(SELECT_KEYS)}")
+        return None
+    values: dict[str, Any] = {}
+    for key in SELECT_KEYS:
+        if key in sel:
+            values[key] = checker.string_list(sel[key], f"{where}.{key}")
+    networks = []
+    for text in values.get("networks", ()):
+        try:
+            networks.append(ipaddress.IPv4Network(text, strict=False))
+        except ValueError:
+            checker.add(f"{where}.networks", f"{text!r} is not an IPv4 CIDR")
+    values["networks"] = tuple(networks)
+    return Selector(**values)
+
+
+def _parse_network(raw: Any, where: str, checker: _Checker) -> Optional[ipaddress.IPv4Network]:
+    try:
+        if not isinstance(raw, str):
+            raise ValueError
+        network = ipaddress.IPv4Network(raw.strip(), strict=True)
+    except ValueError:
+        checker.add(where, f"{raw!r} is not an IPv4 network in CIDR form (host bits must be zero)")
+        return None
+    if network.prefixlen > 30:
+        checker.add(where, f"{network} is too small for vmknics (the longest prefix allowed is /30)")
+        return None
+    return network
+
+
+def _parse_addressing(block: dict, where: str, checker: _Checker) -> Optional[Addressing]:
+    """network + pool/range + explicit addresses + gateway, shared by the subnet and stack actions."""
+    network = _parse_network(block.get("network"), f"{where}.network", checker)
+    if network is None:
+        return None
+    first, last = int(network.network_address) + 1, int(network.broadcast_address) - 1
+
+    gateway = None
+    if block.get("gateway") is not None:
+        gateway = checker.ipv4(block["gateway"], f"{where}.gateway")
+        if gateway is not None and not first <= int(gateway) <= last:
+            checker.add(f"{where}.gateway", f"{gateway} is not a usable address of {network}")
+            gateway = None
+
+    pool = _parse_pool(block, network, where, checker)
+    explicit = _parse_explicit(block.get("addresses"), network, gateway, f"{where}.addresses", checker)
+    return Addressing(network=network, pool=pool or Pool(first, last), explicit=explicit, gateway=gateway)
+
+
+def _parse_pool(block: dict, network: ipaddress.IPv4Network, where: str, checker: _Checker) -> Optional[Pool]:
+    first, last = int(network.network_address) + 1, int(network.broadcast_address) - 1
+    if "pool" in block and "range" in block:
+        checker.add(where, "give either 'pool' or 'range', not both")
+        return None
+    start, end, excludes = first, last, ()
+    if "range" in block:
+        bounds = _parse_range(block["range"], f"{where}.range", checker)
+        if bounds is None:
+            return None
+        start, end = bounds
+    elif "pool" in block:
+        pool = checker.mapping(block["pool"], f"{where}.pool", _POOL_KEYS)
+        if pool is None:
+            return None
+        if pool.get("start") is not None:
+            address = checker.ipv4(pool["start"], f"{where}.pool.start")
+            start = int(address) if address is not None else start
+        if pool.get("end") is not None:
+            address = checker.ipv4(pool["end"], f"{where}.pool.end")
+            end = int(address) if address is not None else end
+        raw_exclude = pool.get("exclude", [])
+        if not isinstance(raw_exclude, list):
+            checker.add(f"{where}.pool.exclude", "must be a list of addresses, ranges (a-b) or CIDRs")
+            raw_exclude = []
+        parsed = [_parse_exclude(item, f"{where}.pool.exclude", checker) for item in raw_exclude]
+        excludes = tuple(sorted(p for p in parsed if p is not None))
+    ok = True
+    for label, value in (("start", start), ("end", end)):
+        if not first <= value <= last:
+            checker.add(where, f"pool {label} {ipaddress.IPv4Address(value)} is not a usable address of {network}")
+            ok = False
+    if ok and start > end:
+        checker.add(where, f"pool start {ipaddress.IPv4Address(start)} is after its end {ipaddress.IPv4Address(end)}")
+        ok = False
+    return Pool(start, end, excludes) if ok else None
+
+
+def _parse_range(raw: Any, where: str, checker: _Checker) -> Optional[tuple[int, int]]:
+    if not isinstance(raw, str) or raw.count("-") != 1:
+        checker.add(where, f"must look like '10.20.0.10-10.20.0.200', got {raw!r}")
+        return None
+    low, high = (checker.ipv4(part, where) for part in raw.split("-"))
+    if low is None or high is None:
+        return None
+    return int(low), int(high)
+
+
+def _parse_exclude(raw: Any, where: str, checker: _Checker) -> Optional[tuple[int, int]]:
+    if isinstance(raw, str) and "-" in raw:
+        bounds = _parse_range(raw, where, checker)
+        if bounds is not None and bounds[0] > bounds[1]:
+            checker.add(where, f"range {raw!r} ends before it starts")
+            return None
+        return bounds
+    if isinstance(raw, str) and "/" in raw:
+        try:
+            net = ipaddress.IPv4Network(raw.strip(), strict=False)
+        except ValueError:
+            checker.add(where, f"{raw!r} is not an IPv4 CIDR")
+            return None
+        return int(net.network_address), int(net.broadcast_address)
+    address = checker.ipv4(raw, where)
+    return (int(address), int(address)) if address is not None else None
+
+
+def _parse_explicit(raw: Any, network: ipaddress.IPv4Network, gateway: Optional[ipaddress.IPv4Address],
+                    where: str, checker: _Checker) -> dict:
+    """``{host: address}`` or ``{host: {device: address}}``; None as device means "the host's only
+    selected vmknic"."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        checker.add(where, "must map host names to an address or to {device: address}")
+        return {}
+    result: dict[str, dict[Optional[str], ipaddress.IPv4Address]] = {}
+    for host in sorted(raw, key=str):
+        value = raw[host]
+        entries = value.items() if isinstance(value, dict) else [(None, value)]
+        for device, text in sorted(entries, key=lambda kv: str(kv[0])):
+            spot = f"{where}[{host}]" + (f"[{device}]" if device is not None else "")
+            address = checker.ipv4(text, spot)
+            if address is None:
+                continue
+            if address not in network:
+                checker.add(spot, f"{address} is outside {network}")
+                continue
+            if address in (network.network_address, network.broadcast_address):
+                checker.add(spot, f"{address} is the network or broadcast address of {network}")
+                continue
+            if gateway is not None and address == gateway:
+                checker.add(spot, f"{address} is the class gateway")
+                continue
+            result.setdefault(str(host), {})[device] = address
+    return result
+
+
+def _parse_teaming(raw: Any, where: str, checker: _Checker):
+    team = checker.mapping(raw, where, _TEAMING_KEYS)
+    if team is None:
+        return None
+    active = checker.string_list(team.get("active"), f"{where}.active")
+    standby = checker.string_list(team["standby"], f"{where}.standby") if team.get("standby") else ()
+    both = set(active) & set(standby)
+    if both:
+        checker.add(where, f"{', '.join(sorted(both))} cannot be both active and standby")
+    if len(set(active)) != len(active) or len(set(standby)) != len(standby):
+        checker.add(where, "lists an uplink twice")
+    return (tuple(active), tuple(standby)) if active else None
+
+
+def _parse_subnet_action(raw: Any, cls: ClassIntent, where: str, checker: _Checker) -> ClassIntent:
+    if raw is None:
+        checker.add(where, "is required for action subnet (at least 'network')")
+        return cls
+    block = checker.mapping(raw, where, _SUBNET_KEYS)
+    if block is None:
+        return cls
+    addressing = _parse_addressing(block, where, checker)
+    mtu = checker.integer(block["mtu"], f"{where}.mtu", MTU_MIN, MTU_MAX) if block.get("mtu") is not None else None
+    vlan = checker.integer(block["vlan"], f"{where}.vlan", 0, VLAN_MAX) if block.get("vlan") is not None else None
+    portgroup = None
+    if block.get("portgroup") is not None:
+        if vlan is not None:
+            checker.add(where, "give the VLAN inside 'portgroup' when moving vmknics to another port group")
+        pg = checker.mapping(block["portgroup"], f"{where}.portgroup", _PORTGROUP_KEYS)
+        if pg is not None:
+            name = pg.get("name")
+            if not isinstance(name, str) or not name.strip():
+                checker.add(f"{where}.portgroup.name", "is required")
+            pg_vlan = None
+            if pg.get("vlan") is not None:
+                pg_vlan = checker.integer(pg["vlan"], f"{where}.portgroup.vlan", 0, VLAN_MAX)
+            teaming = _parse_teaming(pg["teaming"], f"{where}.portgroup.teaming", checker) \
+                if pg.get("teaming") is not None else None
+            portgroup = PortgroupIntent(name=str(name), vlan=pg_vlan, teaming=teaming)
+    return ClassIntent(name=cls.name, select=cls.select, action=cls.action, reason=cls.reason,
+                       addressing=addressing, mtu=mtu, vlan=vlan, portgroup=portgroup)
+
+
+def _parse_stack_action(raw: Any, cls: ClassIntent, where: str, checker: _Checker) -> ClassIntent:
+    if raw is None:
+        checker.add(where, "is required for action stack (at least 'key')")
+        return cls
+    block = checker.mapping(raw, where, _STACK_KEYS)
+    if block is None:
+        return cls
+    key = block.get("key")
+    if not isinstance(key, str) or not key.strip():
+        checker.add(f"{where}.key", "is required: the netStackInstanceKey to move the vmknics to")
+        key = None
+    addressing = None
+    if block.get("network") is not None:
+        addressing = _parse_addressing(block, where, checker)
+    else:
+        for dependent in ("addresses", "pool", "range", "gateway"):
+            if dependent in block:
+                checker.add(where, f"'{dependent}' needs 'network' (without it the vmknics keep their addresses)")
+    mtu = checker.integer(block["mtu"], f"{where}.mtu", MTU_MIN, MTU_MAX) if block.get("mtu") is not None else None
+    return ClassIntent(name=cls.name, select=cls.select, action=cls.action, reason=cls.reason,
+                       addressing=addressing, mtu=mtu, stack=key)
+
+
+def _parse_iscsi_action(raw: Any, cls: ClassIntent, where: str, checker: _Checker) -> ClassIntent:
+    block = checker.mapping(raw if raw is not None else {}, where, _ISCSI_KEYS)
+    if block is None:
+        return cls
+    adapter = block.get("adapter", "software")
+    if not isinstance(adapter, str) or not adapter.strip():
+        checker.add(f"{where}.adapter", "must be 'software' or an adapter device such as vmhba64")
+        adapter = "software"
+    enable = checker.boolean(block.get("enable", False), f"{where}.enable")
+    if enable and adapter != "software":
+        checker.add(f"{where}.enable", "only applies to the software iSCSI adapter (adapter: software)")
+    uplinks: dict[str, str] = {}
+    raw_uplinks = block.get("uplinks") or {}
+    if not isinstance(raw_uplinks, dict):
+        checker.add(f"{where}.uplinks", "must map port group names to one vmnic each")
+    else:
+        for pg, nic in sorted(raw_uplinks.items(), key=lambda kv: str(kv[0])):
+            if not isinstance(nic, str) or not nic:
+                checker.add(f"{where}.uplinks[{pg}]", "must be one vmnic name (the only active uplink)")
+                continue
+            uplinks[str(pg)] = nic
+        users: dict[str, list[str]] = {}
+        for pg, nic in uplinks.items():
+            users.setdefault(nic, []).append(pg)
+        for nic, pgs in sorted(users.items()):
+            if len(pgs) > 1:
+                checker.add(f"{where}.uplinks", f"{nic} is the uplink of {', '.join(pgs)}; iSCSI port "
+                            "binding needs a different uplink per port group")
+    return ClassIntent(name=cls.name, select=cls.select, action=cls.action, reason=cls.reason,
+                       iscsi=IscsiIntent(adapter=adapter, enable=enable, uplinks=uplinks))
+
+
+def _check_overlaps(classes: list[ClassIntent], checker: _Checker) -> None:
+    """Two classes sharing address space would hand out the same addresses (and usually multi-home)."""
+    nets = [(c.name, c.addressing.network) for c in classes if c.addressing is not None]
+    for i, (name_a, net_a) in enumerate(nets):
+        for name_b, net_b in nets[i + 1:]:
+            if net_a.overlaps(net_b):
+                checker.add("", f"classes {name_a} and {name_b}: subnets {net_a} and {net_b} overlap")
+
+
+def _check_explicit_duplicates(classes: list[ClassIntent], checker: _Checker) -> None:
+    owners: dict[ipaddress.IPv4Address, list[str]] = {}
+    for cls in classes:
+        if cls.addressing is None:
+            continue
+        for host, devices in sorted(cls.addressing.explicit.items()):
+            for device, address in sorted(devices.items(), key=lambda kv: str(kv[0])):
+                owners.setdefault(address, []).append(f"{host} {device}" if device else host)
+    for address, users in sorted(owners.items()):
+        if len(users) > 1:
+            checker.add("", f"explicit address {address} is given more than once ({', '.join(users)})")
