@@ -197,11 +197,8 @@ def validate_policy(allow_list: Any = None, severity_overrides: Any = None) -> l
             problems.append(f"{where}: 'vmknics' must be a non-empty list of vmknic names")
         subnet = entry.get("subnet")
         if subnet is not None:
-            try:
-                if not isinstance(subnet, str):
-                    raise ValueError(subnet)
-                ipaddress.ip_network(subnet, strict=False)
-            except ValueError:
+            # Parsed by the same code that matches, so what validates is what matches.
+            if not isinstance(subnet, str) or "/" not in subnet or _parse_net(subnet) is None:
                 problems.append(f"{where}: 'subnet' {subnet!r} is not a valid CIDR")
         rule = entry.get("rule")
         if rule is not None and rule not in RULES:
@@ -542,8 +539,9 @@ def _iscsi_assessment(members: list[_Nic], host: _Host) -> tuple[bool, dict, dic
         n.device: sorted({b.get("adapter") for b in n.raw.get("iscsi_bindings") or () if b.get("adapter")})
         for n in members
     }
-    bound = [n for n in members if adapters[n.device]]
-    common = set.intersection(*(set(adapters[n.device]) for n in members)) if bound else set()
+    # The adapter all bound members share; unbound members are reported as such, not as a mismatch.
+    bound = [set(adapters[n.device]) for n in members if adapters[n.device]]
+    common = set.intersection(*bound) if bound else set()
     adapter = min(common) if common else None
     uplink_users: dict[str, list[str]] = {}
     for nic in members:
@@ -558,7 +556,7 @@ def _iscsi_assessment(members: list[_Nic], host: _Host) -> tuple[bool, dict, dic
         if not adapters[nic.device]:
             why.append("not bound to any iSCSI adapter")
         elif adapter is None:
-            why.append(f"bound to {', '.join(adapters[nic.device])}, not to the group's common adapter")
+            why.append(f"bound to {', '.join(adapters[nic.device])}, but the bound vmknics share no adapter")
         if teaming is None:
             why.append(f"teaming of port group {nic.raw.get('portgroup')} unknown")
         elif not active:

@@ -257,10 +257,11 @@ CASES = [
                             "vmnic2 with vmk1")]),
     dict(id="iscsi-partly-bound", hosts=iscsi_host(vmk2=[]),
          findings=[F("iscsi-binding-noncompliant", ["vmk1", "vmk2"], ISCSI, "vmk1", {"vmk2": []},
-                     message="vmk2: not bound to any iSCSI adapter")]),
+                     message="non-compliant iSCSI port binding: vmk2: not bound to any iSCSI adapter")]),
     dict(id="iscsi-different-adapters", hosts=iscsi_host(vmk2=[make_binding("vmhba65")]),
          findings=[F("iscsi-binding-noncompliant", ["vmk1", "vmk2"], ISCSI, "vmk1", {"vmk2": []},
-                     message="vmk2: bound to vmhba65, not to the group's common adapter")]),
+                     message="vmk1: bound to vmhba64, but the bound vmknics share no adapter; "
+                             "vmk2: bound to vmhba65, but the bound vmknics share no adapter")]),
     dict(id="iscsi-esxi-reports-fault", hosts=iscsi_host(
         vmk1=[make_binding(compliant=False, reasons=["IscsiFaultVnicHasWrongUplink"])]),
         findings=[F("iscsi-binding-noncompliant", ["vmk1", "vmk2"], ISCSI, "vmk1", {"vmk2": []},

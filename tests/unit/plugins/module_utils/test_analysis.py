@@ -188,6 +188,9 @@ def test_unknown_teaming_is_not_compliant():
     ([{"rule": "nope", "reason": "x"}], None, "allow_list[0]: unknown rule 'nope'"),
     ([{"subnet": "10.0.0.0/33", "reason": "x"}], None, "allow_list[0]: 'subnet' '10.0.0.0/33' is not a valid CIDR"),
     ([{"subnet": 10, "reason": "x"}], None, "allow_list[0]: 'subnet' 10 is not a valid CIDR"),
+    ([{"subnet": "10.0.0.1", "reason": "x"}], None, "allow_list[0]: 'subnet' '10.0.0.1' is not a valid CIDR"),
+    ([{"subnet": "10.0.0.0/0.255.255.255", "reason": "x"}], None, "allow_list[0]: 'subnet'"),
+    ([{"subnet": "2001:db8::/129", "reason": "x"}], None, "allow_list[0]: 'subnet'"),
     ([{"rule": "ipv4-same-subnet"}], None, "allow_list[0]: 'reason' is required and must be a non-empty string"),
     ([{"rule": "ipv4-same-subnet", "reason": "  "}], None, "allow_list[0]: 'reason' is required"),
     ([{"reason": "everything"}], None, "allow_list[0]: matches every finding"),
@@ -214,7 +217,8 @@ def test_validate_policy_accepts_good_input():
     assert validate_policy([], {}) == []
     assert validate_policy(
         [{"host": "esx*", "vmknics": ["vmk1"], "subnet": "10.0.0.0/8", "rule": "ipv4-same-subnet", "reason": "x"},
-         {"subnet": "2001:db8::/32", "reason": "v6 lab"}, {"subnet": "10.1.2.3/24", "reason": "host bits ok"}],
+         {"subnet": "2001:db8::/32", "reason": "v6 lab"}, {"subnet": "10.1.2.3/24", "reason": "host bits ok"},
+         {"subnet": "10.1.0.0/255.255.0.0", "reason": "netmask form"}],
         {rule: "info" for rule in RULES},
     ) == []
 
@@ -268,3 +272,33 @@ def test_timing_1000_hosts(capsys):
     assert result["summary"]["hosts_total"] == 1000
     with capsys.disabled():
         print(f"\nanalyse(): 1000 hosts x 5 vmknics in {elapsed * 1000:.0f} ms")
+
+
+# ---------------------------------------------------------------- address helpers
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("10.1.2.3/24", "10.1.2.0/24"),
+    ("10.1.0.0/255.255.0.0", "10.1.0.0/16"),
+    ("0.0.0.0/0", "0.0.0.0/0"),
+    ("2001:DB8:0:0::1/64", "2001:db8::/64"),
+    ("fe80::1%vmk0/64", "fe80::/64"),
+    ("10.1.2.3/33", None),
+    ("10.1.2.256/24", None),
+    ("10.1.0.0/255.0.255.0", None),
+    ("not-an-ip/24", None),
+])
+def test_parse_net(text, expected):
+    net = _analysis._parse_net(text)
+    assert (str(net) if net else None) == expected
+
+
+def test_route_networks_in_non_canonical_form_still_match():
+    from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import make_stack
+    hosts = [H(V("vmk1", ipv6=["2001:db8:1::11/64"]), V("vmk2", ipv6=["2001:db8:1::12/64"]),
+               stacks=[make_stack("defaultTcpipStack", [
+                   {"family": "ipv6", "network": "2001:0DB8:0001:0000::/64", "gateway": "::",
+                    "device": "vmk2", "connected": True}])])]
+    (finding,) = analyse(hosts)["findings"]
+    assert finding["route_owner"] == "vmk2"
+    assert "routes that prefix through vmk2" in finding["message"]
