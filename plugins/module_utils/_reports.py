@@ -247,7 +247,7 @@ def _md_code(value: Any) -> str:
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
@@ -539,7 +539,10 @@ td.num, th.num { text-align: right; }
 tr.row-error td:first-child { box-shadow: inset 4px 0 var(--error-line); }
 tr.row-warning td:first-child { box-shadow: inset 4px 0 var(--warning-line); }
 tr.row-info td:first-child { box-shadow: inset 4px 0 var(--info-line); }
-.badge { display: inline-block; font-size: 11px; font-weight: 700; letter-spacing: 0.04em; padding: 1px 7px; border-radius: 10px; border: 1px solid; white-space: nowrap; }
+.badge {
+  display: inline-block; font-size: 11px; font-weight: 700; letter-spacing: 0.04em; padding: 1px 7px;
+  border-radius: 10px; border: 1px solid; white-space: nowrap;
+}
 .sev-error { color: var(--error); background: var(--error-bg); border-color: var(--error-line); }
 .sev-warning { color: var(--warning); background: var(--warning-bg); border-color: var(--warning-line); }
 .sev-info { color: var(--info); background: var(--info-bg); border-color: var(--info-line); }
@@ -570,7 +573,10 @@ dl.evidence dt { color: var(--muted); }
 dl.evidence dd { margin: 0; overflow-wrap: anywhere; }
 .diagram { margin-top: 12px; }
 .stack { border: 2px solid #98a2b3; border-radius: 10px; margin: 12px 0; background: #fcfcfd; break-inside: avoid-page; }
-.stack > .stack-head { display: flex; justify-content: space-between; flex-wrap: wrap; gap: 8px; background: #eaecf0; padding: 6px 12px; border-radius: 8px 8px 0 0; font-weight: 600; }
+.stack > .stack-head {
+  display: flex; justify-content: space-between; flex-wrap: wrap; gap: 8px; background: #eaecf0;
+  padding: 6px 12px; border-radius: 8px 8px 0 0; font-weight: 600;
+}
 .stack > .stack-head .gw { font-weight: 400; color: var(--muted); font-size: 13px; }
 .subnets { padding: 8px 12px; display: flex; flex-direction: column; gap: 10px; }
 .subnet { border: 1px dashed #98a2b3; border-radius: 8px; padding: 8px 10px; background: var(--paper); }
@@ -581,7 +587,10 @@ dl.evidence dd { margin: 0; overflow-wrap: anywhere; }
 .subnet-head .net { font-weight: 700; }
 .subnet-head .note { font-size: 13px; color: var(--muted); }
 .nics { display: flex; flex-wrap: wrap; gap: 10px; margin: 0; padding: 0; }
-.nic { list-style: none; position: relative; min-width: 190px; max-width: 280px; flex: 1 1 190px; border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; background: var(--paper); font-size: 13px; }
+.nic {
+  list-style: none; position: relative; min-width: 190px; max-width: 280px; flex: 1 1 190px;
+  border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; background: var(--paper); font-size: 13px;
+}
 .nic .dev { font-size: 16px; font-weight: 700; }
 .nic .addr { display: block; }
 .nic .pg { display: block; color: var(--muted); overflow-wrap: anywhere; }
@@ -801,7 +810,7 @@ def _host_diagram(host: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]
                 if nic.get("system_owned"):
                     tags.append('<span class="tag system">owned by %s</span>' % _h(nic.get("owner") or "system"))
                 mgmt = host.get("management") or {}
-                if mgmt.get("vmknic") == dev and str(m["address"]).split("/")[0] == mgmt.get("address"):
+                if mgmt.get("vmknic") == dev and str(m["address"]).split("/", maxsplit=1)[0] == mgmt.get("address"):
                     tags.append('<span class="tag system">vCenter connects here</span>')
                 parts.append('<li class="%s">' % " ".join(classes))
                 if tags:

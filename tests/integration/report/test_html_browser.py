@@ -94,13 +94,13 @@ def _png_rows(data: bytes) -> tuple[int, int, int, list[bytes]]:
         elif kind == b"IEND":
             break
     assert header is not None, "PNG without IHDR"
-    width, height, depth, colour, _, _, interlace = header
+    width, height, depth, colour, interlace = header[0], header[1], header[2], header[3], header[6]
     assert depth == 8 and colour in (2, 6) and interlace == 0, "unexpected PNG format %r" % (header,)
     bpp = 3 if colour == 2 else 4
     raw = zlib.decompress(idat)
     stride = width * bpp
     rows, prev, p = [], bytearray(stride), 0
-    for _ in range(height):
+    for dummy_row in range(height):
         kind, line = raw[p], bytearray(raw[p + 1:p + 1 + stride])
         p += 1 + stride
         if kind == 1:  # Sub
@@ -124,7 +124,7 @@ def _png_rows(data: bytes) -> tuple[int, int, int, list[bytes]]:
 
 
 def test_screenshot_is_a_real_picture(chromium, report, tmp_path):
-    path, _, _ = report
+    path = report[0]
     png = OUTPUT / "report.png"
     if png.exists():
         png.unlink()

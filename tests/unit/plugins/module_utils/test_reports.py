@@ -157,7 +157,7 @@ def test_junit_one_testcase_per_host_with_classname(result, hosts):
 
 
 def test_junit_failures_at_error_threshold(result, hosts):
-    _, suite = _suite(render_junit(result, "error", hosts))
+    suite = _suite(render_junit(result, "error", hosts))[1]
     cases = _cases(suite)
     b01 = cases["esx-b01.lab.example"].findall("failure")
     assert [(f.get("type"), f.get("message")) for f in b01] == [
@@ -178,7 +178,7 @@ def test_junit_failures_at_error_threshold(result, hosts):
 
 
 def test_junit_not_audited_host_is_skipped_below_threshold(result, hosts):
-    _, suite = _suite(render_junit(result, "error", hosts))
+    suite = _suite(render_junit(result, "error", hosts))[1]
     b02 = _cases(suite)["esx-b02.lab.example"]
     skipped = b02.find("skipped")
     assert skipped is not None
@@ -202,12 +202,12 @@ def test_junit_info_threshold_fails_every_host_with_findings(result, hosts):
 
 
 def test_junit_without_hosts_lists_hosts_with_findings(result):
-    _, suite = _suite(render_junit(result))
+    suite = _suite(render_junit(result))[1]
     assert sorted(_cases(suite)) == sorted({f["host"] for f in result["findings"]})
 
 
 def test_junit_properties_and_timestamp(result):
-    _, suite = _suite(render_junit(result, "warning"))
+    suite = _suite(render_junit(result, "warning"))[1]
     props = {p.get("name"): p.get("value") for p in suite.find("properties")}
     assert props == {"scope": "vcenter.lab.example (all datacenters)", "threshold": "warning"}
     assert suite.get("timestamp") == "2026-03-01T12:00:00Z"
@@ -217,7 +217,7 @@ def test_junit_escapes_and_strips_invalid_characters(result, hosts):
     result["findings"][0]["message"] = EVIL + "\x00\x1b bell\x07"
     result["findings"][0]["host"] = hosts[0]["name"] = "esx<&>\"01"
     text = render_junit(result, hosts=hosts)
-    _, suite = _suite(text)  # parses: valid XML
+    suite = _suite(text)[1]  # parses: valid XML
     case = _cases(suite)['esx<&>"01']
     assert case.find("failure").get("message") == EVIL + " bell"
     assert "<script>" not in text
@@ -277,14 +277,14 @@ def test_html_is_well_formed_and_self_contained(result, hosts):
     assert "script" not in c.tags and "link" not in c.tags and "img" not in c.tags
     for pattern in ("http://", "https://", "src=", "@import", "url("):
         assert pattern not in page, pattern
-    assert all(not a.get("href") or a["href"].startswith("#") for _, a in c.attrs)
+    assert all(not a.get("href") or a["href"].startswith("#") for dummy_tag, a in c.attrs)
 
 
 def test_html_internal_links_resolve(result, hosts):
     c = _parse(render_html(result, hosts))
-    ids = [a["id"] for _, a in c.attrs if "id" in a]
+    ids = [a["id"] for dummy_tag, a in c.attrs if "id" in a]
     assert len(ids) == len(set(ids))
-    for _, a in c.attrs:
+    for dummy_tag, a in c.attrs:
         if a.get("href"):
             assert a["href"][1:] in ids, a["href"]
 
@@ -392,7 +392,7 @@ def test_unknown_rule_and_minimal_findings_render():
     result = {"findings": [bare], "summary": {"warning": 1}}
     assert "future-rule" in render_markdown(result)
     assert "future-rule" in render_html(result, None)
-    _, suite = _suite(render_junit(result, "warning"))
+    suite = _suite(render_junit(result, "warning"))[1]
     assert suite.find("testcase/failure").get("type") == "future-rule"
 
 
