@@ -68,14 +68,23 @@ def test_hosts_placement_and_management(built):
     assert built["result"]["changed"] is False
 
 
+def link_local(entry):
+    """Every vmknic has an fe80::/64 address (origin 'other'), derived from its MAC."""
+    addresses = [a for a in entry["ipv6"]["addresses"] if a["link_local"]]
+    assert len(addresses) == 1
+    assert addresses[0]["network"] == "fe80::/64" and addresses[0]["origin"] == "other"
+    return addresses
+
+
 def test_management_vmknic_exact(built):
     host = built["result"]["hosts"][1]
-    assert vmknic(host, "vmk0") == {
+    vmk0 = vmknic(host, "vmk0")
+    assert vmk0 == {
         "device": "vmk0", "key": "key-vim.host.VirtualNic-vmk0", "portgroup": "Management Network",
         "switch": "vSwitch0", "switch_type": "standard", "dvs": None, "stack": "defaultTcpipStack",
         "mac": vmknic(host, "vmk0")["mac"], "mtu": 1500,
         "ipv4": {"address": host["name"], "netmask": MGMT_MASK, "prefix_length": 21, "network": "10.10.0.0/21", "dhcp": False},
-        "ipv6": {"autoconf": False, "dhcp": False, "addresses": []},
+        "ipv6": {"autoconf": False, "dhcp": False, "addresses": link_local(vmk0)},
         "services": ["management"], "gateway_override": None, "iscsi_bindings": [], "owner": None, "system_owned": False,
     }
     assert by_name(host["stacks"], "key", "defaultTcpipStack")["default_gateway"] == "10.10.0.1"
@@ -92,14 +101,16 @@ def test_built_vmknics_exact(built):
         "ipv6": {"autoconf": False, "dhcp": False, "addresses": [
             {"address": "2001:db8:20::11", "prefix_length": 64, "network": "2001:db8:20::/64", "origin": "manual",
              "link_local": False, "dad_state": vmknic(host, devices["vmotion"])["ipv6"]["addresses"][0]["dad_state"]},
-        ]},
+        ] + link_local(vmknic(host, devices["vmotion"]))},
         "services": ["vmotion"], "gateway_override": {"ipv4": "10.20.0.1", "ipv6": None},
         "iscsi_bindings": [], "owner": None, "system_owned": False,
     }
     provisioning = vmknic(host, devices["provisioning"])
     assert provisioning["stack"] == "vSphereProvisioning"
     assert provisioning["ipv4"]["network"] == "10.40.0.0/24"
-    assert provisioning["services"] == []
+    # A vmknic on the provisioning stack carries provisioning traffic without a tag; the lab lists it
+    # as selected for that nicType, as the vSphere client shows the service (tests/lab/README.md).
+    assert provisioning["services"] == ["vSphereProvisioning"]
     for key in ("iscsi_a", "iscsi_b"):
         entry = vmknic(host, devices[key])
         assert entry["iscsi_bindings"] == [{"adapter": built["adapter"], "compliant": True, "compliance_reasons": [],
