@@ -867,9 +867,15 @@ class _Planner:
         self.holders: dict[int, list[tuple[str, str]]] = {}  # address -> [(host, device)]
         self.gateways: set[int] = set()
         self.addresses: dict[tuple[str, str], ipaddress.IPv4Address] = {}
+        # Hosts with a refusal: checks that would only restate its consequences are skipped there.
+        self.tainted: set[str] = set()
 
     def refuse(self, message: str, host: Optional[str] = None, cls: Optional[str] = None) -> None:
         self.refusals.append({"host": host, "class": cls, "message": message})
+        if host is not None:
+            self.tainted.add(host)
+        elif cls is not None:
+            self.tainted.update(h for h, _ in self.members(next(c for c in self.intent.classes if c.name == cls)))
 
     # ----------------------------------------------------------------- inventory
 
@@ -1138,7 +1144,7 @@ class _Planner:
 
     def _iscsi_adapter(self, hp: _HostPlan, wanted, where: str, cls: ClassIntent) -> Optional[str]:
         name, target = hp.facts["name"], hp.target
-        adapters = target.get("iscsi_adapters") or []
+        adapters = target.setdefault("iscsi_adapters", [])
         if wanted.adapter != SOFTWARE_ADAPTER:
             found = next((a for a in adapters if a["device"] == wanted.adapter), None)
             if found is None or found.get("binding_support") == "notsupported":
@@ -1175,15 +1181,17 @@ class _Planner:
 
     def operations(self, name: str) -> None:
         hp = self.plans[name]
+        tainted = name in self.tainted
         try:
             hp.operations = reconcile(hp.facts, hp.target)
             hp.after = simulate(hp.facts, hp.operations)
         except PlanError as error:
-            for problem in error.problems:
-                self.refuse(problem, name)
+            if not tainted:  # on a refused host this only restates the refusal (e.g. a shared port group)
+                for problem in error.problems:
+                    self.refuse(problem, name)
             hp.operations, hp.after = [], copy.deepcopy(hp.facts)
             return
-        for problem in state_differences(hp.target, hp.after, by_device=False):
+        for problem in [] if tainted else state_differences(hp.target, hp.after, by_device=False):
             self.refuse(f"host {name}: internal error, the operations do not reach the target ({problem})", name)
         self._management_checks(hp)
         self._dedicated_stack_checks(hp)
@@ -1252,6 +1260,9 @@ class _Planner:
         errors_before, errors_after = errors(before), errors(after)
         for name in names:
             hp = self.plans[name]
+            counts[name] = (len(errors_before[name]), len(errors_after[name]))
+            if name in self.tainted:
+                continue  # its after-state is not the intent's; the refusal already says why
             known = {f["id"] for f in errors_before[name]}
             selected = {d for d, c in hp.selected.items() if c.action != "accept"}
             selected |= {op["device"] for op in hp.operations if op["op"] == "AddVirtualNic"}
@@ -1260,7 +1271,6 @@ class _Planner:
                     where = " ".join(x for x in (finding.get("stack"), finding.get("subnet")) if x)
                     self.refuse(f"host {name}: after the plan {finding['rule']} would remain on {where} for "
                                 f"{', '.join(finding['vmknics'])}: {finding['message']}", name)
-            counts[name] = (len(errors_before[name]), len(errors_after[name]))
         return counts
 
     # ----------------------------------------------------------------- document
