@@ -15,7 +15,9 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
+    SEVERITIES,
     analyse,
+    severity_at_least,
     validate_policy,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import (
@@ -23,9 +25,10 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports impo
     render_json,
     render_junit,
     render_markdown,
+    render_text,
 )
 
-FORMATS = ("json", "markdown", "junit", "html")
+FORMATS = ("json", "markdown", "junit", "html", "text")
 
 
 def _hosts(value: Any, filter_name: str, what: str) -> list | None:
@@ -67,7 +70,7 @@ def vmknic_findings(hosts: Any, allow_list: Any = None, severity_overrides: Any 
 
 
 def audit_report(result: Any, format: str, hosts: Any = None, threshold: str = "error") -> str:
-    """Render an audit result (vmknic_findings / vmknic_audit output) as json, markdown, junit or html."""
+    """Render an audit result (vmknic_findings / vmknic_audit output) as json, markdown, junit, html or text."""
     if not isinstance(result, Mapping) or "findings" not in result:
         raise AnsibleFilterError(
             "audit_report: the input must be an audit result with 'findings' and 'summary' "
@@ -86,9 +89,24 @@ def audit_report(result: Any, format: str, hosts: Any = None, threshold: str = "
             return render_markdown(result, hosts=host_list)
         if fmt == "junit":
             return render_junit(result, threshold=threshold, hosts=host_list)
+        if fmt == "text":
+            return render_text(result)
         return render_html(result, hosts=host_list)
     except ValueError as exc:  # a bad threshold
         raise AnsibleFilterError("audit_report: %s" % exc) from exc
+
+
+def findings_at_least(findings: Any, threshold: str) -> list:
+    """The findings whose severity is ``threshold`` or worse; ``never`` selects none."""
+    if isinstance(findings, Mapping):
+        findings = findings.get("findings", [])
+    if threshold == "never":
+        return []
+    if threshold not in SEVERITIES:
+        raise AnsibleFilterError(
+            "findings_at_least: threshold must be one of %s or never, got %r" % (", ".join(SEVERITIES), threshold)
+        )
+    return [f for f in findings or [] if severity_at_least(f.get("severity"), threshold)]
 
 
 class FilterModule:
@@ -98,4 +116,5 @@ class FilterModule:
         return {
             "vmknic_findings": vmknic_findings,
             "audit_report": audit_report,
+            "findings_at_least": findings_at_least,
         }

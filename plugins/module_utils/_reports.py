@@ -24,15 +24,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-# The rule catalogue (titles) and the severity order belong to the analysis engine. The reports
-# only need them for labels and the JUnit threshold, so they still work (with rule ids as
-# titles) where the engine cannot be imported, e.g. netaddr missing on a report-only machine.
-try:
-    from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
-        RULES as _RULES,
-    )
-except ImportError:  # pragma: no cover - exercised only without the engine
-    _RULES = {}
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
+    RULES as _RULES,
+    SEVERITIES as SEVERITY_ORDER,
+)
 
 __all__ = [
     "SEVERITY_ORDER",
@@ -40,10 +35,9 @@ __all__ = [
     "render_markdown",
     "render_junit",
     "render_html",
+    "render_text",
 ]
 
-# Most severe first; matches the documented finding severities (docs/findings.md).
-SEVERITY_ORDER = ("error", "warning", "info")
 _SEVERITY_RANK = {sev: rank for rank, sev in enumerate(SEVERITY_ORDER)}
 
 DEFAULT_STACK = "defaultTcpipStack"
@@ -222,6 +216,25 @@ def render_json(result: Mapping[str, Any]) -> str:
     doc.setdefault("summary", {})
     doc.setdefault("findings", [])
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text (terminals, job logs)
+# --------------------------------------------------------------------------------------------
+
+
+def render_text(result: Mapping[str, Any]) -> str:
+    """The headline and one line per finding, worst first: what a terminal or an AWX log shows."""
+    findings = _findings(result)
+    lines = [_headline(_summary(result))]
+    for f in findings:
+        where = "%s %s" % (_text(f.get("host")), _text(f.get("stack")) or "-")
+        lines.append("%-7s %-28s %s: %s" % (str(f.get("severity")).upper(), _text(f.get("rule")), where, _text(f.get("message"))))
+        if f.get("allowed"):
+            lines.append("        accepted: %s" % _text((f.get("allowed") or {}).get("reason")))
+    if not findings:
+        lines.append("No findings.")
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ FILTER_DIR = REPO / "plugins" / "filter"
 
 
 def test_filters_are_registered():
-    assert FilterModule().filters() == {"vmknic_findings": vmknic_findings, "audit_report": audit_report}
+    filters = FilterModule().filters()
+    assert filters["vmknic_findings"] is vmknic_findings and filters["audit_report"] is audit_report
+    assert sorted(filters) == ["audit_report", "findings_at_least", "vmknic_findings"]
 
 
 def test_vmknic_findings_accepts_the_list_or_the_whole_result():
@@ -110,7 +112,7 @@ def test_audit_report_threshold_reaches_junit():
 
 
 def test_audit_report_errors():
-    with pytest.raises(AnsibleFilterError, match="format must be one of json, markdown, junit, html, got 'pdf'"):
+    with pytest.raises(AnsibleFilterError, match="format must be one of json, markdown, junit, html, text, got 'pdf'"):
         audit_report(sample_result(), "pdf")
     with pytest.raises(AnsibleFilterError, match="threshold must be one of error, warning, info"):
         audit_report(sample_result(), "junit", threshold="fatal")
@@ -215,3 +217,36 @@ def test_filters_in_a_playbook(tmp_path):
     assert "esx-b01.lab.example" in html and "<script" not in html
     root = ET.parse(tmp_path / "report.xml").getroot()
     assert root.get("tests") == "6" and root.get("failures") == "4"
+
+
+def test_findings_at_least_selects_by_threshold():
+    from ansible_collections.vmkernel.multihoming.plugins.filter.audit import findings_at_least
+
+    findings = [{"severity": "error", "id": "a"}, {"severity": "warning", "id": "b"}, {"severity": "info", "id": "c"}]
+    assert [f["id"] for f in findings_at_least(findings, "error")] == ["a"]
+    assert [f["id"] for f in findings_at_least({"findings": findings}, "warning")] == ["a", "b"]
+    assert [f["id"] for f in findings_at_least(findings, "info")] == ["a", "b", "c"]
+    assert findings_at_least(findings, "never") == []
+    with pytest.raises(AnsibleFilterError, match="threshold must be one of error, warning, info or never"):
+        findings_at_least(findings, "fatal")
+
+
+def test_text_report_lists_every_finding_worst_first():
+    from ansible_collections.vmkernel.multihoming.plugins.filter.audit import audit_report
+
+    result = {
+        "summary": {"error": 1, "warning": 0, "info": 1, "hosts_total": 2, "hosts_audited": 2, "hosts_with_errors": 1},
+        "findings": [
+            {"severity": "error", "rule": "ipv4-same-subnet", "host": "esx1", "stack": "defaultTcpipStack",
+             "message": "vmk1 and vmk2 share 10.0.0.0/24", "allowed": None},
+            {"severity": "info", "rule": "multi-nic-vmotion", "host": "esx2", "stack": "defaultTcpipStack",
+             "message": "vmk3 and vmk4 are multi-NIC vMotion", "allowed": {"reason": "by design"}},
+        ],
+    }
+    lines = audit_report(result, "text").splitlines()
+    assert lines[0] == "1 error, 0 warnings, 1 info; 2 of 2 hosts audited; 1 host with errors"
+    assert lines[1].split() == ["ERROR", "ipv4-same-subnet", "esx1", "defaultTcpipStack:", "vmk1", "and", "vmk2", "share", "10.0.0.0/24"]
+    assert lines[2].startswith("INFO    multi-nic-vmotion")
+    assert lines[3] == "        accepted: by design"
+    empty = audit_report({"summary": {}, "findings": []}, "text").splitlines()
+    assert empty[-1] == "No findings."
