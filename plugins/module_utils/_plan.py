@@ -24,10 +24,7 @@ from ._intent import (
     DEFAULT_STACK, IMPLIED_SERVICES, SYSTEM_STACKS, ClassIntent, Intent, IntentError, parse_intent,
 )
 
-try:  # the analysis engine is a sibling module_util; imported lazily-tolerant for partial checkouts
-    from ._analysis import analyse as _analyse
-except ImportError:  # pragma: no cover
-    _analyse = None
+from ._analysis import analyse as _analyse
 
 __all__ = [
     "OPERATIONS", "PlanError", "SimulationError", "build_plan", "plan", "reconcile", "simulate",
@@ -1237,7 +1234,7 @@ class _Planner:
     def analysis_checks(self) -> dict[str, tuple[int, int]]:
         """Refuse targets that leave a host multi-homed; return (errors before, errors after) per host."""
         counts = {name: (0, 0) for name in self.plans}
-        if _analyse is None or not self.plans:
+        if not self.plans:
             return counts
         names = list(self.plans)
         before = _analyse([self.plans[n].facts for n in names])["findings"]

@@ -582,8 +582,7 @@ def test_allocation_keeps_fitting_addresses_before_allocating():
 def test_duplicate_address_is_kept_once_only():
     hosts = [make_host(f"esx0{i}", [make_vmknic("vmk0", f"10.10.0.1{i}/24", services=["management"]),
                                    make_vmknic("vmk1", "10.20.0.9/24", services=["vmotion"])]) for i in (1, 2)]
-    assert [op["ipv4"]["address"] for op in all_ops(plan(hosts, {"classes": [subnet_class()]}))] == ["10.20.0.1"] * 2 \
-        or True  # both move: neither holds 10.20.0.9 alone
+    # Both hold 10.20.0.9, so neither keeps it: both get fresh addresses.
     ops = all_ops(plan(hosts, {"classes": [subnet_class()]}))
     assert [(op["host"], op["ipv4"]["address"]) for op in ops] == [("esx01", "10.20.0.1"), ("esx02", "10.20.0.2")]
 
@@ -739,3 +738,12 @@ def test_plan_1000_hosts_timing():
     elapsed = time.perf_counter() - started
     print(f"\nplanned 1000 hosts, {document['summary']['operations']} operations in {elapsed:.2f}s")
     assert document["summary"]["hosts_changed"] == 1000
+
+
+def test_build_plan_reports_refusals_without_raising():
+    document = build_plan([esx("esx01", 1), esx("esx02", 2)],
+                          {"classes": [subnet_class(range="10.20.0.10-10.20.0.10")]})
+    assert document["executable"] is False
+    assert document["refusals"] == [{"host": None, "class": "vmotion", "message": "class vmotion: pool "
+                                     "10.20.0.10-10.20.0.10 of 10.20.0.0/24 has 1 free address, 2 needed"}]
+    assert document["summary"]["refusals"] == 1
