@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._errors import describe
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import (
     HAS_PYVMOMI,
     PYVMOMI_IMPORT_ERROR,
@@ -32,13 +33,6 @@ def scope_argument_spec() -> dict[str, dict[str, Any]]:
         clusters=dict(type="list", elements="str", aliases=["cluster_name", "cluster"]),
         esxi_hostnames=dict(type="list", elements="str", aliases=["esxi_hostname"]),
     )
-
-
-def fault_message(fault: Any) -> str:
-    """A vSphere fault as one line: its type and its message."""
-    name = type(fault).__name__.rsplit(".", 1)[-1]
-    text = getattr(fault, "msg", None) or ""
-    return f"{name}: {text}" if text else name
 
 
 class VsphereModule(AnsibleModule):
@@ -64,6 +58,6 @@ class VsphereModule(AnsibleModule):
         try:
             yield service_instance
         except vmodl.MethodFault as fault:
-            self.fail_json(msg=f"Failed to {action}: {fault_message(fault)}")
+            self.fail_json(msg=f"Failed to {action}: {describe(fault)}")
         finally:
             disconnect(service_instance)

@@ -27,7 +27,7 @@ from ._intent import (
 from ._analysis import analyse as _analyse
 
 __all__ = [
-    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "plan", "reconcile", "simulate",
+    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "plan", "projection", "reconcile", "simulate",
     "state_differences",
 ]
 
@@ -760,6 +760,12 @@ def _projection(host: dict, by_device: bool) -> dict:
     pgs = {f"{s}/{n}": {"vlan": pg.get("vlan"), "teaming": _teaming_arg(pg.get("teaming"))}
            for (s, n), pg in _standard_portgroups(host).items()}
     return {"vmknics": nics, "portgroups": pgs, "software_iscsi_enabled": host.get("software_iscsi_enabled")}
+
+
+def projection(host: dict) -> dict:
+    """What the planner controls on a host, per vmknic device and standard port group: the view that
+    state_differences compares, and what diffs show."""
+    return _projection(host, True)
 
 
 def state_differences(expected: dict, actual: dict, by_device: bool = True) -> list[str]:

@@ -1,0 +1,142 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: remediation_plan_info
+short_description: Plan the remediation of VMkernel multi-homing from declared intent
+version_added: 0.1.0
+description:
+  - Reads every host in scope with one bulk read (as M(vmkernel.multihoming.vmknic_info)) and
+    computes, from O(intent), the exact vSphere operations that make each host match it:
+    dedicated subnets, dedicated TCP/IP stacks, iSCSI port binding, or accepted designs.
+  - The plan is deterministic, keeps addresses that already satisfy the intent (so a second plan
+    after applying is empty) and allocates the lowest free address of a pool otherwise.
+  - Refuses, before anything changes and naming each problem, an intent that cannot be applied
+    safely (pool too small, overlapping class subnets, a gateway outside its subnet, a vmknic
+    claimed by two classes, an unknown adapter or uplink, a result that would still be
+    multi-homed, a change to the vmknic vCenter uses unless allowed).
+  - Never changes anything. Apply a plan with M(vmkernel.multihoming.remediation_apply), or
+    use the C(vmkernel.multihoming.remediate) role, which does both.
+  - The intent format and the operations are described in the collection's C(docs/remediation.md).
+author:
+  - vmkernel.multihoming contributors
+extends_documentation_fragment:
+  - vmkernel.multihoming.connection
+  - vmkernel.multihoming.scope
+options:
+  intent:
+    description:
+      - The declared intent; see C(docs/remediation.md) for every key.
+      - C(classes) is a list of traffic classes, each with C(name), C(select) and an C(action) of
+        V(subnet), V(stack), V(iscsi) or V(accept); C(allow_management_change) defaults to V(false).
+    type: dict
+    required: true
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads and computes.
+  diff_mode:
+    support: none
+    description: The plan itself carries before and after of every host.
+  platform:
+    platforms: [vcenter, esxi]
+    description: Connects to vCenter or directly to one ESXi host.
+seealso:
+  - module: vmkernel.multihoming.remediation_apply
+  - module: vmkernel.multihoming.vmknic_audit
+"""
+
+EXAMPLES = r"""
+- name: Plan moving vMotion off the management subnet
+  vmkernel.multihoming.remediation_plan_info:
+    clusters: [Compute-A]
+    intent:
+      classes:
+        - name: vmotion
+          select: {services: [vmotion]}
+          action: subnet
+          subnet:
+            network: 10.20.0.0/24
+            pool: {start: 10.20.0.10, end: 10.20.0.250}
+            vlan: 20
+  register: remediation
+
+- name: Show what would be done
+  ansible.builtin.debug:
+    msg: "{{ remediation.plan.hosts | map(attribute='operations') | flatten | map(attribute='description') }}"
+"""
+
+RETURN = r"""
+plan:
+  description: The plan, as described in C(docs/remediation.md).
+  returned: success, and on refusal (then with C(executable=false), for reporting only)
+  type: dict
+  contains:
+    hosts:
+      description: Per planned host, the ordered operations and the host's before and predicted after facts.
+      type: list
+      elements: dict
+      sample:
+        - host: 10.10.0.12
+          changed: true
+          classes: {vmk1: vmotion}
+          operations:
+            - {"op": "UpdateVirtualNic", "host": "10.10.0.12", "device": "vmk1",
+               "ipv4": {"address": "10.20.0.10", "netmask": "255.255.255.0"},
+               "description": "vmk1: set IPv4 10.20.0.10/24 (was 10.10.0.112/21)"}
+          before: {}
+          after: {}
+          findings_before: 1
+          findings_after: 0
+    skipped:
+      description: Hosts not planned (not connected, or facts incomplete), with the reason.
+      type: list
+      elements: dict
+      sample: [{"host": "10.10.0.17", "reason": "notResponding"}]
+    refusals:
+      description: Why the intent cannot be applied; empty when it can.
+      type: list
+      elements: dict
+      sample: []
+    executable:
+      description: True when there are no refusals.
+      type: bool
+      sample: true
+    summary:
+      description: Counts of hosts, operations per vSphere method, and error findings before and after.
+      type: dict
+      sample: {"hosts_total": 6, "hosts_planned": 5, "hosts_changed": 2, "operations": 4, "findings_before": 3, "findings_after": 0}
+"""
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import validate_intent
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, plan
+
+
+def main() -> None:
+    argument_spec = scope_argument_spec()
+    argument_spec.update(intent=dict(type="dict", required=True))
+    module = VsphereModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    problems = validate_intent(params["intent"])
+    if problems:
+        module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
+    with module.session("read vmknic facts") as service_instance:
+        try:
+            hosts = gather(service_instance, params["datacenter"], params["clusters"], params["esxi_hostnames"])
+        except ScopeError as error:
+            module.fail_json(msg=f"Invalid scope: {error}")
+    try:
+        document = plan(hosts, params["intent"])
+    except PlanError as error:
+        module.fail_json(msg="Remediation refused: " + "; ".join(error.problems), problems=error.problems,
+                         plan=error.plan)
+    module.exit_json(changed=False, plan=document)
+
+
+if __name__ == "__main__":
+    main()
