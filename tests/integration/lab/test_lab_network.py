@@ -95,7 +95,13 @@ def test_update_vmknic_gateway_override_ipv6_and_portgroup(hosts):
     # IPv6 add / remove, connected IPv6 route
     v6 = vim.host.IpConfig.IpV6AddressConfiguration(autoConfigurationEnabled=False, dhcpV6Enabled=False, ipV6Address=[
         vim.host.IpConfig.IpV6Address(ipAddress="2001:db8:40::19", prefixLength=64, operation="add")])
-    ns.UpdateVirtualNic(dev, vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=False, ipAddress="10.40.0.19", subnetMask="255.255.255.0", ipV6Config=v6)))
+    spec6 = vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=False, ipAddress="10.40.0.19", subnetMask="255.255.255.0", ipV6Config=v6))
+    assert h.config.network.ipV6Enabled is False  # default inventory: IPv6 off
+    with pytest.raises(vim.fault.InvalidState):
+        ns.UpdateVirtualNic(dev, spec6)
+    ns.UpdateNetworkConfig(vim.host.NetworkConfig(ipV6Enabled=True), "modify")
+    assert h.config.network.ipV6Enabled is True
+    ns.UpdateVirtualNic(dev, spec6)
     addrs = [(a.ipAddress, a.origin) for a in vnic(h, dev).spec.ip.ipV6Config.ipV6Address]
     assert ("2001:db8:40::19", "manual") in addrs
     assert any(a[1] == "other" and a[0].startswith("fe80:") for a in addrs)

@@ -87,7 +87,9 @@ func sortByName(c []*simulator.ClusterComputeResource) {
 // template), and sets up the default network model.
 func wrapHost(i int, sh *simulator.HostSystem) {
 	name := mgmtIP(i)
-	h := &host{Index: i, Name: name, Ref: sh.Self, Hba: "vmhba65", Conn: "connected", Ipv6: true,
+	// IPv6 is off by default, as on the host the simulator's template was captured from (and it
+	// keeps a 1000-host read small); scenarios turn it on per host with ipv6_enabled.
+	h := &host{Index: i, Name: name, Ref: sh.Self, Hba: "vmhba65", Conn: "connected", Ipv6: false,
 		Services: map[string][]string{}, Pnics: []string{"vmnic0", "vmnic1", "vmnic2", "vmnic3"}}
 	o := &labHost{HostSystem: *sh, h: h}
 	o.Summary.Runtime = &o.Runtime // the copied pointer still points into the stock object
