@@ -259,3 +259,20 @@ def test_rollback_of_the_management_address(hosts):
     # what does not take the address away is allowed
     ns.UpdateVirtualNic("vmk0", vim.host.VirtualNic.Specification(mtu=9000))
     assert vnic(h, "vmk0").spec.mtu == 9000
+
+
+def test_changes_notify_wait_for_updates(si, hosts):
+    h = hosts[H]
+    pc = si.content.propertyCollector.CreatePropertyCollector()
+    try:
+        pc.CreateFilter(vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=h)],
+            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.HostSystem, pathSet=["config.network.portgroup"])]), True)
+        u = pc.WaitForUpdatesEx("", vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=2))
+        add_pg(h, "Watched", vlan=77)
+        u = pc.WaitForUpdatesEx(u.version, vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=5))
+        changes = [c for fs in u.filterSet for o in fs.objectSet for c in o.changeSet]
+        assert changes[0].name == "config.network.portgroup"
+        assert "Watched" in [p.spec.name for p in changes[0].val]
+    finally:
+        pc.Destroy()

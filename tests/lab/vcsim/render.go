@@ -322,10 +322,18 @@ func (h *host) refresh() {
 	h.ss.StorageDeviceInfo = sd
 
 	if started {
+		// Leaf paths: the simulator's filters match a change to a watched path or its parents.
 		simulator.Map.Update(o, []types.PropertyChange{
-			{Name: "config.network", Val: nw},
+			{Name: "config.network.vswitch", Val: nw.Vswitch},
+			{Name: "config.network.portgroup", Val: nw.Portgroup},
+			{Name: "config.network.vnic", Val: nw.Vnic},
+			{Name: "config.network.dnsConfig", Val: nw.DnsConfig},
+			{Name: "config.network.ipRouteConfig", Val: nw.IpRouteConfig},
+			{Name: "config.network.routeTableInfo", Val: nw.RouteTableInfo},
+			{Name: "config.network.netStackInstance", Val: nw.NetStackInstance},
 			{Name: "config.virtualNicManagerInfo", Val: vnm},
-			{Name: "config.storageDevice", Val: sd},
+			{Name: "config.storageDevice.hostBusAdapter", Val: sd.HostBusAdapter},
+			{Name: "config.storageDevice.softwareInternetScsiEnabled", Val: sd.SoftwareInternetScsiEnabled},
 			{Name: "runtime.connectionState", Val: o.Runtime.ConnectionState},
 			{Name: "runtime.inMaintenanceMode", Val: o.Runtime.InMaintenanceMode},
 			{Name: "runtime.networkRuntimeInfo", Val: o.Runtime.NetworkRuntimeInfo},
