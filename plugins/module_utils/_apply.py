@@ -10,11 +10,12 @@ fakes as well as against the lab. Rollback reuses the planner's generic diff:
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._errors import describe
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, projection, reconcile, state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import SOFTWARE_ADAPTER, PlanError, projection, reconcile, state_differences
 
 ReadHost = Callable[[], dict]
 RunOperation = Callable[[dict], None]
@@ -36,12 +37,30 @@ def comparable_view(host: dict) -> dict:
     return projection(host)
 
 
+def _resolve_software_adapter(expected: dict, actual: dict) -> dict:
+    """The prediction with the planner's placeholder for a not-yet-enabled software iSCSI adapter
+    replaced by the adapter the host now has (ESXi names it when software iSCSI is enabled)."""
+    device = next((a["device"] for a in actual.get("iscsi_adapters") or [] if a.get("software")), None)
+    if device is None:
+        return expected
+    resolved = copy.deepcopy(expected)
+    for adapter in resolved.get("iscsi_adapters") or []:
+        if adapter.get("device") == SOFTWARE_ADAPTER:
+            adapter["device"] = device
+    for nic in resolved.get("vmknics") or []:
+        for binding in nic.get("iscsi_bindings") or []:
+            if binding.get("adapter") == SOFTWARE_ADAPTER:
+                binding["adapter"] = device
+    return resolved
+
+
 def _error_ids(host: dict) -> set[str]:
     return {f["id"] for f in analyse([host])["findings"] if f["severity"] == "error"}
 
 
 def _verify(expected: dict, actual: dict) -> list[str]:
     """What differs from the prediction: controlled state, and error findings the plan did not expect."""
+    expected = _resolve_software_adapter(expected, actual)
     problems = state_differences(expected, actual)
     if problems and not state_differences(expected, actual, by_device=False):
         # ESXi chose another vmk number for a re-created vmknic: same state under another name.
@@ -70,7 +89,7 @@ class HostApplier:
         if not operations:
             return outcome
         current = self.read_host()
-        if not state_differences(entry["after"], current):
+        if not state_differences(_resolve_software_adapter(entry["after"], current), current):
             return outcome  # already applied (a previous run): nothing to do
         drift = state_differences(entry["before"], current)
         if drift:

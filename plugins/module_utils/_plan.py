@@ -794,6 +794,14 @@ def state_differences(expected: dict, actual: dict, by_device: bool = True) -> l
 # =========================================================================== planning
 
 
+def _existed_before(finding: dict, before: list[dict]) -> bool:
+    """Whether the plan leaves this error as it found it, or smaller: the same rule on the same stack
+    and subnet, among vmknics that were all already in it. (Its id changes when a group shrinks.)"""
+    key = (finding["rule"], finding.get("stack"), finding.get("family"), finding.get("subnet"))
+    return any((f["rule"], f.get("stack"), f.get("family"), f.get("subnet")) == key
+               and set(finding["vmknics"]) <= set(f["vmknics"]) for f in before)
+
+
 def _normalise_host(host: dict) -> dict:
     """A deep copy with every list in the facts' canonical order, so the plan does not depend on the
     order of the input (route order is kept: it decides which vmknic owns a shared subnet)."""
@@ -1266,11 +1274,10 @@ class _Planner:
             counts[name] = (len(errors_before[name]), len(errors_after[name]))
             if name in self.tainted:
                 continue  # its after-state is not the intent's; the refusal already says why
-            known = {f["id"] for f in errors_before[name]}
             selected = {d for d, c in hp.selected.items() if c.action != "accept"}
             selected |= {op["device"] for op in hp.operations if op["op"] == "AddVirtualNic"}
             for finding in errors_after[name]:
-                if set(finding["vmknics"]) & selected or finding["id"] not in known:
+                if set(finding["vmknics"]) & selected or not _existed_before(finding, errors_before[name]):
                     where = " ".join(x for x in (finding.get("stack"), finding.get("subnet")) if x)
                     self.refuse(f"host {name}: after the plan {finding['rule']} would remain on {where} for "
                                 f"{', '.join(finding['vmknics'])}: {finding['message']}", name)
