@@ -288,7 +288,7 @@ def _ip_int(text: str) -> tuple[int, int]:
     """(version, int) of an address literal; ValueError when it is none."""
     text = str(text).strip()
     if ":" in text:
-        return 6, int(ipaddress.IPv6Address(text.split("%")[0]))
+        return 6, int(ipaddress.IPv6Address(text.split("%", 1)[0]))
     return 4, _v4_int(text)
 
 
@@ -318,7 +318,7 @@ def _make_iface(address: Any, prefix: Any) -> _Iface | None:
 @functools.lru_cache(maxsize=4096)
 def _parse_net(cidr: str) -> _Net | None:
     """A CIDR, host bits allowed (cached: route networks repeat across a fleet)."""
-    address, _, prefix = str(cidr).partition("/")
+    address, _slash, prefix = str(cidr).partition("/")
     iface = _make_iface(address, prefix or (128 if ":" in address else 32))
     return iface.net if iface else None
 

@@ -138,14 +138,14 @@ def select_hosts(topology: dict[str, Any], datacenter: str | None = None, cluste
     names = {host._moId: topology["objects"][host._moId]["name"] for host in topology["hosts"]}
     problems = []
     if datacenter is not None:
-        if datacenter not in {dc for _, dc, _ in placed} and not any(
+        if datacenter not in {dc for _host, dc, _cluster in placed} and not any(
             isinstance(o["obj"], vim.Datacenter) and o["name"] == datacenter for o in topology["objects"].values()
         ):
             problems.append(f"datacenter '{datacenter}' not found")
         placed = [entry for entry in placed if entry[1] == datacenter]
     if clusters:
         known = {o["name"] for o in topology["objects"].values() if isinstance(o["obj"], vim.ClusterComputeResource)}
-        known_here = {cluster for _, _, cluster in placed}
+        known_here = {cluster for _host, _dc, cluster in placed}
         missing = [c for c in clusters if c not in known_here and c not in known]
         if missing:
             problems.append("cluster(s) not found: " + ", ".join(missing))
@@ -479,7 +479,7 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
         return []
     pc = vmodl.query.PropertyCollector
     placement = {host._moId: (dc, cl) for host, dc, cl in selected}
-    object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _, _ in selected]
+    object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _dc, _cluster in selected]
     property_spec = pc.PropertySpec(type=vim.HostSystem, pathSet=list(HOST_PATHS))
     hosts = []
     for item in _retrieve(content, object_specs, [property_spec]):

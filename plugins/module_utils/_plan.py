@@ -206,8 +206,7 @@ class _Group:
         if moves:
             result.add(("pg",) + _pg_id(self.current))
         iface = _ipv4_interface(self.current.get("ipv4"))
-        if iface is not None and (self.target is None or not _ipv4_equal(self.current.get("ipv4"),
-                                                                          self.target.get("ipv4"))):
+        if iface is not None and (self.target is None or not _ipv4_equal(self.current.get("ipv4"), self.target.get("ipv4"))):
             result.add(("ip", str(iface.ip)))
         return result
 
@@ -678,8 +677,7 @@ def _sim_bind(state: dict, op: dict) -> None:
         if nic["device"] in bound:
             raise SimulationError([f"BindVnic: {nic['device']} is already bound to {adapter['device']}"])
         compliant, reasons = _predicted_compliance(state, nic)
-        nic.setdefault("iscsi_bindings", []).append({"adapter": adapter["device"], "compliant": compliant,
-                                                      "compliance_reasons": reasons, "path_status": None})
+        nic.setdefault("iscsi_bindings", []).append({"adapter": adapter["device"], "compliant": compliant, "compliance_reasons": reasons, "path_status": None})
         nic["iscsi_bindings"].sort(key=lambda b: b["adapter"])
         adapter["bound_vmknics"] = sorted(set(bound) | {nic["device"]}, key=_vmk_key)
     else:
@@ -886,7 +884,7 @@ class _Planner:
         if host is not None:
             self.tainted.add(host)
         elif cls is not None:
-            self.tainted.update(h for h, _ in self.members(next(c for c in self.intent.classes if c.name == cls)))
+            self.tainted.update(h for h, _device in self.members(next(c for c in self.intent.classes if c.name == cls)))
 
     # ----------------------------------------------------------------- inventory
 
@@ -917,8 +915,8 @@ class _Planner:
             if gateway:
                 self.gateways.add(int(ipaddress.IPv4Address(gateway)))
         for stack in host.get("stacks") or ():
-            candidates = [stack.get("default_gateway")] + [r.get("gateway") for r in stack.get("routes") or ()
-                                                            if r.get("family") == "ipv4" and not r.get("connected")]
+            candidates = [stack.get("default_gateway")] + [
+                r.get("gateway") for r in stack.get("routes") or () if r.get("family") == "ipv4" and not r.get("connected")]
             for gateway in candidates:
                 try:
                     if gateway and gateway != "0.0.0.0":

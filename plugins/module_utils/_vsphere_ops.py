@@ -21,8 +21,7 @@ SOFTWARE_ADAPTER = "software"  # the planner's placeholder until software iSCSI 
 
 
 def _teaming_policy(teaming: dict[str, list[str]]) -> Any:
-    order = vim.host.NetworkPolicy.NicOrderPolicy(activeNic=list(teaming.get("active") or []),
-                                                 standbyNic=list(teaming.get("standby") or []))
+    order = vim.host.NetworkPolicy.NicOrderPolicy(activeNic=list(teaming.get("active") or []), standbyNic=list(teaming.get("standby") or []))
     return vim.host.NetworkPolicy.NicTeamingPolicy(nicOrder=order)
 
 

@@ -19,10 +19,10 @@ description:
   - On any failure (a call, or the verification) it rolls the host back to its before-state
     (address, port group, stack, services, bindings, teaming), verifies the rollback, and fails
     with a report of exactly what happened.
-  - In check mode nothing is written: RV(ignore:changed) says whether a real run would change the
+  - In check mode nothing is written. RV(ignore:changed) says whether a real run would change the
     host, and with C(--diff) the before and after of every vmknic and port group are shown.
 author:
-  - vmkernel.multihoming contributors
+  - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
   - vmkernel.multihoming.connection
 options:
@@ -59,6 +59,7 @@ attributes:
     support: full
     description: Before and predicted after of the host's vmknics and port groups.
   platform:
+    support: full
     platforms: [vcenter, esxi]
     description: Connects to vCenter or directly to one ESXi host.
 seealso:

@@ -10,8 +10,8 @@ short_description: Plan the remediation of VMkernel multi-homing from declared i
 version_added: 0.1.0
 description:
   - Reads every host in scope with one bulk read (as M(vmkernel.multihoming.vmknic_info)) and
-    computes, from O(intent), the exact vSphere operations that make each host match it:
-    dedicated subnets, dedicated TCP/IP stacks, iSCSI port binding, or accepted designs.
+    computes, from O(intent), the exact vSphere operations that make each host match it (dedicated subnets, dedicated
+    TCP/IP stacks, iSCSI port binding, or accepted designs).
   - The plan is deterministic, keeps addresses that already satisfy the intent (so a second plan
     after applying is empty) and allocates the lowest free address of a pool otherwise.
   - Refuses, before anything changes and naming each problem, an intent that cannot be applied
@@ -22,7 +22,7 @@ description:
     use the C(vmkernel.multihoming.remediate) role, which does both.
   - The intent format and the operations are described in the collection's C(docs/remediation.md).
 author:
-  - vmkernel.multihoming contributors
+  - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
@@ -42,6 +42,7 @@ attributes:
     support: none
     description: The plan itself carries before and after of every host.
   platform:
+    support: full
     platforms: [vcenter, esxi]
     description: Connects to vCenter or directly to one ESXi host.
 seealso:

@@ -20,7 +20,7 @@ description:
   - The rules are listed in the collection's C(docs/findings.md).
   - Never changes anything; RV(ignore:changed) is always V(false).
 author:
-  - vmkernel.multihoming contributors
+  - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
@@ -28,7 +28,7 @@ options:
   allow_list:
     description:
       - Accepted designs. A finding that matches an entry becomes severity V(info) and carries the
-        entry's reason in RV(findings[].allowed).
+        entry's reason in the finding's C(allowed) field (see RV(findings)).
       - An entry matches when all of the keys it sets match.
     type: list
     elements: dict
@@ -78,6 +78,7 @@ attributes:
     support: none
     description: Nothing is changed.
   platform:
+    support: full
     platforms: [vcenter, esxi]
     description: Connects to vCenter or directly to one ESXi host.
 seealso:

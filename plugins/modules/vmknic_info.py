@@ -20,7 +20,7 @@ description:
     M(vmkernel.multihoming.vmknic_audit) module and the P(vmkernel.multihoming.vmknic_findings#filter)
     filter analyse it.
 author:
-  - vmkernel.multihoming contributors
+  - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
@@ -32,6 +32,7 @@ attributes:
     support: none
     description: Nothing is changed, so there is no diff.
   platform:
+    support: full
     platforms: [vcenter, esxi]
     description: Connects to vCenter or directly to one ESXi host.
 """

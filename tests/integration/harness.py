@@ -53,7 +53,7 @@ def run_module(module: str, args: dict[str, Any], check: bool = False, diff: boo
     payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
     path = REPO / "plugins" / "modules" / f"{module}.py"
     proc = subprocess.run(
-        [sys.executable, str(path)], input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}),
+        [sys.executable, str(path)], input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}), check=False,
         capture_output=True, text=True, env=env or ansible_env(), timeout=600,
     )
     try:
@@ -71,4 +71,4 @@ def run_playbook(playbook: str | Path, env: dict[str, str], extra_vars: dict[str
         cmd.append("--check")
     if diff:
         cmd.append("--diff")
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd or REPO, timeout=900)
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, env=env, cwd=cwd or REPO, timeout=900)

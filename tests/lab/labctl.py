@@ -73,7 +73,7 @@ def ensure_built(verbose=False):
         tmp = BINARY + ".tmp.%d" % os.getpid()
         if verbose:
             print("lab: building %s" % BINARY, flush=True)
-        proc = subprocess.run(["go", "build", "-o", tmp, "."], cwd=SRC, env=env,
+        proc = subprocess.run(["go", "build", "-o", tmp, "."], check=False, cwd=SRC, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if proc.returncode != 0:
             raise LabError("go build failed:\n" + proc.stdout)
@@ -104,7 +104,7 @@ def _alive(pid):
     except PermissionError:
         return True
     try:  # a zombie child of ours is not alive
-        wpid, _ = os.waitpid(pid, os.WNOHANG)
+        wpid, _status = os.waitpid(pid, os.WNOHANG)
         return wpid == 0
     except ChildProcessError:
         return True
@@ -205,7 +205,7 @@ class Lab:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-            for _ in range(100):
+            for _attempt in range(100):
                 if not _alive(pid):
                     break
                 time.sleep(0.05)

@@ -107,7 +107,8 @@ def test_update_vmknic_gateway_override_ipv6_and_portgroup(hosts):
     assert any(a[1] == "other" and a[0].startswith("fe80:") for a in addrs)
     assert ("2001:db8:40::", 64, "::", dev) in routes6(h)
     v6.ipV6Address[0].operation = "remove"
-    ns.UpdateVirtualNic(dev, vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=False, ipAddress="10.40.0.19", subnetMask="255.255.255.0", ipV6Config=v6)))
+    ip = vim.host.IpConfig(dhcp=False, ipAddress="10.40.0.19", subnetMask="255.255.255.0", ipV6Config=v6)
+    ns.UpdateVirtualNic(dev, vim.host.VirtualNic.Specification(ip=ip))
     assert not routes6(h)
     # move to another port group
     ns.UpdateVirtualNic(dev, vim.host.VirtualNic.Specification(portgroup="B"))
@@ -209,8 +210,10 @@ def test_update_network_config_stacks_routes_portgroups(hosts):
     assert vnic(h, "vmk1").portgroup == "Cfg"
     # all or nothing: the second change fails, the first is not kept
     cfg = vim.host.NetworkConfig(portgroup=[
-        vim.host.PortGroup.Config(changeOperation="add", spec=vim.host.PortGroup.Specification(name="Cfg2", vlanId=8, vswitchName="vSwitch0", policy=vim.host.NetworkPolicy())),
-        vim.host.PortGroup.Config(changeOperation="add", spec=vim.host.PortGroup.Specification(name="Cfg3", vlanId=9999, vswitchName="vSwitch0", policy=vim.host.NetworkPolicy()))])
+        vim.host.PortGroup.Config(changeOperation="add", spec=vim.host.PortGroup.Specification(
+            name="Cfg2", vlanId=8, vswitchName="vSwitch0", policy=vim.host.NetworkPolicy())),
+        vim.host.PortGroup.Config(changeOperation="add", spec=vim.host.PortGroup.Specification(
+            name="Cfg3", vlanId=9999, vswitchName="vSwitch0", policy=vim.host.NetworkPolicy()))])
     with pytest.raises(vmodl.fault.InvalidArgument):
         ns.UpdateNetworkConfig(cfg, "modify")
     assert pg(h, "Cfg2") is None

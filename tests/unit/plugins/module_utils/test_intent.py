@@ -76,8 +76,7 @@ def test_full_example_is_valid_and_parsed():
     ({"classes": []}, "classes: must be a non-empty list"),
     ({"classes": [{"name": "a", "select": {"devices": "vmk1"}, "action": "accept", "reason": "x"}], "extra": 1},
      "intent: unknown key 'extra' (expected one of allow_management_change, classes)"),
-    ({"allow_management_change": "yes", "classes": [{"name": "a", "select": {"devices": "vmk1"}, "action": "accept",
-                                                       "reason": "x"}]},
+    ({"allow_management_change": "yes", "classes": [{"name": "a", "select": {"devices": "vmk1"}, "action": "accept", "reason": "x"}]},
      "allow_management_change: must be true or false, got 'yes'"),
     (with_class(0, name="bad name"), "classes[0]: 'name' is required: letters, digits, '_', '.', '-' (got 'bad name')"),
     (with_class(1, name="vmotion"), "classes[1]: name 'vmotion' is already used by classes[0]"),
@@ -112,8 +111,7 @@ def test_full_example_is_valid_and_parsed():
                                                 "address of 10.20.0.0/24"),
     (with_subnet(pool={"start": "10.20.0.0"}), "class vmotion.subnet: pool start 10.20.0.0 is not a usable "
                                                "address of 10.20.0.0/24"),
-    (with_subnet(pool={"start": "10.20.0.50", "end": "10.20.0.40"}), "class vmotion.subnet: pool start 10.20.0.50 "
-                                                                      "is after its end 10.20.0.40"),
+    (with_subnet(pool={"start": "10.20.0.50", "end": "10.20.0.40"}), "class vmotion.subnet: pool start 10.20.0.50 is after its end 10.20.0.40"),
     (with_subnet(range="10.20.0.10-10.20.0.20"), "class vmotion.subnet: give either 'pool' or 'range', not both"),
     (with_subnet(pool={"exclude": ["10.20.0.30-10.20.0.20"]}), "class vmotion.subnet.pool.exclude: range "
                                                                "'10.20.0.30-10.20.0.20' ends before it starts"),

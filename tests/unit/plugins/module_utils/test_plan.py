@@ -580,8 +580,11 @@ def test_allocation_keeps_fitting_addresses_before_allocating():
 
 
 def test_duplicate_address_is_kept_once_only():
-    hosts = [make_host(f"esx0{i}", [make_vmknic("vmk0", f"10.10.0.1{i}/24", services=["management"]),
-                                   make_vmknic("vmk1", "10.20.0.9/24", services=["vmotion"])]) for i in (1, 2)]
+    hosts = [
+        make_host(f"esx0{i}", [make_vmknic("vmk0", f"10.10.0.1{i}/24", services=["management"]),
+                               make_vmknic("vmk1", "10.20.0.9/24", services=["vmotion"])])
+        for i in (1, 2)
+    ]
     # Both hold 10.20.0.9, so neither keeps it: both get fresh addresses.
     ops = all_ops(plan(hosts, {"classes": [subnet_class()]}))
     assert [(op["host"], op["ipv4"]["address"]) for op in ops] == [("esx01", "10.20.0.1"), ("esx02", "10.20.0.2")]
