@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 _SEVERITY_RANK = {sev: rank for rank, sev in enumerate(SEVERITY_ORDER)}
+NEVER = "never"
 
 DEFAULT_STACK = "defaultTcpipStack"
 _STANDALONE = "(standalone)"
@@ -55,13 +56,14 @@ def _rank(severity: Any) -> int:
 
 
 def _at_least(severity: Any, threshold: str) -> bool:
-    return _rank(severity) <= _SEVERITY_RANK[threshold]
+    # "never" (a pipeline that only reports) fails nothing.
+    return threshold != NEVER and _rank(severity) <= _SEVERITY_RANK[threshold]
 
 
 def _check_threshold(threshold: Any) -> str:
-    if threshold not in _SEVERITY_RANK:
+    if threshold not in _SEVERITY_RANK and threshold != NEVER:
         raise ValueError(
-            "threshold must be one of %s, got %r" % (", ".join(SEVERITY_ORDER), threshold)
+            "threshold must be one of %s or %s, got %r" % (", ".join(SEVERITY_ORDER), NEVER, threshold)
         )
     return str(threshold)
 

@@ -228,6 +228,13 @@ def test_junit_rejects_unknown_threshold(result):
         render_junit(result, "critical")
 
 
+def test_junit_threshold_never_fails_nothing(result, hosts):
+    suite = _suite(render_junit(result, "never", hosts=hosts))[1]
+    assert suite.get("failures") == "0"
+    assert all(case.find("failure") is None for case in _cases(suite).values())
+    assert any(case.find("system-out") is not None for case in _cases(suite).values())
+
+
 def test_junit_empty():
     root, suite = _suite(render_junit({"findings": [], "summary": {}}))
     assert root.get("tests") == "0" and suite.findall("testcase") == []
