@@ -17,7 +17,8 @@ MGMT_MASK = "255.255.248.0"  # the lab's management subnet is 10.10.0.0/21
 @pytest.fixture(scope="module")
 def built(lab_factory):
     """A 3-host, 2-cluster lab; the first host gets vMotion, IPv6, gateway override and iSCSI."""
-    lab = lab_factory(hosts=3, clusters=2)
+    # IPv6 is off by default on lab hosts (as on the host the simulator was captured from).
+    lab = lab_factory(hosts=3, clusters=2, scenario={"hosts": [{"index": 0, "ipv6_enabled": True}]})
     with Vsphere(lab) as vs:
         names = vs.host_names()
         host = vs.host(names[0])
@@ -78,16 +79,17 @@ def link_local(entry):
 
 def test_management_vmknic_exact(built):
     host = built["result"]["hosts"][1]
-    vmk0 = vmknic(host, "vmk0")
-    assert vmk0 == {
+    assert vmknic(host, "vmk0") == {
         "device": "vmk0", "key": "key-vim.host.VirtualNic-vmk0", "portgroup": "Management Network",
         "switch": "vSwitch0", "switch_type": "standard", "dvs": None, "stack": "defaultTcpipStack",
         "mac": vmknic(host, "vmk0")["mac"], "mtu": 1500,
         "ipv4": {"address": host["name"], "netmask": MGMT_MASK, "prefix_length": 21, "network": "10.10.0.0/21", "dhcp": False},
-        "ipv6": {"autoconf": False, "dhcp": False, "addresses": link_local(vmk0)},
+        "ipv6": {"autoconf": False, "dhcp": False, "addresses": []},  # IPv6 is off on this host
         "services": ["management"], "gateway_override": None, "iscsi_bindings": [], "owner": None, "system_owned": False,
     }
     assert by_name(host["stacks"], "key", "defaultTcpipStack")["default_gateway"] == "10.10.0.1"
+    assert host["ipv6_enabled"] is False
+    assert built["result"]["hosts"][0]["ipv6_enabled"] is True
 
 
 def test_built_vmknics_exact(built):
