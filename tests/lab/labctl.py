@@ -132,6 +132,8 @@ class Lab:
         own = state_dir is None
         if own:
             state_dir = tempfile.mkdtemp(prefix="vmk-lab-")
+        # Absolute: the server runs with the state dir as its working directory.
+        state_dir = os.path.abspath(state_dir)
         os.makedirs(state_dir, exist_ok=True)
         conn_file = os.path.join(state_dir, "connection.json")
         for name in ("connection.json", "lab.pid"):
