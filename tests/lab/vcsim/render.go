@@ -53,6 +53,31 @@ func switchPolicy(t teaming) *types.HostNetworkPolicy {
 	}
 }
 
+// fillPolicy makes a port group's spec.policy read back as ESXi reports it: every sub-policy
+// present, empty where nothing is overridden (security, nicTeaming with its failureCriteria,
+// offloadPolicy, shapingPolicy; see the host capture in govmomi's simulator/esx), even when the
+// AddPortGroup/UpdatePortGroup call left it out. community.vmware's vmware_portgroup relies on it:
+// on a missing security policy it reports a change on every run.
+func fillPolicy(pol *types.HostNetworkPolicy) {
+	if pol.Security == nil {
+		pol.Security = &types.HostNetworkSecurityPolicy{}
+	}
+	nt := types.HostNicTeamingPolicy{}
+	if pol.NicTeaming != nil {
+		nt = *pol.NicTeaming
+	}
+	if nt.FailureCriteria == nil {
+		nt.FailureCriteria = &types.HostNicFailureCriteria{}
+	}
+	pol.NicTeaming = &nt
+	if pol.OffloadPolicy == nil {
+		pol.OffloadPolicy = &types.HostNetOffloadCapabilities{}
+	}
+	if pol.ShapingPolicy == nil {
+		pol.ShapingPolicy = &types.HostNetworkTrafficShapingPolicy{}
+	}
+}
+
 func copyS(s []string) []string {
 	if s == nil {
 		return nil
@@ -245,6 +270,7 @@ func (h *host) refresh() {
 			nt.NicOrder = nil
 			pol.NicTeaming = &nt
 		}
+		fillPolicy(&pol)
 		spec := types.HostPortGroupSpec{Name: p.Name, VlanId: p.Vlan, VswitchName: p.Vswitch, Policy: pol}
 		var ports []types.HostPortGroupPort
 		if v := h.vnicOnPG(p.Name); v != nil {
