@@ -1,0 +1,184 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The playbooks as AWX / Automation Controller runs them: through ansible-runner, the engine AWX
+uses, with the VMware credential's environment variables, job type check (--check) or run, and
+the set_stats data AWX shows as the job's artifacts and hands to the next workflow node.
+
+Every job gets a fresh private_data_dir, as in AWX: ansible-runner writes cmdline, envvars and
+extravars into <private_data_dir>/env/ and reads them back on the next run, so reusing a directory
+would turn a "run" job into a second "check" job.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import COLLECTIONS, REPO, connection_args, run_module
+
+ansible_runner = pytest.importorskip("ansible_runner")
+
+DEMO = REPO / "tests" / "lab" / "scenarios" / "demo.yaml"
+# As an AWX survey would pass it: relative to the playbook (include_vars looks in playbooks/vars/).
+INTENT_FILE = "vars/remediate_intent.example.yml"
+# Hosts of the demo the example intent changes (10.10.0.17 is notResponding and is skipped).
+CHANGED_HOSTS = ["10.10.0.12", "10.10.0.13", "10.10.0.15", "10.10.0.16"]
+
+
+def job(lab, tmp_path_factory, playbook: str, extravars: dict[str, Any], job_type: str = "run", diff: bool = False) -> Any:
+    """One AWX job: project = the repo's playbooks, inventory = localhost, credential = VMWARE_*."""
+    private_data_dir = tmp_path_factory.mktemp("job")
+    shutil.copytree(REPO / "playbooks", private_data_dir / "project")
+    envvars = {
+        # What AWX's "VMware vCenter" credential injects.
+        "VMWARE_HOST": lab.hostname, "VMWARE_USER": lab.username, "VMWARE_PASSWORD": lab.password,
+        "VMWARE_VALIDATE_CERTS": "false",
+        # The lab listens on a random port; a real vCenter needs no VMWARE_PORT.
+        "VMWARE_PORT": str(lab.port),
+        # This collection only (in AWX: collections/requirements.yml or the execution environment).
+        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        # ansible-runner starts `ansible-playbook` from PATH: the venv's.
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+    cmdline = " ".join((["--check"] if job_type == "check" else []) + (["--diff"] if diff else []))
+    return ansible_runner.run(
+        private_data_dir=str(private_data_dir), playbook=playbook, envvars=envvars, extravars=extravars,
+        # The modules run on the controller (the execution environment in AWX), with its python.
+        inventory=f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}",
+        cmdline=cmdline or None, quiet=True, timeout=300,
+    )
+
+
+def artifact(runner: Any) -> dict[str, Any]:
+    """The set_stats data (AWX: the job's artifacts), from the playbook_on_stats event."""
+    stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"]
+    assert len(stats) == 1, [e.get("event") for e in runner.events]
+    return stats[0]["event_data"].get("artifact_data") or {}
+
+
+def stdout(runner: Any) -> str:
+    return runner.stdout.read()
+
+
+@pytest.fixture(scope="module")
+def audit_lab(lab_factory):
+    return lab_factory(scenario=str(DEMO))
+
+
+@pytest.fixture(scope="module")
+def audit_module(audit_lab):
+    result = run_module("vmknic_audit", connection_args(audit_lab))
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+@pytest.fixture(scope="module")
+def audit_jobs(audit_lab, tmp_path_factory):
+    """A failing check job (fail_on error, the default) and a passing run job (fail_on never)."""
+    audit_lab.clear_journal()
+    report_dir = tmp_path_factory.mktemp("reports")
+    jobs = {
+        "check-fail": job(audit_lab, tmp_path_factory, "audit.yml", {"audit_report_dir": str(report_dir / "check")}, "check"),
+        "run-pass": job(audit_lab, tmp_path_factory, "audit.yml",
+                        {"audit_report_dir": str(report_dir / "run"), "audit_fail_on": "never"}, "run"),
+    }
+    yield jobs
+    assert audit_lab.journal() == []
+
+
+def test_audit_failing_job(audit_jobs, audit_module):
+    runner = audit_jobs["check-fail"]
+    assert (runner.rc, runner.status) == (2, "failed"), stdout(runner)[-3000:]
+    assert runner.stats["failures"] == {"localhost": 1}
+    assert runner.stats["changed"] == {}
+    # The summary is published before the threshold fails the play, so AWX still shows it.
+    data = artifact(runner)["vmkernel_multihoming_audit"]
+    assert data["summary"] == audit_module["summary"]
+    assert data["failed_threshold"] == "error"
+    assert Path(data["report_dir"], "vmknic-audit.json").is_file()
+
+
+def test_audit_passing_job(audit_jobs, audit_module):
+    runner = audit_jobs["run-pass"]
+    assert (runner.rc, runner.status) == (0, "successful"), stdout(runner)[-3000:]
+    assert runner.stats["failures"] == {} and runner.stats["changed"] == {}
+    assert runner.stats["ok"]["localhost"] > 0
+    data = artifact(runner)["vmkernel_multihoming_audit"]
+    assert data == {"summary": audit_module["summary"], "failed_threshold": "never", "report_dir": data["report_dir"]}
+    assert sorted(p.name for p in Path(data["report_dir"]).iterdir()) == [
+        "vmknic-audit.html", "vmknic-audit.json", "vmknic-audit.junit.xml", "vmknic-audit.md"]
+
+
+# --------------------------------------------------------------------------------- remediation
+
+
+@pytest.fixture(scope="module")
+def remediation_lab(lab_factory):
+    return lab_factory(scenario=str(DEMO))
+
+
+@pytest.fixture(scope="module")
+def remediation_jobs(remediation_lab, tmp_path_factory):
+    """The workflow's three steps, in order: plan (check, --diff), apply (run), apply again (run).
+
+    The lab journal is read after each job, since the next one runs on the state it left."""
+    lab = remediation_lab
+    results: dict[str, Any] = {}
+    extravars = {"remediate_intent_file": INTENT_FILE}
+    for name, job_type in (("plan", "check"), ("apply", "run"), ("again", "run")):
+        lab.clear_journal()
+        runner = job(lab, tmp_path_factory, "remediate.yml", extravars, job_type, diff=(job_type == "check"))
+        results[name] = (runner, lab.journal())
+    return results
+
+
+def test_remediation_plan_job(remediation_jobs):
+    runner, journal = remediation_jobs["plan"]
+    assert (runner.rc, runner.status) == (0, "successful"), stdout(runner)[-3000:]
+    assert journal == []  # a check job writes nothing
+    # changed=1 on localhost: the check job predicts that a run job would change hosts.
+    assert runner.stats["changed"] == {"localhost": 1}
+    data = artifact(runner)["vmkernel_multihoming_remediation"]
+    assert data["applied"] is False
+    assert data["outcome"] == {host: "planned" for host in CHANGED_HOSTS}
+    assert data["plan"]["hosts_changed"] == len(CHANGED_HOSTS)
+    assert data["plan"]["hosts_skipped"] == 1 and data["plan"]["refusals"] == 0
+    # --diff shows the predicted change per host for the reviewer of the approval node.
+    output = stdout(runner)
+    for host in CHANGED_HOSTS:
+        assert f"+++ after: {host} (predicted)" in output
+
+
+def test_remediation_apply_job(remediation_jobs):
+    plan = artifact(remediation_jobs["plan"][0])["vmkernel_multihoming_remediation"]["plan"]
+    runner, journal = remediation_jobs["apply"]
+    assert (runner.rc, runner.status) == (0, "successful"), stdout(runner)[-3000:]
+    assert runner.stats["changed"] == {"localhost": 1}
+    data = artifact(runner)["vmkernel_multihoming_remediation"]
+    assert data["applied"] is True
+    assert data["outcome"] == {host: "applied" for host in CHANGED_HOSTS}
+    # The run job made exactly the calls the check job predicted, on exactly those hosts.
+    assert data["plan"] == plan
+    assert all("fault" not in entry for entry in journal), journal
+    assert Counter(entry["method"] for entry in journal) == Counter(plan["by_op"])
+    assert sorted({entry["host"] for entry in journal}) == CHANGED_HOSTS
+
+
+def test_remediation_second_run_changes_nothing(remediation_jobs, remediation_lab):
+    runner, journal = remediation_jobs["again"]
+    assert (runner.rc, runner.status) == (0, "successful"), stdout(runner)[-3000:]
+    assert journal == []
+    assert runner.stats["changed"] == {}
+    data = artifact(runner)["vmkernel_multihoming_remediation"]
+    assert data["plan"]["hosts_changed"] == 0 and data["plan"]["operations"] == 0
+    assert data["outcome"] == {}
+    # What the plan predicted is what the audit now finds.
+    audit = run_module("vmknic_audit", connection_args(remediation_lab))
+    planned_after = artifact(remediation_jobs["plan"][0])["vmkernel_multihoming_remediation"]["plan"]["findings_after"]
+    assert audit["summary"]["error"] == planned_after
