@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._errors import describe
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import (
     HAS_PYVMOMI,
     PYVMOMI_IMPORT_ERROR,
@@ -61,3 +62,13 @@ class VsphereModule(AnsibleModule):
             self.fail_json(msg=f"Failed to {action}: {describe(fault)}")
         finally:
             disconnect(service_instance)
+
+    def read_scope(self, action: str) -> list[dict[str, Any]]:
+        """The facts of every host in the scope options (scope_argument_spec); fail on a bad scope."""
+        hosts: list[dict[str, Any]] = []
+        with self.session(action) as service_instance:
+            try:
+                hosts = gather(service_instance, self.params["datacenter"], self.params["clusters"], self.params["esxi_hostnames"])
+            except ScopeError as error:
+                self.fail_json(msg=f"Invalid scope: {error}")
+        return hosts

@@ -24,6 +24,7 @@ description:
 author:
   - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
+  - vmkernel.multihoming.attributes
   - vmkernel.multihoming.connection
 options:
   esxi_hostname:
@@ -58,10 +59,6 @@ attributes:
   diff_mode:
     support: full
     description: Before and predicted after of the host's vmknics and port groups.
-  platform:
-    support: full
-    platforms: [vcenter, esxi]
-    description: Connects to vCenter or directly to one ESXi host.
 seealso:
   - module: vmkernel.multihoming.remediation_plan_info
 """

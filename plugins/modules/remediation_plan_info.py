@@ -24,6 +24,7 @@ description:
 author:
   - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
+  - vmkernel.multihoming.attributes
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
 options:
@@ -41,10 +42,6 @@ attributes:
   diff_mode:
     support: none
     description: The plan itself carries before and after of every host.
-  platform:
-    support: full
-    platforms: [vcenter, esxi]
-    description: Connects to vCenter or directly to one ESXi host.
 seealso:
   - module: vmkernel.multihoming.remediation_apply
   - module: vmkernel.multihoming.vmknic_audit
@@ -112,7 +109,6 @@ plan:
       sample: {"hosts_total": 6, "hosts_planned": 5, "hosts_changed": 2, "operations": 4, "findings_before": 3, "findings_after": 0}
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import validate_intent
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, plan
@@ -126,11 +122,7 @@ def main() -> None:
     problems = validate_intent(params["intent"])
     if problems:
         module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
-    with module.session("read vmknic facts") as service_instance:
-        try:
-            hosts = gather(service_instance, params["datacenter"], params["clusters"], params["esxi_hostnames"])
-        except ScopeError as error:
-            module.fail_json(msg=f"Invalid scope: {error}")
+    hosts = module.read_scope("read vmknic facts")
     try:
         document = plan(hosts, params["intent"])
     except PlanError as error:

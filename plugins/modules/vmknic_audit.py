@@ -22,6 +22,7 @@ description:
 author:
   - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
+  - vmkernel.multihoming.attributes
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
 options:
@@ -77,10 +78,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing is changed.
-  platform:
-    support: full
-    platforms: [vcenter, esxi]
-    description: Connects to vCenter or directly to one ESXi host.
 seealso:
   - module: vmkernel.multihoming.vmknic_info
   - plugin: vmkernel.multihoming.vmknic_findings
@@ -154,7 +151,6 @@ hosts:
 """
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse, severity_at_least, validate_policy
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
 
 
@@ -180,11 +176,7 @@ def main() -> None:
     if problems:
         module.fail_json(msg="Invalid audit policy: " + "; ".join(problems))
 
-    with module.session("audit vmknics") as service_instance:
-        try:
-            hosts = gather(service_instance, params["datacenter"], params["clusters"], params["esxi_hostnames"])
-        except ScopeError as error:
-            module.fail_json(msg=f"Invalid scope: {error}")
+    hosts = module.read_scope("audit vmknics")
     result = analyse(hosts, allow_list, params["severity_overrides"])
     if params["return_facts"]:
         result["hosts"] = hosts

@@ -22,6 +22,7 @@ description:
 author:
   - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
+  - vmkernel.multihoming.attributes
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
 attributes:
@@ -31,10 +32,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing is changed, so there is no diff.
-  platform:
-    support: full
-    platforms: [vcenter, esxi]
-    description: Connects to vCenter or directly to one ESXi host.
 """
 
 EXAMPLES = r"""
@@ -162,18 +159,12 @@ hosts:
         - {"device": "vmhba65", "software": true, "binding_support": "optional", "bound_vmknics": ["vmk2", "vmk3"]}
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
 
 
 def main() -> None:
     module = VsphereModule(argument_spec=scope_argument_spec(), supports_check_mode=True)
-    params = module.params
-    with module.session("read vmknic facts") as service_instance:
-        try:
-            hosts = gather(service_instance, params["datacenter"], params["clusters"], params["esxi_hostnames"])
-        except ScopeError as error:
-            module.fail_json(msg=f"Invalid scope: {error}")
+    hosts = module.read_scope("read vmknic facts")
     module.exit_json(changed=False, hosts=hosts)
 
 
