@@ -387,17 +387,39 @@ func (h *host) renderVnicMgr(vnics []types.HostVirtualNic) *types.HostVirtualNic
 	return info
 }
 
-func (h *host) iscsiHba() *types.HostInternetScsiHba {
-	return &types.HostInternetScsiHba{
+// HostInternetScsiHba is types.HostInternetScsiHba as ESXi sends a fresh software adapter: the
+// alias and the CHAP names present but empty, CHAP prohibited. govmomi's encoder drops empty
+// strings (omitempty), which pyVmomi reads as None; community.vmware's vmware_host_iscsi compares
+// them with its defaults ("", chapProhibited) and would call UpdateInternetScsiAlias and
+// UpdateInternetScsiAuthenticationProperties (not modelled) on every state=present run, where its
+// own integration tests against ESXi expect changed=false. The outer fields shadow the embedded
+// ones; the Go type name is the xsi:type, so clients see a HostInternetScsiHba.
+type HostInternetScsiHba struct {
+	types.HostInternetScsiHba
+	IScsiAlias               string                                      `xml:"iScsiAlias"`
+	AuthenticationProperties HostInternetScsiHbaAuthenticationProperties `xml:"authenticationProperties"`
+}
+
+type HostInternetScsiHbaAuthenticationProperties struct {
+	types.HostInternetScsiHbaAuthenticationProperties
+	ChapName       string `xml:"chapName"`
+	MutualChapName string `xml:"mutualChapName"`
+}
+
+func (h *host) iscsiHba() *HostInternetScsiHba {
+	auth := HostInternetScsiHbaAuthenticationProperties{HostInternetScsiHbaAuthenticationProperties: types.HostInternetScsiHbaAuthenticationProperties{
+		ChapAuthenticationType:       string(types.HostInternetScsiHbaChapAuthenticationTypeChapProhibited),
+		MutualChapAuthenticationType: string(types.HostInternetScsiHbaChapAuthenticationTypeChapProhibited)}}
+	return &HostInternetScsiHba{AuthenticationProperties: auth, HostInternetScsiHba: types.HostInternetScsiHba{
 		HostHostBusAdapter: types.HostHostBusAdapter{Key: "key-vim.host.InternetScsiHba-" + h.Hba, Device: h.Hba,
 			Status: "online", Model: "iSCSI Software Adapter", Driver: "iscsi_vmk", Pci: ""},
 		IsSoftwareBased: true, CanBeDisabled: types.NewBool(true),
 		NetworkBindingSupport: types.HostInternetScsiHbaNetworkBindingSupportTypeOptional,
 		IScsiName:             "iqn.1998-01.com.vmware:" + strings.ReplaceAll(h.Name, ".", "-"),
 		DiscoveryCapabilities: types.HostInternetScsiHbaDiscoveryCapabilities{SendTargetsDiscoverySettable: true, StaticTargetDiscoverySettable: true},
-		DiscoveryProperties: types.HostInternetScsiHbaDiscoveryProperties{SendTargetsDiscoveryEnabled: true, StaticTargetDiscoveryEnabled: true},
-		IpCapabilities:      types.HostInternetScsiHbaIPCapabilities{},
-	}
+		DiscoveryProperties:   types.HostInternetScsiHbaDiscoveryProperties{SendTargetsDiscoveryEnabled: true, StaticTargetDiscoveryEnabled: true},
+		IpCapabilities:        types.HostInternetScsiHbaIPCapabilities{},
+	}}
 }
 
 // renderStorage gives each host its own storage device info (the stock simulator shares one
