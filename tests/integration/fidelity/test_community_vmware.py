@@ -9,7 +9,10 @@ results, the state read back independently with pyVmomi (tests/integration/vsphe
 calls the lab journaled. The last case cross-checks this collection's remediation with
 community.vmware.vmware_vmkernel_info as an independent reader.
 
-Each test works on its own host of one shared lab, so the tests do not depend on each other.
+Tests 1-4 each work on their own host of one shared lab, so they do not depend on each other; the
+remediation cross-check starts its own lab. Not covered: enable_vsan (vmware_vmkernel sets it
+with HostVsanSystem.UpdateVsan_Task; the lab models no vSAN), vmware_host_iscsi's alias, IQN, CHAP
+and targets (the lab does not model those HostStorageSystem updates), distributed switches.
 """
 
 from __future__ import annotations
@@ -254,3 +257,106 @@ def test_vmkernel_info_matches_what_was_built(lab, tmp_path):
                 "stack": v.spec.netStackInstanceKey,
                 **{flag: nic_type in services.get(v.device, set()) for nic_type, flag in INFO_SERVICES.items()},
             } for v in host.config.network.vnic], name
+
+
+# ---- 4. vmware_host_iscsi ---------------------------------------------------------------------
+
+def iscsi_task(**args: Any) -> dict[str, Any]:
+    return {"community.vmware.vmware_host_iscsi": {"esxi_hostname": ISCSI_HOST, **args}}
+
+
+def test_host_iscsi_enable_and_port_binding(lab, tmp_path):
+    """Software iSCSI on, two compliant port groups (one active uplink each, no standby) with a
+    vmknic each, built with community.vmware's own modules, then both vmknics bound."""
+    iscsi_nics = []
+    for index, uplink in enumerate(("vmnic2", "vmnic3")):
+        name = f"iSCSI-{'AB'[index]}"
+        iscsi_nics += [
+            {"community.vmware.vmware_portgroup": {"esxi_hostname": ISCSI_HOST, "switch": "vSwitch0", "portgroup": name, "vlan_id": 40,
+                                                   "teaming": {"active_adapters": [uplink], "standby_adapters": []}}},
+            {"community.vmware.vmware_vmkernel": {"esxi_hostname": ISCSI_HOST, "vswitch_name": "vSwitch0", "portgroup_name": name,
+                                                  "mtu": 9000, "network": {"type": "static", "ip_address": f"10.40.0.{14 + index * 100}",
+                                                                           "subnet_mask": "255.255.255.0"}}},
+        ]
+    lab.clear_journal()
+    enabled, enabled_again, *built = play(lab, tmp_path, [iscsi_task(state="enabled"), iscsi_task(state="enabled"), *iscsi_nics], "enable")
+    assert (enabled["changed"], enabled_again["changed"]) == (True, False)
+    assert [b["changed"] for b in built] == [True] * 4
+    assert [e["method"] for e in journal(lab)] == ["UpdateSoftwareInternetScsiEnabled", "AddPortGroup", "AddVirtualNic",
+                                                   "AddPortGroup", "AddVirtualNic"]
+    devices = [built[1]["device"], built[3]["device"]]
+    assert devices == ["vmk1", "vmk2"]
+    with Vsphere(lab) as vs:
+        host = vs.host(ISCSI_HOST)
+        assert host.config.storageDevice.softwareInternetScsiEnabled is True
+        hba = next(hba for hba in host.config.storageDevice.hostBusAdapter if isinstance(hba, vim.host.InternetScsiHba) and hba.isSoftwareBased)
+        adapter = hba.device
+        # As ESXi sends a fresh adapter: what vmware_host_iscsi compares with its defaults.
+        auth = hba.authenticationProperties
+        assert (hba.iScsiAlias, auth.chapName, auth.chapAuthenticationType, auth.mutualChapName, auth.mutualChapAuthenticationType) == \
+            ("", "", "chapProhibited", "", "chapProhibited")
+
+    binding = iscsi_task(state="present", iscsi_config={"vmhba_name": adapter, "port_bind": devices})
+    bound, bound_again = play(lab, tmp_path, [binding, binding], "bind")
+    assert bound["changed"] is True and sorted(bound["iscsi_properties"]["port_bind"]) == devices
+    assert bound_again["changed"] is False, bound_again
+    entries = journal(lab)
+    assert [(e["method"], e["args"]["hba"], e["args"]["device"]) for e in entries] == [("BindVnic", adapter, "vmk1"), ("BindVnic", adapter, "vmk2")]
+    with Vsphere(lab) as vs:
+        ports = vs.host(ISCSI_HOST).configManager.iscsiManager.QueryBoundVnics(iScsiHbaName=adapter)
+        assert sorted((p.vnicDevice, p.portgroupName, p.pnicDevice, p.switchName) for p in ports) == [
+            ("vmk1", "iSCSI-A", "vmnic2", "vSwitch0"), ("vmk2", "iSCSI-B", "vmnic3", "vSwitch0")]
+        assert all(not p.complianceStatus.reason for p in ports), [p.complianceStatus for p in ports]
+
+
+# ---- 5. remediation cross-check ---------------------------------------------------------------
+
+REMEDIATION_HOST = "10.10.0.11"
+REMEDIATION_SCENARIO: dict[str, Any] = {
+    "inventory": {"hosts": 1, "clusters": 1},
+    "hosts": [{
+        "portgroups": [{"name": "vMotion", "vlan": 0}, {"name": "Provisioning", "vlan": 80}, {"name": "NFS", "vlan": 30}],
+        "vmknics": [
+            # Three vmknics sharing the management subnet with vmk0 (multihoming), one per action kind.
+            {"portgroup": "vMotion", "ip": "10.10.1.11/21", "services": ["vmotion"]},
+            {"portgroup": "Provisioning", "ip": "10.10.2.11/21", "services": ["vSphereProvisioning"]},
+            {"portgroup": "NFS", "ip": "10.10.3.11/21", "mtu": 1500},
+        ],
+    }],
+}
+REMEDIATION_INTENT = {"classes": [
+    {"name": "vmotion", "select": {"services": ["vmotion"]}, "action": "subnet",
+     "subnet": {"network": "10.20.0.0/24", "range": "10.20.0.10-10.20.0.20", "vlan": 20}},
+    {"name": "provisioning", "select": {"services": ["vSphereProvisioning"]}, "action": "stack", "stack": {"key": "vSphereProvisioning"}},
+    {"name": "nfs", "select": {"portgroups": ["NFS"]}, "action": "subnet",
+     "subnet": {"network": "10.30.0.0/24", "range": "10.30.0.10-10.30.0.20", "mtu": 9000, "portgroup": {"name": "NFS-30", "vlan": 30}}},
+]}
+
+
+def test_remediation_outcome_read_back_by_community_vmware(lab_factory, tmp_path):
+    """After this collection's plan is applied, community.vmware.vmware_vmkernel_info (an independent
+    reader) sees every vmknic exactly as the plan predicted it (``after``)."""
+    lab = lab_factory(scenario=REMEDIATION_SCENARIO)
+    plan = run_module("remediation_plan_info", dict(connection_args(lab), intent=REMEDIATION_INTENT))
+    assert not plan.get("failed"), plan.get("msg")
+    entry, = plan["plan"]["hosts"]
+    assert entry["changed"] is True and {op["op"] for op in entry["operations"]} >= {"UpdateVirtualNic", "RemoveVirtualNic", "AddVirtualNic"}
+    applied = run_module("remediation_apply", dict(connection_args(lab), esxi_hostname=entry["host"], host_plan=entry))
+    assert (applied.get("changed"), applied.get("status")) == (True, "applied"), applied.get("msg")
+
+    info, = play(lab, tmp_path, [{"community.vmware.vmware_vmkernel_info": {"esxi_hostname": REMEDIATION_HOST}}], "info")
+    seen = {v["device"]: v for v in info["host_vmk_info"][REMEDIATION_HOST]}
+    predicted = {v["device"]: v for v in entry["after"]["vmknics"]}
+    assert sorted(seen) == sorted(predicted)
+    for device, nic in predicted.items():
+        reported = seen[device]
+        prefix = ipaddress.ip_network(f"0.0.0.0/{reported['ipv4_subnet_mask']}").prefixlen
+        assert (reported["portgroup"], reported["ipv4_address"], reported["ipv4_subnet_mask"], prefix, reported["mtu"], reported["stack"]) == \
+            (nic["portgroup"], nic["ipv4"]["address"], nic["ipv4"]["netmask"], nic["ipv4"]["prefix_length"], nic["mtu"], nic["stack"]), device
+        # vmware_vmkernel_info reports four services only; the others are compared with pyVmomi above (tests 2 and 3).
+        assert {t for t, flag in INFO_SERVICES.items() if reported[flag]} == set(nic["services"]) & set(INFO_SERVICES), device
+    # The planned changes did happen (not merely "plan == reality" on an untouched host).
+    by_portgroup = {v["portgroup"]: v for v in seen.values()}
+    assert by_portgroup["vMotion"]["ipv4_address"].startswith("10.20.0.") and by_portgroup["vMotion"]["enable_vmotion"] is True
+    assert by_portgroup["Provisioning"]["stack"] == "vSphereProvisioning"
+    assert (by_portgroup["NFS-30"]["ipv4_address"].startswith("10.30.0."), by_portgroup["NFS-30"]["mtu"]) == (True, 9000)
