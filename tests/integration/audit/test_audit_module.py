@@ -389,4 +389,3 @@ def test_audit_never_writes(demo_lab, demo):
     result = audit(demo_lab, fail_on="info", return_facts=True)
     assert result["changed"] is False
     assert demo_lab.journal() == []
-
