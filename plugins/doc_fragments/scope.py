@@ -31,4 +31,5 @@ notes:
   - Without O(datacenter), O(clusters) and O(esxi_hostnames) the scope is every host of the
     vCenter, or the one host when connected directly to ESXi.
   - A name in the scope that does not exist fails the module before anything is read.
+  - Empty values (as an unanswered AWX survey question sends them) mean no limit.
 """

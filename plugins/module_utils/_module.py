@@ -66,9 +66,13 @@ class VsphereModule(AnsibleModule):
     def read_scope(self, action: str) -> list[dict[str, Any]]:
         """The facts of every host in the scope options (scope_argument_spec); fail on a bad scope."""
         hosts: list[dict[str, Any]] = []
+        # Blank values mean "no limit": AWX surveys send "" for an unanswered optional question.
+        datacenter = self.params["datacenter"] or None
+        clusters = [name for name in self.params["clusters"] or [] if name] or None
+        esxi_hostnames = [name for name in self.params["esxi_hostnames"] or [] if name] or None
         with self.session(action) as service_instance:
             try:
-                hosts = gather(service_instance, self.params["datacenter"], self.params["clusters"], self.params["esxi_hostnames"])
+                hosts = gather(service_instance, datacenter, clusters, esxi_hostnames)
             except ScopeError as error:
                 self.fail_json(msg=f"Invalid scope: {error}")
         return hosts

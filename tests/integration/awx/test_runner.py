@@ -245,9 +245,6 @@ def test_survey_plan_only_run_job(audit_lab, tmp_path_factory):
     assert runner.stats["changed"] == {}
 
 
-@pytest.mark.xfail(strict=True, reason="roles/remediate/tasks/main.yml passes datacenter: '{{ remediate_datacenter }}' "
-                                       "as is; an AWX survey's blank text answer ('') fails with \"Invalid scope: "
-                                       "datacenter '' not found\" instead of meaning 'no datacenter limit'")
 def test_survey_blank_datacenter_means_no_limit(audit_lab, tmp_path_factory):
     answers = dict(survey_defaults(survey_spec()), remediate_datacenter="", remediate_apply="false")
     runner = job(audit_lab, tmp_path_factory, "remediate.yml", answers, "check")
