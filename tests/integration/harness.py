@@ -63,8 +63,9 @@ def run_module(module: str, args: dict[str, Any], check: bool = False, diff: boo
 
 
 def run_playbook(playbook: str | Path, env: dict[str, str], extra_vars: dict[str, Any] | None = None,
-                 check: bool = False, diff: bool = False, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", "localhost,", "-c", "local"]
+                 check: bool = False, diff: bool = False, cwd: Path | None = None,
+                 inventory: str | Path = "localhost,") -> subprocess.CompletedProcess:
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", str(inventory), "-c", "local"]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
     if check:
