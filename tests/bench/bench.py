@@ -1,0 +1,603 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark of the bulk read, the audit and the planner against the lab (docs/benchmarks.md).
+
+For each lab size it measures, all in the same run so that the ratios compare like with like:
+
+* floor: one paged RetrievePropertiesEx of exactly ``_gather.HOST_PATHS`` over a ContainerView of
+  HostSystem, in this process on a warm session (best of --repeat), and the same in a fresh Python
+  process (import pyVmomi, log in, read, log out): the least any module could do;
+* vmknic_info, vmknic_audit (with return_facts, so its output is a superset of vmknic_info's),
+  remediation_plan_info: the module file run directly (as Ansible runs it on localhost), wall time
+  and peak RSS of that process;
+* vmknic_info, vmknic_audit and community.vmware.vmware_vmkernel_info through ansible-playbook,
+  minus the same playbook with an ansible.builtin.ping task (start-up measured in the same run);
+* at one size (--apply-size, default 50): the remediate role, planning and applying, minus the
+  same role with remediate_apply=false, per host applied.
+
+Timings are printed, never asserted; the targets are informational (PASS/MISS).
+Run with ``make bench`` or ``.venv/bin/python tests/bench/bench.py [--sizes 50,200,1000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parents[2]
+COLLECTIONS = REPO / ".build" / "collections"
+MODULES = REPO / "plugins" / "modules"
+# community.vmware is installed into the venv's site-packages, not into .build/collections.
+SITE_PACKAGES = sysconfig.get_paths()["purelib"]
+sys.path[:0] = [str(REPO / "tests" / "lab"), str(COLLECTIONS)]
+
+from labctl import Lab  # noqa: E402  (tests/lab is not a package)
+from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
+from pyVmomi import vim, vmodl  # noqa: E402
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import HOST_PATHS, PAGE_SIZE  # noqa: E402
+
+TARGET_FLOOR_RATIO = 1.3  # vmknic_info within 1.3x of the floor at 1000 hosts
+TARGET_SPEEDUP = 10.0  # at least 10x faster than community.vmware.vmware_vmkernel_info
+TARGET_RSS_MB = 400.0  # peak RSS of the vmknic_info process
+TARGET_AUDIT_OVERHEAD = 20.0  # analysis adds less than 20% to the gather time
+
+# The floor in a fresh process: only pyVmomi, no Ansible, no conversion. argv[1] is the JSON of
+# [host, port, user, password, paths, page size]; prints the number of hosts read.
+FLOOR_PROCESS = """
+import json, sys
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vim, vmodl
+host, port, user, pwd, paths, page = json.loads(sys.argv[1])
+si = SmartConnect(host=host, port=port, user=user, pwd=pwd, disableSslCertValidation=True)
+content = si.RetrieveContent()
+pc = vmodl.query.PropertyCollector
+view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
+traversal = pc.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
+spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+                     propSet=[pc.PropertySpec(type=vim.HostSystem, pathSet=paths)])
+result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions(maxObjects=page))
+count = 0
+while result:
+    count += len(result.objects)
+    if not result.token:
+        break
+    result = content.propertyCollector.ContinueRetrievePropertiesEx(token=result.token)
+view.DestroyView()
+Disconnect(si)
+print(count)
+"""
+
+
+class BenchError(RuntimeError):
+    """A measured run failed or returned something other than what the scenario should give."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenario and intent
+
+
+def scenario(hosts: int) -> dict[str, Any]:
+    """Four vmknics per host: vmk0 (management) plus vMotion in the management subnet and two
+    storage vmknics sharing one /16 — both pairs multi-homed, so the audit has findings and the
+    planner has work on every host.
+
+    The lab names host i 10.10.0.(11+i), continuing into 10.10.1.x etc., and a template only adds
+    an offset to i, so one rule per third octet of the management address keeps the last octet of
+    every extra address equal to the host's: host 10.10.K.L gets 10.10.(K+4).L, 10.40.K.L and
+    10.40.(K+128).L. A rule must match at least one host, hence only the octets in use.
+    """
+    rules = []
+    for octet in range((11 + hosts - 1) // 256 + 1):
+        last = "{i%+d}" % (11 - 256 * octet)  # "{i+11}", "{i-245}", ...
+        rules.append({
+            "match": f"10.10.{octet}.*",
+            "portgroups": [
+                {"name": "vMotion", "vlan": 0},
+                {"name": "Storage-A", "vlan": 40, "active": ["vmnic2"], "standby": []},
+                {"name": "Storage-B", "vlan": 40, "active": ["vmnic3"], "standby": []},
+            ],
+            "vmknics": [
+                {"portgroup": "vMotion", "ip": f"10.10.{octet + 4}.{last}", "netmask": "255.255.248.0", "services": ["vmotion"]},
+                {"portgroup": "Storage-A", "ip": f"10.40.{octet}.{last}/16", "mtu": 9000},
+                {"portgroup": "Storage-B", "ip": f"10.40.{octet + 128}.{last}/16", "mtu": 9000},
+            ],
+        })
+    return {"hosts": rules}
+
+
+# Every host changes: its vMotion vmknic leaves the management subnet for 10.20.0.0/16 on VLAN 20
+# (UpdatePortGroup + UpdateVirtualNic). The storage pair is a declared design, left alone.
+INTENT: dict[str, Any] = {
+    "allow_management_change": False,
+    "classes": [
+        {
+            "name": "vmotion",
+            "select": {"services": ["vmotion"], "networks": ["10.10.0.0/21"]},
+            "action": "subnet",
+            "subnet": {"network": "10.20.0.0/16", "range": "10.20.0.10-10.20.15.250", "vlan": 20},
+        },
+        {
+            "name": "storage",
+            "select": {"portgroups": ["Storage-A", "Storage-B"]},
+            "action": "accept",
+            "reason": "two storage vmknics on one VLAN, one active uplink each",
+        },
+    ],
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Measurements
+
+
+@dataclass
+class Row:
+    """Every figure of one lab size (seconds unless named otherwise); None = not measured."""
+
+    hosts: int
+    clusters: int
+    lab_start: float = 0.0
+    floor: float = 0.0
+    floor_process: float = 0.0
+    info_module: float = 0.0
+    info_rss_mb: float = 0.0
+    info_output_mb: float = 0.0
+    startup: float = 0.0
+    info_playbook: float = 0.0
+    cv_playbook: float | None = None
+    audit_module: float = 0.0
+    audit_playbook: float = 0.0
+    analyse_inprocess: float = 0.0
+    findings: int = 0
+    plan_module: float = 0.0
+    plan_rss_mb: float = 0.0
+    plan_operations: int = 0
+    apply_hosts: int | None = None
+    apply_per_host: float | None = None
+    apply_ops: int | None = None
+    replan_changed: int | None = None
+    profile: dict[str, Any] = field(default_factory=dict)
+    per_path: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def info_net(self) -> float:
+        return self.info_playbook - self.startup
+
+    @property
+    def audit_net(self) -> float:
+        return self.audit_playbook - self.startup
+
+    @property
+    def cv_net(self) -> float | None:
+        return None if self.cv_playbook is None else self.cv_playbook - self.startup
+
+    @property
+    def floor_ratio(self) -> float:
+        return self.info_module / self.floor
+
+    @property
+    def process_floor_ratio(self) -> float:
+        return self.info_module / self.floor_process
+
+    @property
+    def speedup(self) -> float | None:
+        cv_net = self.cv_net
+        return None if cv_net is None else cv_net / max(self.info_net, 1e-3)
+
+    @property
+    def audit_overhead(self) -> float:
+        """(audit - info) / info, module processes: same read, same output plus the findings."""
+        return 100.0 * (self.audit_module - self.info_module) / self.info_module
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def best_of(count: int, run: Callable[[], float]) -> float:
+    return min(run() for _attempt in range(count))
+
+
+def connect(lab: Lab) -> Any:
+    return SmartConnect(host=lab.hostname, port=lab.port, user=lab.username, pwd=lab.password, disableSslCertValidation=True)
+
+
+def floor_read(service_instance: Any, paths: list[str] | tuple[str, ...] = HOST_PATHS) -> float:
+    """The bulk read alone, as _gather does it, on an open session: seconds."""
+    start = time.perf_counter()
+    content = service_instance.RetrieveContent()
+    pc = vmodl.query.PropertyCollector
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
+    try:
+        traversal = pc.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
+        spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+                             propSet=[pc.PropertySpec(type=vim.HostSystem, pathSet=list(paths))])
+        result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions(maxObjects=PAGE_SIZE))
+        count = 0
+        while result:
+            count += len(result.objects)
+            if not result.token:
+                break
+            result = content.propertyCollector.ContinueRetrievePropertiesEx(token=result.token)
+    finally:
+        view.DestroyView()
+    return time.perf_counter() - start if count else float("nan")
+
+
+def floor_process(lab: Lab, hosts: int) -> float:
+    args = json.dumps([lab.hostname, lab.port, lab.username, lab.password, list(HOST_PATHS), PAGE_SIZE])
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", FLOOR_PROCESS, args], check=False, capture_output=True, text=True, timeout=600)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0 or proc.stdout.strip() != str(hosts):
+        raise BenchError(f"floor process: rc={proc.returncode} out={proc.stdout.strip()!r}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def environment(lab: Lab) -> dict[str, str]:
+    """For modules and ansible-playbook: the venv, both collections, the lab in VMWARE_*."""
+    env = dict(os.environ)
+    env.update(
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+        ANSIBLE_COLLECTIONS_PATH=f"{COLLECTIONS}:{SITE_PACKAGES}",
+        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        ANSIBLE_RETRY_FILES_ENABLED="false",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        PYTHONPATH=str(COLLECTIONS),
+        VMWARE_HOST=lab.hostname,
+        VMWARE_PORT=str(lab.port),
+        VMWARE_USER=lab.username,
+        VMWARE_PASSWORD=lab.password,
+        VMWARE_VALIDATE_CERTS="false",
+    )
+    return env
+
+
+@dataclass
+class ModuleRun:
+    seconds: float
+    rss_mb: float
+    output_mb: float
+    result: dict[str, Any]
+
+
+def run_module(module: str, args: dict[str, Any], env: dict[str, str], profile_to: Path | None = None) -> ModuleRun:
+    """Run plugins/modules/<module>.py in its own process, as Ansible does on localhost.
+
+    os.wait4 gives the rusage of exactly this child (ru_maxrss: its peak RSS in KiB on Linux).
+    """
+    payload = json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=False, _ansible_diff=False)})
+    command = [sys.executable, str(MODULES / f"{module}.py")]
+    if profile_to is not None:
+        command[1:1] = ["-m", "cProfile", "-o", str(profile_to)]
+    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        stdin.write(payload.encode())
+        stdin.seek(0)
+        start = time.perf_counter()
+        with subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=stderr, env=env) as proc:
+            pid, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        raw = stdout.read()
+        stderr.seek(0)
+        try:
+            result = json.loads(raw)
+        except json.JSONDecodeError:
+            raise BenchError(f"{module} (pid {pid}) printed no JSON, rc={proc.returncode}:\n"
+                             f"{raw[-2000:].decode(errors='replace')}\n{stderr.read()[-2000:].decode(errors='replace')}") from None
+    if result.get("failed"):
+        raise BenchError(f"{module} failed: {result.get('msg')}")
+    return ModuleRun(seconds, usage.ru_maxrss / 1024.0, len(raw) / 1e6, result)
+
+
+def run_playbook(playbook: Path, env: dict[str, str], extra_vars: dict[str, Any] | None = None) -> float:
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", "localhost,", "-c", "local"]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    start = time.perf_counter()
+    proc = subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=playbook.parent, timeout=900)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise BenchError(f"{playbook.name} failed (rc={proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    return seconds
+
+
+def write_playbooks(directory: Path, clusters: list[str]) -> dict[str, Path]:
+    """One play on localhost, one task each, so that the difference to ping.yml is the task."""
+    tasks = {
+        "ping": {"name": "Baseline", "ansible.builtin.ping": {}},
+        "info": {"name": "Bulk read", "vmkernel.multihoming.vmknic_info": {}},
+        "audit": {"name": "Audit", "vmkernel.multihoming.vmknic_audit": {"return_facts": True}},
+        "cv": {"name": "community.vmware", "community.vmware.vmware_vmkernel_info": {"cluster_name": "{{ item }}"}, "loop": clusters},
+    }
+    paths = {}
+    for name, task in tasks.items():
+        paths[name] = directory / f"{name}.yml"
+        paths[name].write_text(json.dumps([{"name": name, "hosts": "localhost", "gather_facts": False, "tasks": [task]}], indent=1))
+    paths["remediate"] = directory / "remediate.yml"
+    paths["remediate"].write_text(json.dumps([{
+        "name": "remediate", "hosts": "localhost", "gather_facts": False,
+        "vars": {"remediate_intent": INTENT}, "roles": [{"role": "vmkernel.multihoming.remediate"}],
+    }], indent=1))
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile
+
+
+# Where a profiled function's own time goes, by the file it is defined in (first match wins).
+# Built-ins have the file "~"; they are told apart by their name.
+PROFILE_BUCKETS: list[tuple[str, Callable[[str, str], bool]]] = [
+    ("pyVmomi deserialization (SoapAdapter, VmomiSupport, expat)",
+     lambda path, name: "pyVmomi" in path or "pyexpat" in name or "xmlparser" in name),
+    ("network wait / TLS (ssl, socket, http.client)",
+     lambda path, name: any(part in path for part in ("ssl.py", "socket.py", "http/client.py")) or "_ssl." in name or "socket" in name),
+    ("our conversion (_gather.py)", lambda path, name: path.endswith("_gather.py")),
+    ("ipaddress (called by our conversion)", lambda path, name: path.endswith("ipaddress.py")),
+    ("Ansible (arguments, exit_json, no_log scrub)", lambda path, name: "ansible/module_utils" in path),
+    ("json encoding", lambda path, name: "json" in path or "json" in name),
+    ("imports", lambda path, name: "importlib" in path or "built-in method _imp" in name or "marshal" in name),
+]
+
+
+def _bucket(path: str, name: str) -> str:
+    return next((label for label, match in PROFILE_BUCKETS if match(path, name)), "other")
+
+
+def profile_summary(profile_file: Path, top: int = 12) -> dict[str, Any]:
+    """Own time per bucket, cumulative time of the phases of gather(), and the top functions.
+
+    Built-ins (isinstance, setattr, dict.get, ...) are charged to the bucket of their callers, in
+    proportion to the time each caller spent in them: most of them run inside pyVmomi's parser.
+    """
+    stats = pstats.Stats(str(profile_file))
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]  # (file, line, name) -> (cc, nc, tt, ct, callers)
+    total = sum(entry[2] for entry in raw.values())
+    buckets: dict[str, float] = {label: 0.0 for label, _match in PROFILE_BUCKETS}
+    buckets["other"] = 0.0
+    for (path, _line, name), entry in raw.items():
+        label = _bucket(path, name)
+        if label == "other" and path == "~" and entry[4]:
+            for (caller_path, _caller_line, caller_name), caller_entry in entry[4].items():
+                buckets[_bucket(caller_path, caller_name)] += caller_entry[2]
+        else:
+            buckets[label] += entry[2]
+    phases = {}
+    wanted = {"_retrieve": "_gather._retrieve (RetrievePropertiesEx pages: wait + deserialize)",
+              "read_topology": "_gather.read_topology (topology read)",
+              "host_facts": "_gather.host_facts (conversion, all hosts)",
+              "management_endpoint": "_gather.management_endpoint",
+              "exit_json": "AnsibleModule.exit_json (scrub + JSON + print)",
+              "connect": "_connection.connect (login)"}
+    for (path, _line, name), entry in raw.items():
+        if name in wanted and ("vmkernel" in path or "multihoming" in path or "module_utils/basic.py" in path):
+            phases[wanted[name]] = phases.get(wanted[name], 0.0) + entry[3]
+    ranked = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    functions = [{"function": f"{Path(path).name}:{line}({name})", "calls": entry[1], "own": entry[2], "cumulative": entry[3]}
+                 for (path, line, name), entry in ranked]
+    return {"total": total, "buckets": buckets, "phases": phases, "top": functions}
+
+
+def print_profile(summary: dict[str, Any], hosts: int) -> None:
+    total = summary["total"]
+    print(f"\nProfile of vmknic_info at {hosts} hosts (cProfile, {total:.2f} s of own time under the profiler)")
+    print("  own time by where it is spent:")
+    for label, seconds in sorted(summary["buckets"].items(), key=lambda item: item[1], reverse=True):
+        print(f"    {seconds:7.2f} s  {100 * seconds / total:5.1f}%  {label}")
+    print("  cumulative time of the phases:")
+    for label, seconds in sorted(summary["phases"].items(), key=lambda item: item[1], reverse=True):
+        print(f"    {seconds:7.2f} s  {100 * seconds / total:5.1f}%  {label}")
+    print("  top functions by own time:")
+    for entry in summary["top"]:
+        print(f"    {entry['own']:7.2f} s own {entry['cumulative']:7.2f} s cum {entry['calls']:>9} calls  {entry['function']}")
+
+
+# ---------------------------------------------------------------------------------------------
+# One size
+
+
+def bench_size(hosts: int, clusters: int, options: argparse.Namespace, workdir: Path) -> Row:
+    row = Row(hosts=hosts, clusters=clusters)
+    big = hosts >= 500  # fewer runs of the slow things at big sizes keep the bench within minutes
+    repeat = min(options.repeat, 2) if big else options.repeat
+    playbook_repeat = 1 if big else options.playbook_repeat
+    log(f"--- {hosts} hosts, {clusters} clusters: starting the lab")
+    start = time.perf_counter()
+    with Lab.start(hosts=hosts, clusters=clusters, scenario=scenario(hosts), timeout=600) as lab:
+        row.lab_start = time.perf_counter() - start
+        env = environment(lab)
+        names = [f"C{index}" for index in range(clusters)]
+        playbooks = write_playbooks(workdir, names)
+
+        service_instance = connect(lab)
+        try:
+            row.floor = best_of(options.repeat, lambda: floor_read(service_instance))
+            if hosts == options.per_path:
+                row.per_path = {path: best_of(2, lambda path=path: floor_read(service_instance, [path])) for path in HOST_PATHS}
+        finally:
+            Disconnect(service_instance)
+        row.floor_process = best_of(1 if big else repeat, lambda: floor_process(lab, hosts))
+        log(f"floor {row.floor:.2f} s in-process, {row.floor_process:.2f} s as a process")
+
+        runs = [run_module("vmknic_info", {}, env) for _attempt in range(repeat)]
+        facts = runs[0].result["hosts"]
+        counts = {len(host["vmknics"]) for host in facts}
+        if len(facts) != hosts or counts != {4}:
+            raise BenchError(f"vmknic_info returned {len(facts)} hosts with {sorted(counts)} vmknics; expected {hosts} with 4")
+        row.info_module = min(run.seconds for run in runs)
+        row.info_rss_mb = max(run.rss_mb for run in runs)
+        row.info_output_mb = runs[0].output_mb
+        log(f"vmknic_info module {row.info_module:.2f} s, peak RSS {row.info_rss_mb:.0f} MB, output {row.info_output_mb:.1f} MB")
+
+        start = time.perf_counter()
+        row.findings = len(analyse(facts)["findings"])
+        row.analyse_inprocess = time.perf_counter() - start
+        audits = [run_module("vmknic_audit", {"return_facts": True}, env) for _attempt in range(repeat)]
+        row.audit_module = min(run.seconds for run in audits)
+        log(f"vmknic_audit module {row.audit_module:.2f} s ({row.findings} findings; analyse() alone {row.analyse_inprocess:.2f} s)")
+
+        row.startup = best_of(options.playbook_repeat, lambda: run_playbook(playbooks["ping"], env))
+        row.info_playbook = best_of(playbook_repeat, lambda: run_playbook(playbooks["info"], env))
+        row.audit_playbook = best_of(playbook_repeat, lambda: run_playbook(playbooks["audit"], env))
+        log(f"playbooks: ping {row.startup:.2f} s, vmknic_info {row.info_playbook:.2f} s, vmknic_audit {row.audit_playbook:.2f} s")
+        if not options.skip_community:
+            row.cv_playbook = best_of(playbook_repeat, lambda: run_playbook(playbooks["cv"], env))
+            log(f"community.vmware.vmware_vmkernel_info playbook {row.cv_playbook:.2f} s")
+
+        plans = [run_module("remediation_plan_info", {"intent": INTENT}, env) for _attempt in range(1 if big else options.repeat)]
+        summary = plans[0].result["plan"]["summary"]
+        if summary["hosts_changed"] != hosts:
+            raise BenchError(f"the plan changes {summary['hosts_changed']} of {hosts} hosts: {summary}")
+        row.plan_module = min(run.seconds for run in plans)
+        row.plan_rss_mb = max(run.rss_mb for run in plans)
+        row.plan_operations = summary["operations"]
+        log(f"remediation_plan_info module {row.plan_module:.2f} s ({row.plan_operations} operations), peak RSS {row.plan_rss_mb:.0f} MB")
+
+        if options.profile and hosts == max(options.sizes):
+            profile_file = workdir / f"vmknic_info-{hosts}.prof"
+            run_module("vmknic_info", {}, env, profile_to=profile_file)
+            row.profile = profile_summary(profile_file)
+            if options.keep_profile:
+                target = Path(options.keep_profile)
+                target.write_bytes(profile_file.read_bytes())
+                log(f"profile written to {target}")
+
+        if hosts == options.apply_size:
+            # Last at this size: it changes the lab. The role plans once, then applies host by host.
+            plan_only = run_playbook(playbooks["remediate"], env, {"remediate_apply": False})
+            journal_start = len(lab.journal())
+            applied = run_playbook(playbooks["remediate"], env, {"remediate_apply": True})
+            row.apply_hosts = hosts
+            row.apply_per_host = (applied - plan_only) / hosts
+            row.apply_ops = sum(1 for entry in lab.journal()[journal_start:] if "fault" not in entry)
+            row.replan_changed = run_module("remediation_plan_info", {"intent": INTENT}, env).result["plan"]["summary"]["hosts_changed"]
+            log(f"remediate role: plan only {plan_only:.2f} s, plan + apply {applied:.2f} s -> {row.apply_per_host:.3f} s per host "
+                f"({row.apply_ops} vSphere calls; hosts still to change afterwards: {row.replan_changed})")
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "MISS")
+
+
+def number(value: float | None, fmt: str = ".2f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def print_report(rows: list[Row], options: argparse.Namespace) -> None:
+    header = ["hosts", "floor s", "floor proc s", "info mod s", "info pb-start s", "ratio floor", "ratio proc",
+              "c.vmware s", "speed-up", "RSS MB", "audit mod s", "audit ovh %", "plan s", "apply s/host"]
+    lines = []
+    for row in rows:
+        lines.append([
+            str(row.hosts), number(row.floor), number(row.floor_process), number(row.info_module), number(row.info_net),
+            number(row.floor_ratio) + "x", number(row.process_floor_ratio) + "x", number(row.cv_net),
+            number(row.speedup, ".1f") + ("x" if row.speedup is not None else ""), number(row.info_rss_mb, ".0f"),
+            number(row.audit_module), number(row.audit_overhead, "+.1f"), number(row.plan_module), number(row.apply_per_host, ".3f"),
+        ])
+    widths = [max(len(header[col]), *(len(line[col]) for line in lines)) for col in range(len(header))]
+    print("\n" + " | ".join(text.rjust(width) for text, width in zip(header, widths)))
+    print("-+-".join("-" * width for width in widths))
+    for line in lines:
+        print(" | ".join(text.rjust(width) for text, width in zip(line, widths)))
+    print("\nfloor: RetrievePropertiesEx of _gather.HOST_PATHS, warm session (floor) / fresh process incl. import + login (proc);"
+          "\ninfo mod: the module process; pb-start: ansible-playbook minus the ping playbook (start-up"
+          f" {', '.join(number(row.startup) for row in rows)} s); c.vmware likewise;"
+          "\naudit ovh: (audit - info) / info, module processes, audit with return_facts (same output plus findings).")
+    print("\nPlaybook figures (s): " + "; ".join(
+        f"{row.hosts}: info {row.info_net:.2f}, audit {row.audit_net:.2f}, c.vmware {number(row.cv_net)}" for row in rows))
+    print("Other (s): " + "; ".join(
+        f"{row.hosts}: lab start {row.lab_start:.1f}, analyse() in-process {row.analyse_inprocess:.2f} ({row.findings} findings), "
+        f"info output {row.info_output_mb:.1f} MB, plan {row.plan_operations} ops / RSS {row.plan_rss_mb:.0f} MB" for row in rows))
+    for row in rows:
+        if row.apply_hosts:
+            print(f"Apply at {row.apply_hosts} hosts: {row.apply_per_host:.3f} s per host, {row.apply_ops} vSphere calls,"
+                  f" hosts left to change by a new plan: {row.replan_changed}")
+
+    print("\nTargets (informational):")
+    ratio_row = next((row for row in rows if row.hosts == 1000), rows[-1])
+    print(f"  {verdict(ratio_row.floor_ratio <= TARGET_FLOOR_RATIO)}  vmknic_info within {TARGET_FLOOR_RATIO}x of the floor at"
+          f" {ratio_row.hosts} hosts: {ratio_row.floor_ratio:.2f}x (vs the process floor {ratio_row.process_floor_ratio:.2f}x)")
+    for row in rows:
+        speedup = row.speedup
+        print(f"  {verdict(None if speedup is None else speedup >= TARGET_SPEEDUP)}  >= {TARGET_SPEEDUP:.0f}x faster than community.vmware"
+              f" at {row.hosts} hosts: {number(speedup, '.1f')}x")
+    for row in rows:
+        print(f"  {verdict(row.info_rss_mb < TARGET_RSS_MB)}  peak RSS < {TARGET_RSS_MB:.0f} MB at {row.hosts} hosts: {row.info_rss_mb:.0f} MB")
+    for row in rows:
+        # Two measures: the difference of two module processes (what a user sees, but within the
+        # run-to-run noise of a shared machine) and analyse() timed alone on the same facts.
+        alone = 100.0 * row.analyse_inprocess / row.info_module
+        print(f"  {verdict(row.audit_overhead < TARGET_AUDIT_OVERHEAD)}  analysis adds < {TARGET_AUDIT_OVERHEAD:.0f}% at {row.hosts} hosts:"
+              f" {row.audit_overhead:+.1f}% (audit - info processes); {verdict(alone < TARGET_AUDIT_OVERHEAD)} {alone:.1f}% (analyse() alone)")
+    for row in rows:
+        if row.per_path:
+            print(f"\nEach path of HOST_PATHS read alone at {row.hosts} hosts (best of 2; all together: {row.floor:.2f} s):")
+            for path, seconds in sorted(row.per_path.items(), key=lambda item: item[1], reverse=True):
+                print(f"  {seconds:6.2f} s  {path}")
+        if row.profile:
+            print_profile(row.profile, row.hosts)
+    if options.json:
+        meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "command": " ".join(sys.argv),
+                "cpus": os.cpu_count(), "python": platform.python_version()}
+        document = {"meta": meta, "rows": [dict(asdict(row), info_net=row.info_net, audit_net=row.audit_net, cv_net=row.cv_net,
+                                                 floor_ratio=row.floor_ratio, speedup=row.speedup, audit_overhead=row.audit_overhead)
+                                            for row in rows]}
+        Path(options.json).write_text(json.dumps(document, indent=1))
+        print(f"\nresults written to {options.json}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="50,200,1000", help="host counts, comma-separated (default 50,200,1000)")
+    parser.add_argument("--clusters", type=int, default=5, help="clusters per lab (default 5)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the floor and of each module; the best counts (default 3)")
+    parser.add_argument("--playbook-repeat", type=int, default=2, help="runs of each playbook; the best counts (default 2)")
+    parser.add_argument("--apply-size", type=int, default=50, help="size at which the remediate role applies the plan (default 50)")
+    parser.add_argument("--skip-community", action="store_true", help="do not run community.vmware.vmware_vmkernel_info")
+    parser.add_argument("--no-profile", dest="profile", action="store_false", help="do not profile vmknic_info at the largest size")
+    parser.add_argument("--keep-profile", metavar="FILE", help="copy the cProfile output of the largest size to FILE")
+    parser.add_argument("--per-path", type=int, default=200, metavar="HOSTS",
+                        help="at this size, also time each path of HOST_PATHS read alone (default 200; 0: never)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE")
+    options = parser.parse_args(argv)
+    options.sizes = [int(size) for size in options.sizes.split(",") if size.strip()]
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    log(f"bench: sizes {options.sizes}, {options.clusters} clusters, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="vmk-bench-") as workdir:
+        for hosts in options.sizes:
+            rows.append(bench_size(hosts, min(options.clusters, hosts), options, Path(workdir)))
+    print_report(rows, options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
