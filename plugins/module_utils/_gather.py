@@ -12,6 +12,7 @@ exposes iSCSI port bindings, and they are made only for adapters that can bind.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from typing import Any, Iterable
@@ -169,6 +170,7 @@ def select_hosts(topology: dict[str, Any], datacenter: str | None = None, cluste
 # Conversion to plain data
 
 
+@functools.lru_cache(maxsize=64)  # a vCenter has few distinct masks; parsing one is not free
 def _prefix_of_mask(mask: str | None) -> int | None:
     if not mask:
         return None

@@ -563,9 +563,8 @@ def print_report(rows: list[Row], options: argparse.Namespace) -> None:
     if options.json:
         meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "command": " ".join(sys.argv),
                 "cpus": os.cpu_count(), "python": platform.python_version()}
-        document = {"meta": meta, "rows": [dict(asdict(row), info_net=row.info_net, audit_net=row.audit_net, cv_net=row.cv_net,
-                                                 floor_ratio=row.floor_ratio, speedup=row.speedup, audit_overhead=row.audit_overhead)
-                                            for row in rows]}
+        derived = ("info_net", "audit_net", "cv_net", "floor_ratio", "speedup", "audit_overhead")
+        document = {"meta": meta, "rows": [dict(asdict(row), **{name: getattr(row, name) for name in derived}) for row in rows]}
         Path(options.json).write_text(json.dumps(document, indent=1))
         print(f"\nresults written to {options.json}")
 
