@@ -13,3 +13,14 @@ attributes:
     platforms: [vcenter, esxi]
     description: Connects to vCenter or directly to one ESXi host.
 """
+
+    # check_mode and diff_mode of the modules that only read.
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; check mode runs it unchanged.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+"""

@@ -25,6 +25,7 @@ author:
   - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
   - vmkernel.multihoming.attributes
+  - vmkernel.multihoming.attributes.read_only
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
 options:
@@ -35,13 +36,6 @@ options:
         V(subnet), V(stack), V(iscsi) or V(accept); C(allow_management_change) defaults to V(false).
     type: dict
     required: true
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads and computes.
-  diff_mode:
-    support: none
-    description: The plan itself carries before and after of every host.
 seealso:
   - module: vmkernel.multihoming.remediation_apply
   - module: vmkernel.multihoming.vmknic_audit

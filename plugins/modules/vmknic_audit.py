@@ -23,6 +23,7 @@ author:
   - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
   - vmkernel.multihoming.attributes
+  - vmkernel.multihoming.attributes.read_only
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
 options:
@@ -71,13 +72,6 @@ options:
       - Also return the host facts that were analysed (as RV(hosts)), for reports that draw each host's vmknics.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
 seealso:
   - module: vmkernel.multihoming.vmknic_info
   - plugin: vmkernel.multihoming.vmknic_findings

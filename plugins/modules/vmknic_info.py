@@ -23,15 +23,9 @@ author:
   - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:
   - vmkernel.multihoming.attributes
+  - vmkernel.multihoming.attributes.read_only
   - vmkernel.multihoming.connection
   - vmkernel.multihoming.scope
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; check mode changes nothing about that.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
 """
 
 EXAMPLES = r"""
