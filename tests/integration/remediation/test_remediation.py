@@ -255,3 +255,22 @@ def test_bad_intents_change_nothing(lab, bad_intent, needle):
     if needle:
         assert needle in result["msg"], result["msg"]
     assert lab.journal() == []
+
+
+def test_maintenance_mode_around_the_changes(lab):
+    entry = plan_for(lab, intent("subnet"))["hosts"][0]
+    lab.clear_journal()
+    assert apply(lab, entry, maintenance_mode=True)["status"] == "applied"
+    assert [e["method"] for e in lab.journal()] == ["EnterMaintenanceMode_Task", *EXPECTED_CALLS["subnet"], "ExitMaintenanceMode_Task"]
+    assert facts(lab)["maintenance_mode"] is False
+
+
+def test_maintenance_mode_left_after_a_rollback(lab):
+    entry = plan_for(lab, intent("subnet"))["hosts"][0]
+    lab.inject_fault("UpdateVirtualNic", host=HOST, fault="HostConfigFault")
+    lab.clear_journal()
+    result = apply(lab, entry, maintenance_mode=True)
+    assert result["status"] == "rolled_back"
+    methods = [e["method"] for e in lab.journal()]
+    assert methods[0] == "EnterMaintenanceMode_Task" and methods[-1] == "ExitMaintenanceMode_Task"
+    assert facts(lab)["maintenance_mode"] is False
