@@ -5,7 +5,7 @@
 
 Pure, deterministic Python on plain data (see docs/facts.md for the input and docs/findings.md for
 the output). Ansible ships module_utils to targets, so this file depends on the standard library
-only and imports nothing from the collection or from Ansible.
+and the collection's own _names only, and imports nothing from Ansible.
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ import fnmatch
 import functools
 import hashlib
 import ipaddress
-import re
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 __all__ = ["RULES", "SEVERITIES", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
 
 SEVERITIES = ("error", "warning", "info")
 _RANK = {sev: rank for rank, sev in enumerate(SEVERITIES)}
 
-DEFAULT_STACK = "defaultTcpipStack"
 VMOTION_STACK = "vmotion"
 
 
@@ -336,14 +335,8 @@ _LINK_LOCAL = _Net(6, 0xFE80 << 112, 10)
 # --------------------------------------------------------------------------- helpers
 
 
-def _vmk_key(device: str) -> tuple:
-    """Sort vmk2 before vmk10."""
-    match = re.fullmatch(r"(\D*)(\d+)", device or "")
-    return (match.group(1), int(match.group(2)), "") if match else (device or "", -1, device or "")
-
-
 def _sorted_vmks(devices) -> list[str]:
-    return sorted(set(devices), key=_vmk_key)
+    return sorted(set(devices), key=vmk_sort_key)
 
 
 def _finding_id(rule: str, host: str, stack, family, subnet, vmknics: list[str]) -> str:
@@ -433,7 +426,7 @@ class _Host:
                 device=nic["device"], stack=stack, services=_effective_services(nic, stack), raw=nic,
                 v4=_ipv4_interface(nic.get("ipv4")), v6=_ipv6_interfaces(nic.get("ipv6")),
             ))
-        self.nics.sort(key=lambda n: _vmk_key(n.device))
+        self.nics.sort(key=lambda n: vmk_sort_key(n.device))
         self.by_device = {n.device: n for n in self.nics}
 
         # Port groups by (name, switch); by name alone only when the name is unambiguous.
@@ -503,7 +496,7 @@ def _finding(host: _Host, rule: str, *, stack=None, family=None, subnet=None, vm
         "route_owner": route_owner,
         "misrouted": [
             {"vmknic": n.device, "services": list(n.services)}
-            for n in sorted(misrouted, key=lambda n: _vmk_key(n.device))
+            for n in sorted(misrouted, key=lambda n: vmk_sort_key(n.device))
         ],
         "message": message,
         "evidence": evidence,
@@ -611,7 +604,7 @@ def _group_finding(host: _Host, stack: str, family: str, network, members: list[
     listed = _join([n.describe() for n in members])
     routing = _routing_clause(owner, others, "subnet" if family == "ipv4" else "prefix")
 
-    management = sorted(devices & host.management, key=_vmk_key)
+    management = sorted(devices & host.management, key=vmk_sort_key)
     if management:
         # vCenter reaches the host through this vmknic: no exception makes sharing its subnet safe.
         mgmt = management[0]
@@ -635,7 +628,7 @@ def _group_finding(host: _Host, stack: str, family: str, network, members: list[
                 evidence=evidence,
             )
         evidence["iscsi"]["reasons"] = reasons
-        detail = "; ".join(f"{d}: {', '.join(w)}" for d, w in sorted(reasons.items(), key=lambda kv: _vmk_key(kv[0])))
+        detail = "; ".join(f"{d}: {', '.join(w)}" for d, w in sorted(reasons.items(), key=lambda kv: vmk_sort_key(kv[0])))
         return _finding(
             host, "iscsi-binding-noncompliant", **common, route_owner=owner, misrouted=others,
             message=f"{listed} share {where} with non-compliant iSCSI port binding: {detail}",
@@ -707,7 +700,7 @@ def _overlap_findings(host: _Host, stack: str, groups: dict) -> list[dict]:
         clauses = [f"{p['prefix']}{' (the rest)' if p['except'] else ''} through {via[p['prefix']]}"
                    for p in parts]
         described = _join([f"{n.describe()} {groups_net}" for groups_net in part_nets
-                           for n in sorted(groups[groups_net], key=lambda n: _vmk_key(n.device))])
+                           for n in sorted(groups[groups_net], key=lambda n: vmk_sort_key(n.device))])
         # Who loses what: a vmknic's traffic to each longer prefix inside its own subnet.
         losses = []
         for part in reversed(parts):
@@ -723,7 +716,7 @@ def _overlap_findings(host: _Host, stack: str, groups: dict) -> list[dict]:
                      f"so {_join(losses)}"),
             evidence={"parts": parts, "addresses": {n.device: n.v4.text for n in members},
                       "management_vmknic": next(iter(sorted(
-                          {n.device for n in members} & host.management, key=_vmk_key)), None)},
+                          {n.device for n in members} & host.management, key=vmk_sort_key)), None)},
         ))
     return findings
 
@@ -745,7 +738,7 @@ def _dhcp_finding(host: _Host, stack: str, nics: list[_Nic]) -> dict | None:
     leases = {d: (host.by_device[d].v4.text if host.by_device[d].v4 else None) for d in dhcp}
     labels = {"ipv4": "DHCP", "ipv6": "DHCPv6"}
     which = _join([f"{d} ({' and '.join(labels[f] for f in fams)})"
-                   for d, fams in sorted(dhcp.items(), key=lambda kv: _vmk_key(kv[0]))])
+                   for d, fams in sorted(dhcp.items(), key=lambda kv: vmk_sort_key(kv[0]))])
     return _finding(
         host, "dhcp-multiple-vmknics", stack=stack, family=family, vmknics=set(dhcp),
         message=(f"{which} get addresses by DHCP on {stack}; leases from one DHCP scope would put "
@@ -802,7 +795,7 @@ def _analyse_host(raw: dict) -> list[dict]:
             for device in finding["vmknics"]:
                 shared.setdefault((device, "ipv4"), finding)
 
-        for (device, family), group in sorted(shared.items(), key=lambda kv: (_vmk_key(kv[0][0]), kv[0][1])):
+        for (device, family), group in sorted(shared.items(), key=lambda kv: (vmk_sort_key(kv[0][0]), kv[0][1])):
             gateway = (host.by_device[device].raw.get("gateway_override") or {}).get(family)
             if not gateway:
                 continue
@@ -826,7 +819,7 @@ def _analyse_host(raw: dict) -> list[dict]:
 def _sort_key(finding: dict) -> tuple:
     return (
         _RANK[finding["severity"]], finding["host"] or "", finding["stack"] or "", finding["rule"],
-        [_vmk_key(v) for v in finding["vmknics"]], finding["family"] or "", finding["subnet"] or "",
+        [vmk_sort_key(v) for v in finding["vmknics"]], finding["family"] or "", finding["subnet"] or "",
         finding["id"],
     )
 

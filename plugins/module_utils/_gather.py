@@ -18,6 +18,7 @@ import socket
 from typing import Any, Iterable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 
 if HAS_PYVMOMI:
     from pyVmomi import vim, vmodl
@@ -40,7 +41,6 @@ HOST_PATHS = (
     "configManager.iscsiManager",
 )
 PAGE_SIZE = 200
-DEFAULT_STACK = "defaultTcpipStack"
 
 
 class ScopeError(Exception):
@@ -348,11 +348,6 @@ def _iscsi_adapters(props: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(adapters, key=lambda a: a["device"])
 
 
-def _vmk_number(device: str) -> tuple[int, str]:
-    digits = device[3:] if device.startswith("vmk") else ""
-    return (int(digits), device) if digits.isdigit() else (1 << 30, device)
-
-
 def host_facts(props: dict[str, Any], topology: dict[str, Any], moid: str,
                datacenter: str | None, cluster: str | None) -> dict[str, Any]:
     """One host's facts (docs/facts.md) from its retrieved properties."""
@@ -401,7 +396,7 @@ def host_facts(props: dict[str, Any], topology: dict[str, Any], moid: str,
             "iscsi_bindings": [], "owner": owner,
             "system_owned": bool(owner) or bool(getattr(spec, "systemOwned", False)),
         })
-    facts["vmknics"] = sorted(vmknics, key=lambda v: _vmk_number(v["device"]))
+    facts["vmknics"] = sorted(vmknics, key=lambda v: vmk_sort_key(v["device"]))
     facts["portgroups"] = sorted(portgroups.values(), key=lambda p: (p["switch_type"], p["switch"] or "", p["name"]))
     facts["stacks"] = _stacks(props)
     facts["iscsi_adapters"] = _iscsi_adapters(props)
@@ -461,7 +456,7 @@ def add_iscsi_bindings(facts: dict[str, Any], iscsi_manager: Any) -> None:
         except vmodl.MethodFault as fault:
             facts["errors"].append(f"QueryBoundVnics({adapter['device']}) failed: {fault.msg or type(fault).__name__}")
             continue
-        adapter["bound_vmknics"] = sorted({p.vnicDevice for p in ports if p.vnicDevice}, key=_vmk_number)
+        adapter["bound_vmknics"] = sorted({p.vnicDevice for p in ports if p.vnicDevice}, key=vmk_sort_key)
         for port in ports:
             if port.vnicDevice in by_device:
                 by_device[port.vnicDevice]["iscsi_bindings"].append(_binding(port, adapter["device"]))

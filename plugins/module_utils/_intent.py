@@ -16,13 +16,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK
+
 __all__ = [
     "ACTIONS", "SELECT_KEYS", "SYSTEM_STACKS", "DEFAULT_STACK",
     "Addressing", "ClassIntent", "Intent", "IntentError", "IscsiIntent", "Pool", "PortgroupIntent",
     "Selector", "effective_services", "parse_intent", "validate_intent",
 ]
 
-DEFAULT_STACK = "defaultTcpipStack"
 # Stacks every ESXi host has; custom stacks must already exist on the host (no API creates them).
 SYSTEM_STACKS = (DEFAULT_STACK, "vmotion", "vSphereProvisioning")
 # The dedicated stacks carry their own traffic without (and cannot take) a service tag.

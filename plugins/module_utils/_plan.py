@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 from ._intent import (
-    DEFAULT_STACK, IMPLIED_SERVICES, SYSTEM_STACKS, ClassIntent, Intent, IntentError, parse_intent,
+    IMPLIED_SERVICES, SYSTEM_STACKS, ClassIntent, Intent, IntentError, parse_intent,
 )
 
 from ._analysis import analyse as _analyse
@@ -63,11 +64,6 @@ class SimulationError(PlanError):
 def _vmk_number(device: Optional[str]) -> int:
     match = _VMK_RE.match(device or "")
     return int(match.group(2)) if match else -1
-
-
-def _vmk_key(device: Optional[str]) -> tuple:
-    match = _VMK_RE.match(device or "")
-    return (match.group(1), int(match.group(2)), "") if match else (device or "", -1, device or "")
 
 
 def _stack_of(nic: dict) -> str:
@@ -194,7 +190,7 @@ class _Group:
     @property
     def order_key(self) -> tuple:
         nic = self.current or self.target
-        return (self.management, self.current is None, _vmk_key(nic["device"]))
+        return (self.management, self.current is None, vmk_sort_key(nic["device"]))
 
     def vacates(self) -> set:
         """Port group slots and addresses this group gives up (others may need them first)."""
@@ -228,19 +224,19 @@ def _match_vmknics(current: dict, target: dict) -> tuple[list, list, list]:
     name; the rest are removals and additions. System-owned vmknics are never touched."""
     cur = {n["device"]: n for n in current.get("vmknics") or () if not _is_system_owned(n)}
     tgt = {n["device"]: n for n in target.get("vmknics") or () if not _is_system_owned(n)}
-    pairs = [(cur[d], tgt[d]) for d in sorted(set(cur) & set(tgt), key=_vmk_key)]
+    pairs = [(cur[d], tgt[d]) for d in sorted(set(cur) & set(tgt), key=vmk_sort_key)]
     rest_cur = {d: cur[d] for d in cur if d not in tgt}
     rest_tgt = {d: tgt[d] for d in tgt if d not in cur}
     by_pg: dict = {}
     for device, nic in rest_tgt.items():
         by_pg.setdefault(_pg_id(nic), []).append(device)
-    for device in sorted(rest_cur, key=_vmk_key):
+    for device in sorted(rest_cur, key=vmk_sort_key):
         candidates = by_pg.get(_pg_id(rest_cur[device])) or []
         if len(candidates) == 1:
             other = candidates.pop()
             pairs.append((rest_cur.pop(device), rest_tgt.pop(other)))
-    removed = [rest_cur[d] for d in sorted(rest_cur, key=_vmk_key)]
-    added = [rest_tgt[d] for d in sorted(rest_tgt, key=_vmk_key)]
+    removed = [rest_cur[d] for d in sorted(rest_cur, key=vmk_sort_key)]
+    added = [rest_tgt[d] for d in sorted(rest_tgt, key=vmk_sort_key)]
     return pairs, removed, added
 
 
@@ -679,7 +675,7 @@ def _sim_bind(state: dict, op: dict) -> None:
         compliant, reasons = _predicted_compliance(state, nic)
         nic.setdefault("iscsi_bindings", []).append({"adapter": adapter["device"], "compliant": compliant, "compliance_reasons": reasons, "path_status": None})
         nic["iscsi_bindings"].sort(key=lambda b: b["adapter"])
-        adapter["bound_vmknics"] = sorted(set(bound) | {nic["device"]}, key=_vmk_key)
+        adapter["bound_vmknics"] = sorted(set(bound) | {nic["device"]}, key=vmk_sort_key)
     else:
         if nic["device"] not in bound:
             raise SimulationError([f"UnbindVnic: {nic['device']} is not bound to {adapter['device']}"])
@@ -721,7 +717,7 @@ def simulate(host: dict, operations: list[dict]) -> dict:
             handler(state, op)
     finally:
         state.pop("_dvs_uuids", None)
-    state["vmknics"] = sorted(state.get("vmknics") or [], key=lambda n: _vmk_key(n["device"]))
+    state["vmknics"] = sorted(state.get("vmknics") or [], key=lambda n: vmk_sort_key(n["device"]))
     state["portgroups"] = sorted(state.get("portgroups") or [], key=lambda p: (p["name"], p["switch"]))
     state["iscsi_adapters"] = sorted(state.get("iscsi_adapters") or [], key=lambda a: a["device"])
     return state
@@ -804,7 +800,7 @@ def _normalise_host(host: dict) -> dict:
     """A deep copy with every list in the facts' canonical order, so the plan does not depend on the
     order of the input (route order is kept: it decides which vmknic owns a shared subnet)."""
     result = copy.deepcopy(host)
-    result["vmknics"] = sorted(result.get("vmknics") or [], key=lambda n: _vmk_key(n["device"]))
+    result["vmknics"] = sorted(result.get("vmknics") or [], key=lambda n: vmk_sort_key(n["device"]))
     result["portgroups"] = sorted(result.get("portgroups") or [], key=lambda p: (p["name"], p["switch"]))
     result["stacks"] = sorted(result.get("stacks") or [], key=lambda s: s["key"])
     result["iscsi_adapters"] = sorted(result.get("iscsi_adapters") or [], key=lambda a: a["device"])
@@ -940,7 +936,7 @@ class _Planner:
 
     def members(self, cls: ClassIntent) -> list[tuple[str, str]]:
         return [(name, device) for name, hp in self.plans.items()
-                for device in sorted(hp.selected, key=_vmk_key) if hp.selected[device] is cls]
+                for device in sorted(hp.selected, key=vmk_sort_key) if hp.selected[device] is cls]
 
     # ----------------------------------------------------------------- addresses
 
@@ -1012,7 +1008,7 @@ class _Planner:
     def build_target(self, name: str) -> None:
         hp = self.plans[name]
         nics = {n["device"]: n for n in hp.target["vmknics"]}
-        for device in sorted(hp.selected, key=_vmk_key):
+        for device in sorted(hp.selected, key=vmk_sort_key):
             cls = hp.selected[device]
             where = f"class {cls.name}, host {name} {device}"
             nic = nics[device]
@@ -1214,7 +1210,7 @@ class _Planner:
                     or (op["op"] in ("UpdatePortGroup", "RemovePortGroup") and (op["switch"], op["name"]) in mgmt_pgs)]
         if not touching:
             return
-        devices = ", ".join(sorted(mgmt, key=_vmk_key))
+        devices = ", ".join(sorted(mgmt, key=vmk_sort_key))
         if not self.intent.allow_management_change:
             self.refuse(f"host {name}: the plan changes {devices}, the vmknic vCenter uses to manage the host ("
                         + "; ".join(op["description"] for op in touching)
@@ -1299,7 +1295,7 @@ class _Planner:
             hosts.append({
                 "host": name,
                 "changed": bool(hp.operations),
-                "classes": {d: hp.selected[d].name for d in sorted(hp.selected, key=_vmk_key)},
+                "classes": {d: hp.selected[d].name for d in sorted(hp.selected, key=vmk_sort_key)},
                 "operations": hp.operations,
                 "before": hp.facts,
                 "after": hp.after,

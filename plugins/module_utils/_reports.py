@@ -24,6 +24,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
     RULES as _RULES,
     SEVERITIES as SEVERITY_ORDER,
@@ -41,7 +42,6 @@ __all__ = [
 _SEVERITY_RANK = {sev: rank for rank, sev in enumerate(SEVERITY_ORDER)}
 NEVER = "never"
 
-DEFAULT_STACK = "defaultTcpipStack"
 _STANDALONE = "(standalone)"
 
 
@@ -713,11 +713,6 @@ def _subnet_groups(host: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _vmk_number(device: Any) -> tuple[int, str]:
-    m = re.match(r"vmk(\d+)$", str(device))
-    return (int(m.group(1)), "") if m else (1 << 30, str(device))
-
-
 def _portgroup_line(host: Mapping[str, Any], nic: Mapping[str, Any]) -> str:
     """Port group, switch, VLAN and teaming of a vmknic as one short line."""
     pg_name, switch = nic.get("portgroup"), nic.get("switch")
@@ -807,7 +802,7 @@ def _host_diagram(host: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]
             head.append("</div>")
             parts += head
             parts.append('<ul class="nics">')
-            for m in sorted(g["members"], key=lambda m: _vmk_number(m["nic"].get("device"))):
+            for m in sorted(g["members"], key=lambda m: vmk_sort_key(m["nic"].get("device"))):
                 nic = m["nic"]
                 dev = str(nic.get("device"))
                 classes = ["nic"]
