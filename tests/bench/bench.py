@@ -39,13 +39,15 @@ from typing import Any, Callable
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS = REPO / ".build" / "collections"
 MODULES = REPO / "plugins" / "modules"
+FLOOR_SCRIPT = Path(__file__).resolve().with_name("floor.py")
 # community.vmware is installed into the venv's site-packages, not into .build/collections.
 SITE_PACKAGES = sysconfig.get_paths()["purelib"]
-sys.path[:0] = [str(REPO / "tests" / "lab"), str(COLLECTIONS)]
+sys.path[:0] = [str(REPO / "tests" / "lab"), str(REPO / "tests" / "integration"), str(COLLECTIONS)]
 
-from labctl import Lab  # noqa: E402  (tests/lab is not a package)
+from floor import read_hosts  # noqa: E402  (tests/bench is not a package)
+from harness import ansible_env  # noqa: E402
+from labctl import Lab  # noqa: E402
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
-from pyVmomi import vim, vmodl  # noqa: E402
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse  # noqa: E402
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import HOST_PATHS, PAGE_SIZE  # noqa: E402
@@ -54,32 +56,6 @@ TARGET_FLOOR_RATIO = 1.3  # vmknic_info within 1.3x of the floor at 1000 hosts
 TARGET_SPEEDUP = 10.0  # at least 10x faster than community.vmware.vmware_vmkernel_info
 TARGET_RSS_MB = 400.0  # peak RSS of the vmknic_info process
 TARGET_AUDIT_OVERHEAD = 20.0  # analysis adds less than 20% to the gather time
-
-# The floor in a fresh process: only pyVmomi, no Ansible, no conversion. argv[1] is the JSON of
-# [host, port, user, password, paths, page size]; prints the number of hosts read.
-FLOOR_PROCESS = """
-import json, sys
-from pyVim.connect import Disconnect, SmartConnect
-from pyVmomi import vim, vmodl
-host, port, user, pwd, paths, page = json.loads(sys.argv[1])
-si = SmartConnect(host=host, port=port, user=user, pwd=pwd, disableSslCertValidation=True)
-content = si.RetrieveContent()
-pc = vmodl.query.PropertyCollector
-view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-traversal = pc.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
-spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
-                     propSet=[pc.PropertySpec(type=vim.HostSystem, pathSet=paths)])
-result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions(maxObjects=page))
-count = 0
-while result:
-    count += len(result.objects)
-    if not result.token:
-        break
-    result = content.propertyCollector.ContinueRetrievePropertiesEx(token=result.token)
-view.DestroyView()
-Disconnect(si)
-print(count)
-"""
 
 
 class BenchError(RuntimeError):
@@ -219,29 +195,14 @@ def connect(lab: Lab) -> Any:
 def floor_read(service_instance: Any, paths: list[str] | tuple[str, ...] = HOST_PATHS) -> float:
     """The bulk read alone, as _gather does it, on an open session: seconds."""
     start = time.perf_counter()
-    content = service_instance.RetrieveContent()
-    pc = vmodl.query.PropertyCollector
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
-    try:
-        traversal = pc.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
-        spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
-                             propSet=[pc.PropertySpec(type=vim.HostSystem, pathSet=list(paths))])
-        result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions(maxObjects=PAGE_SIZE))
-        count = 0
-        while result:
-            count += len(result.objects)
-            if not result.token:
-                break
-            result = content.propertyCollector.ContinueRetrievePropertiesEx(token=result.token)
-    finally:
-        view.DestroyView()
+    count = read_hosts(service_instance, list(paths), PAGE_SIZE)
     return time.perf_counter() - start if count else float("nan")
 
 
 def floor_process(lab: Lab, hosts: int) -> float:
     args = json.dumps([lab.hostname, lab.port, lab.username, lab.password, list(HOST_PATHS), PAGE_SIZE])
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", FLOOR_PROCESS, args], check=False, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, str(FLOOR_SCRIPT), args], check=False, capture_output=True, text=True, timeout=600)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0 or proc.stdout.strip() != str(hosts):
         raise BenchError(f"floor process: rc={proc.returncode} out={proc.stdout.strip()!r}\n{proc.stderr[-2000:]}")
@@ -249,25 +210,8 @@ def floor_process(lab: Lab, hosts: int) -> float:
 
 
 def environment(lab: Lab) -> dict[str, str]:
-    """For modules and ansible-playbook: the venv, both collections, the lab in VMWARE_*."""
-    env = dict(os.environ)
-    env.update(
-        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
-        ANSIBLE_COLLECTIONS_PATH=f"{COLLECTIONS}:{SITE_PACKAGES}",
-        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-        ANSIBLE_RETRY_FILES_ENABLED="false",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        PYTHONPATH=str(COLLECTIONS),
-        VMWARE_HOST=lab.hostname,
-        VMWARE_PORT=str(lab.port),
-        VMWARE_USER=lab.username,
-        VMWARE_PASSWORD=lab.password,
-        VMWARE_VALIDATE_CERTS="false",
-    )
-    return env
+    """The integration tests' environment (harness.ansible_env), plus community.vmware's collections."""
+    return ansible_env(lab, ANSIBLE_COLLECTIONS_PATH=f"{COLLECTIONS}:{SITE_PACKAGES}", ANSIBLE_RETRY_FILES_ENABLED="false")
 
 
 @dataclass

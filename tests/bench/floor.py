@@ -1,0 +1,50 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The benchmark's floor: one paged RetrievePropertiesEx of the given paths over a ContainerView of
+HostSystem, nothing else. bench.py calls read_hosts() on its own session and also runs this file as
+a fresh process (argv[1]: JSON [host, port, user, password, paths, page size]); that process
+imports pyVmomi only, no Ansible and no collection code, so it is the least any module could do.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vim, vmodl
+
+
+def read_hosts(service_instance: Any, paths: list[str], page_size: int) -> int:
+    """Read ``paths`` of every host, page by page; return how many hosts came back."""
+    content = service_instance.RetrieveContent()
+    pc = vmodl.query.PropertyCollector
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
+    try:
+        traversal = pc.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
+        spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+                             propSet=[pc.PropertySpec(type=vim.HostSystem, pathSet=list(paths))])
+        result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions(maxObjects=page_size))
+        count = 0
+        while result:
+            count += len(result.objects)
+            if not result.token:
+                break
+            result = content.propertyCollector.ContinueRetrievePropertiesEx(token=result.token)
+        return count
+    finally:
+        view.DestroyView()
+
+
+def main() -> None:
+    host, port, user, password, paths, page_size = json.loads(sys.argv[1])
+    service_instance = SmartConnect(host=host, port=port, user=user, pwd=password, disableSslCertValidation=True)
+    try:
+        print(read_hosts(service_instance, paths, page_size))
+    finally:
+        Disconnect(service_instance)
+
+
+if __name__ == "__main__":
+    main()
