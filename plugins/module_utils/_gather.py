@@ -467,10 +467,12 @@ def add_iscsi_bindings(facts: dict[str, Any], iscsi_manager: Any) -> None:
 
 
 def gather(service_instance: Any, datacenter: str | None = None, clusters: list[str] | None = None,
-           esxi_hostnames: list[str] | None = None) -> list[dict[str, Any]]:
-    """Facts of every host in scope, sorted by name."""
+           esxi_hostnames: list[str] | None = None, topology: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Facts of every host in scope, sorted by name. Pass ``topology`` (read_topology) to read the
+    same hosts again without re-reading the inventory, as a remediation does around its changes."""
     content = service_instance.RetrieveContent()
-    topology = read_topology(content)
+    if topology is None:
+        topology = read_topology(content)
     selected = select_hosts(topology, datacenter, clusters, esxi_hostnames)
     if not selected:
         return []

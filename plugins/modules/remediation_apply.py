@@ -133,7 +133,7 @@ after:
 """
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURES, HostApplier, comparable_view
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import gather
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import gather, read_topology
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import OperationRunner, host_object, set_maintenance_mode
 
@@ -158,8 +158,11 @@ def main() -> None:
         module.fail_json(msg=f"host_plan is for {entry['host']}, not for {name}")
 
     with module.session(f"apply the remediation plan of {name}") as service_instance:
+        # The inventory (names, clusters, port groups) does not change while one host is changed.
+        topology = read_topology(service_instance.RetrieveContent())
+
         def read_host() -> dict:
-            return gather(service_instance, esxi_hostnames=[name])[0]
+            return gather(service_instance, esxi_hostnames=[name], topology=topology)[0]
 
         host = host_object(service_instance, entry["before"]["moid"])
         runner = OperationRunner(host)
