@@ -14,14 +14,14 @@ import fnmatch
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK
 
 __all__ = [
     "ACTIONS", "SELECT_KEYS", "SYSTEM_STACKS", "DEFAULT_STACK",
-    "Addressing", "ClassIntent", "Intent", "IntentError", "IscsiIntent", "Pool", "PortgroupIntent",
-    "Selector", "effective_services", "parse_intent", "validate_intent",
+    "Addressing", "ClassIntent", "Intent", "IntentError", "IscsiIntent", "Ipv6Intent", "Pool", "PortgroupIntent",
+    "Selector", "class_addressings", "effective_services", "parse_intent", "validate_intent",
 ]
 
 # Stacks every ESXi host has; custom stacks must already exist on the host (no API creates them).
@@ -34,14 +34,17 @@ SELECT_KEYS = ("services", "portgroups", "devices", "hosts", "stacks", "switches
 _TOP_KEYS = ("allow_management_change", "classes")
 _CLASS_KEYS = ("name", "select", "action", "reason") + ACTIONS[:3]
 _ADDRESSING_KEYS = ("network", "addresses", "pool", "range", "gateway")
-_SUBNET_KEYS = _ADDRESSING_KEYS + ("vlan", "portgroup", "mtu")
-_STACK_KEYS = ("key",) + _ADDRESSING_KEYS + ("mtu",)
+_SUBNET_KEYS = _ADDRESSING_KEYS + ("ipv6", "vlan", "portgroup", "mtu")
+_STACK_KEYS = ("key",) + _ADDRESSING_KEYS + ("ipv6", "mtu")
+_IPV6_KEYS = ("autoconf", "dhcp") + _ADDRESSING_KEYS
 _ISCSI_KEYS = ("adapter", "enable", "uplinks")
 _POOL_KEYS = ("start", "end", "exclude")
 _PORTGROUP_KEYS = ("name", "vlan", "teaming")
 _TEAMING_KEYS = ("active", "standby")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MTU_MIN, MTU_MAX = 1280, 9000
+# Longest prefix a class subnet may have: room for at least two vmknics (IPv4 /30; IPv6 /126).
+LONGEST_PREFIX = {4: 30, 6: 126}
 VLAN_MAX = 4094  # 4095 means "all VLANs" (VGT) on a standard port group: never right for a vmknic
 
 
@@ -63,9 +66,10 @@ class Pool:
     start: int
     end: int
     exclude: tuple[tuple[int, int], ...] = ()
+    version: int = 4
 
     def __str__(self) -> str:
-        return f"{ipaddress.IPv4Address(self.start)}-{ipaddress.IPv4Address(self.end)}"
+        return f"{_address(self.version, self.start)}-{_address(self.version, self.end)}"
 
     def excluded(self, value: int) -> bool:
         return any(low <= value <= high for low, high in self.exclude)
@@ -74,18 +78,31 @@ class Pool:
         return self.start <= value <= self.end and not self.excluded(value)
 
 
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+
+def _address(version: int, value: int) -> IPAddress:
+    return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
+
+
 @dataclass(frozen=True)
 class Addressing:
-    """Where a class's vmknics get their IPv4 address from."""
+    """Where a class's vmknics get their static address of one family (network.version) from."""
 
-    network: ipaddress.IPv4Network
+    network: IPNetwork
     pool: Pool
     # host name -> {device or None (the host's only selected vmknic): address}
-    explicit: dict[str, dict[Optional[str], ipaddress.IPv4Address]] = field(default_factory=dict)
-    gateway: Optional[ipaddress.IPv4Address] = None
+    explicit: dict[str, dict[Optional[str], IPAddress]] = field(default_factory=dict)
+    gateway: Optional[IPAddress] = None
+
+    @property
+    def family(self) -> str:
+        return f"ipv{self.network.version}"
 
     def reserved(self) -> set[int]:
-        """Addresses never handed out: network, broadcast and the declared gateway."""
+        """Addresses never handed out: network, broadcast (IPv6: the subnet-router anycast address
+        and the all-ones address) and the declared gateway."""
         values = {int(self.network.network_address), int(self.network.broadcast_address)}
         if self.gateway is not None:
             values.add(int(self.gateway))
@@ -107,6 +124,16 @@ class IscsiIntent:
 
 
 @dataclass(frozen=True)
+class Ipv6Intent:
+    """IPv6 of a class's vmknics: None leaves a setting as it is. ``addressing`` gives each vmknic
+    exactly one manual address (its other manual addresses are removed)."""
+
+    autoconf: Optional[bool] = None   # SLAAC from router advertisements
+    dhcp: Optional[bool] = None       # DHCPv6
+    addressing: Optional[Addressing] = None
+
+
+@dataclass(frozen=True)
 class Selector:
     """A vmknic matches when every given key matches; each key's list is any-of."""
 
@@ -116,7 +143,7 @@ class Selector:
     hosts: tuple[str, ...] = ()
     stacks: tuple[str, ...] = ()
     switches: tuple[str, ...] = ()
-    networks: tuple[ipaddress.IPv4Network, ...] = ()
+    networks: tuple[IPNetwork, ...] = ()
 
     def matches(self, host: dict, nic: dict) -> bool:
         if self.hosts and not _any_fnmatch(host.get("name") or "", self.hosts):
@@ -131,10 +158,8 @@ class Selector:
             return False
         if self.services and not set(self.services) & set(effective_services(nic)):
             return False
-        if self.networks:
-            address = (nic.get("ipv4") or {}).get("address")
-            if not address or not any(ipaddress.IPv4Address(address) in net for net in self.networks):
-                return False
+        if self.networks and not any(address in net for address in _nic_addresses(nic) for net in self.networks):
+            return False
         return True
 
 
@@ -144,7 +169,8 @@ class ClassIntent:
     select: Selector
     action: str
     reason: Optional[str] = None
-    addressing: Optional[Addressing] = None  # subnet action, or stack action with a new network
+    addressing: Optional[Addressing] = None  # IPv4: subnet action, or stack action with a new network
+    ipv6: Optional[Ipv6Intent] = None        # subnet or stack action
     mtu: Optional[int] = None
     vlan: Optional[int] = None               # subnet action: VLAN of the vmknic's current port group
     portgroup: Optional[PortgroupIntent] = None
@@ -163,6 +189,18 @@ def effective_services(nic: dict) -> tuple[str, ...]:
     carries vMotion whether or not it is tagged), so selectors survive a stack move."""
     stack = nic.get("stack") or DEFAULT_STACK
     return tuple(sorted(set(nic.get("services") or ()) | set(IMPLIED_SERVICES.get(stack, ()))))
+
+
+def _nic_addresses(nic: dict) -> list[IPAddress]:
+    """The vmknic's IPv4 address and its IPv6 addresses except link-local (every vmknic has one)."""
+    result: list[IPAddress] = []
+    address = (nic.get("ipv4") or {}).get("address")
+    if address:
+        result.append(ipaddress.IPv4Address(address))
+    for entry in (nic.get("ipv6") or {}).get("addresses") or ():
+        if entry.get("address") and not entry.get("link_local"):
+            result.append(ipaddress.IPv6Address(entry["address"]))
+    return result
 
 
 def _any_fnmatch(value: str, patterns: tuple[str, ...]) -> bool:
@@ -197,13 +235,14 @@ class _Checker:
             return ()
         return tuple(value)
 
-    def ipv4(self, value: Any, where: str) -> Optional[ipaddress.IPv4Address]:
+    def address(self, value: Any, where: str, version: int = 4) -> Optional[IPAddress]:
         try:
             if not isinstance(value, str):
                 raise ValueError
-            return ipaddress.IPv4Address(value.strip())
+            text = value.strip()
+            return ipaddress.IPv4Address(text) if version == 4 else ipaddress.IPv6Address(text)
         except ValueError:
-            self.add(where, f"{value!r} is not an IPv4 address")
+            self.add(where, f"{value!r} is not an IPv{version} address")
             return None
 
     def integer(self, value: Any, where: str, low: int, high: int) -> Optional[int]:
@@ -308,54 +347,63 @@ def _parse_selector(raw: Any, where: str, checker: _Checker) -> Optional[Selecto
     networks = []
     for text in values.get("networks", ()):
         try:
-            networks.append(ipaddress.IPv4Network(text, strict=False))
+            networks.append(ipaddress.ip_network(text.strip(), strict=False))
         except ValueError:
-            checker.add(f"{where}.networks", f"{text!r} is not an IPv4 CIDR")
+            checker.add(f"{where}.networks", f"{text!r} is not an IPv4 or IPv6 CIDR")
     values["networks"] = tuple(networks)
     return Selector(**values)
 
 
-def _parse_network(raw: Any, where: str, checker: _Checker) -> Optional[ipaddress.IPv4Network]:
+def _parse_network(raw: Any, where: str, checker: _Checker, version: int) -> Optional[IPNetwork]:
     try:
         if not isinstance(raw, str):
             raise ValueError
-        network = ipaddress.IPv4Network(raw.strip(), strict=True)
+        text = raw.strip()
+        network = ipaddress.IPv4Network(text, strict=True) if version == 4 else ipaddress.IPv6Network(text, strict=True)
     except ValueError:
-        checker.add(where, f"{raw!r} is not an IPv4 network in CIDR form (host bits must be zero)")
+        checker.add(where, f"{raw!r} is not an IPv{version} network in CIDR form (host bits must be zero)")
         return None
-    if network.prefixlen > 30:
-        checker.add(where, f"{network} is too small for vmknics (the longest prefix allowed is /30)")
+    longest = LONGEST_PREFIX[version]
+    if network.prefixlen > longest:
+        checker.add(where, f"{network} is too small for vmknics (the longest prefix allowed is /{longest})")
         return None
     return network
 
 
-def _parse_addressing(block: dict, where: str, checker: _Checker) -> Optional[Addressing]:
-    """network + pool/range + explicit addresses + gateway, shared by the subnet and stack actions."""
-    network = _parse_network(block.get("network"), f"{where}.network", checker)
+def _usable(network: IPNetwork) -> tuple[int, int]:
+    return int(network.network_address) + 1, int(network.broadcast_address) - 1
+
+
+def _parse_addressing(block: dict, where: str, checker: _Checker, version: int = 4) -> Optional[Addressing]:
+    """network + pool/range + explicit addresses + gateway of one address family; shared by the
+    subnet and stack actions (IPv4) and their ipv6 blocks."""
+    network = _parse_network(block.get("network"), f"{where}.network", checker, version)
     if network is None:
         return None
-    first, last = int(network.network_address) + 1, int(network.broadcast_address) - 1
+    first, last = _usable(network)
 
     gateway = None
     if block.get("gateway") is not None:
-        gateway = checker.ipv4(block["gateway"], f"{where}.gateway")
+        gateway = checker.address(block["gateway"], f"{where}.gateway", version)
         if gateway is not None and not first <= int(gateway) <= last:
             checker.add(f"{where}.gateway", f"{gateway} is not a usable address of {network}")
             gateway = None
 
     pool = _parse_pool(block, network, where, checker)
     explicit = _parse_explicit(block.get("addresses"), network, gateway, f"{where}.addresses", checker)
-    return Addressing(network=network, pool=pool or Pool(first, last), explicit=explicit, gateway=gateway)
+    return Addressing(network=network, pool=pool or Pool(first, last, version=version), explicit=explicit,
+                      gateway=gateway)
 
 
-def _parse_pool(block: dict, network: ipaddress.IPv4Network, where: str, checker: _Checker) -> Optional[Pool]:
-    first, last = int(network.network_address) + 1, int(network.broadcast_address) - 1
+def _parse_pool(block: dict, network: IPNetwork, where: str, checker: _Checker) -> Optional[Pool]:
+    version = network.version
+    first, last = _usable(network)
     if "pool" in block and "range" in block:
         checker.add(where, "give either 'pool' or 'range', not both")
         return None
     start, end, excludes = first, last, ()
     if "range" in block:
-        bounds = _parse_range(block["range"], f"{where}.range", checker)
+        bounds = _parse_range(block["range"], f"{where}.range", checker, version)
         if bounds is None:
             return None
         start, end = bounds
@@ -364,58 +412,60 @@ def _parse_pool(block: dict, network: ipaddress.IPv4Network, where: str, checker
         if pool is None:
             return None
         if pool.get("start") is not None:
-            address = checker.ipv4(pool["start"], f"{where}.pool.start")
+            address = checker.address(pool["start"], f"{where}.pool.start", version)
             start = int(address) if address is not None else start
         if pool.get("end") is not None:
-            address = checker.ipv4(pool["end"], f"{where}.pool.end")
+            address = checker.address(pool["end"], f"{where}.pool.end", version)
             end = int(address) if address is not None else end
         raw_exclude = pool.get("exclude", [])
         if not isinstance(raw_exclude, list):
             checker.add(f"{where}.pool.exclude", "must be a list of addresses, ranges (a-b) or CIDRs")
             raw_exclude = []
-        parsed = [_parse_exclude(item, f"{where}.pool.exclude", checker) for item in raw_exclude]
+        parsed = [_parse_exclude(item, f"{where}.pool.exclude", checker, version) for item in raw_exclude]
         excludes = tuple(sorted(p for p in parsed if p is not None))
     ok = True
     for label, value in (("start", start), ("end", end)):
         if not first <= value <= last:
-            checker.add(where, f"pool {label} {ipaddress.IPv4Address(value)} is not a usable address of {network}")
+            checker.add(where, f"pool {label} {_address(version, value)} is not a usable address of {network}")
             ok = False
     if ok and start > end:
-        checker.add(where, f"pool start {ipaddress.IPv4Address(start)} is after its end {ipaddress.IPv4Address(end)}")
+        checker.add(where, f"pool start {_address(version, start)} is after its end {_address(version, end)}")
         ok = False
-    return Pool(start, end, excludes) if ok else None
+    return Pool(start, end, excludes, version) if ok else None
 
 
-def _parse_range(raw: Any, where: str, checker: _Checker) -> Optional[tuple[int, int]]:
+def _parse_range(raw: Any, where: str, checker: _Checker, version: int) -> Optional[tuple[int, int]]:
     if not isinstance(raw, str) or raw.count("-") != 1:
-        checker.add(where, f"must look like '10.20.0.10-10.20.0.200', got {raw!r}")
+        example = "10.20.0.10-10.20.0.200" if version == 4 else "2001:db8:20::10-2001:db8:20::ff"
+        checker.add(where, f"must look like '{example}', got {raw!r}")
         return None
-    low, high = (checker.ipv4(part, where) for part in raw.split("-"))
+    low, high = (checker.address(part, where, version) for part in raw.split("-"))
     if low is None or high is None:
         return None
     return int(low), int(high)
 
 
-def _parse_exclude(raw: Any, where: str, checker: _Checker) -> Optional[tuple[int, int]]:
+def _parse_exclude(raw: Any, where: str, checker: _Checker, version: int) -> Optional[tuple[int, int]]:
     if isinstance(raw, str) and "-" in raw:
-        bounds = _parse_range(raw, where, checker)
+        bounds = _parse_range(raw, where, checker, version)
         if bounds is not None and bounds[0] > bounds[1]:
             checker.add(where, f"range {raw!r} ends before it starts")
             return None
         return bounds
     if isinstance(raw, str) and "/" in raw:
         try:
-            net = ipaddress.IPv4Network(raw.strip(), strict=False)
+            net = ipaddress.ip_network(raw.strip(), strict=False)
+            if net.version != version:
+                raise ValueError
         except ValueError:
-            checker.add(where, f"{raw!r} is not an IPv4 CIDR")
+            checker.add(where, f"{raw!r} is not an IPv{version} CIDR")
             return None
         return int(net.network_address), int(net.broadcast_address)
-    address = checker.ipv4(raw, where)
+    address = checker.address(raw, where, version)
     return (int(address), int(address)) if address is not None else None
 
 
-def _parse_explicit(raw: Any, network: ipaddress.IPv4Network, gateway: Optional[ipaddress.IPv4Address],
-                    where: str, checker: _Checker) -> dict:
+def _parse_explicit(raw: Any, network: IPNetwork, gateway: Optional[IPAddress], where: str, checker: _Checker) -> dict:
     """``{host: address}`` or ``{host: {device: address}}``; None as device means "the host's only
     selected vmknic"."""
     if raw is None:
@@ -423,13 +473,13 @@ def _parse_explicit(raw: Any, network: ipaddress.IPv4Network, gateway: Optional[
     if not isinstance(raw, dict):
         checker.add(where, "must map host names to an address or to {device: address}")
         return {}
-    result: dict[str, dict[Optional[str], ipaddress.IPv4Address]] = {}
+    result: dict[str, dict[Optional[str], IPAddress]] = {}
     for host in sorted(raw, key=str):
         value = raw[host]
         entries = value.items() if isinstance(value, dict) else [(None, value)]
         for device, text in sorted(entries, key=lambda kv: str(kv[0])):
             spot = f"{where}[{host}]" + (f"[{device}]" if device is not None else "")
-            address = checker.ipv4(text, spot)
+            address = checker.address(text, spot, network.version)
             if address is None:
                 continue
             if address not in network:
@@ -461,12 +511,15 @@ def _parse_teaming(raw: Any, where: str, checker: _Checker):
 
 def _parse_subnet_action(raw: Any, cls: ClassIntent, where: str, checker: _Checker) -> ClassIntent:
     if raw is None:
-        checker.add(where, "is required for action subnet (at least 'network')")
+        checker.add(where, "is required for action subnet (at least 'network' or 'ipv6')")
         return cls
     block = checker.mapping(raw, where, _SUBNET_KEYS)
     if block is None:
         return cls
-    addressing = _parse_addressing(block, where, checker)
+    if block.get("network") is None and block.get("ipv6") is None:
+        checker.add(where, "needs 'network' (the IPv4 subnet), 'ipv6', or both")
+    addressing = _parse_optional_addressing(block, where, checker)
+    ipv6 = _parse_ipv6(block.get("ipv6"), f"{where}.ipv6", checker)
     mtu = checker.integer(block["mtu"], f"{where}.mtu", MTU_MIN, MTU_MAX) if block.get("mtu") is not None else None
     vlan = checker.integer(block["vlan"], f"{where}.vlan", 0, VLAN_MAX) if block.get("vlan") is not None else None
     portgroup = None
@@ -485,7 +538,7 @@ def _parse_subnet_action(raw: Any, cls: ClassIntent, where: str, checker: _Check
                 if pg.get("teaming") is not None else None
             portgroup = PortgroupIntent(name=str(name), vlan=pg_vlan, teaming=teaming)
     return ClassIntent(name=cls.name, select=cls.select, action=cls.action, reason=cls.reason,
-                       addressing=addressing, mtu=mtu, vlan=vlan, portgroup=portgroup)
+                       addressing=addressing, ipv6=ipv6, mtu=mtu, vlan=vlan, portgroup=portgroup)
 
 
 def _parse_stack_action(raw: Any, cls: ClassIntent, where: str, checker: _Checker) -> ClassIntent:
@@ -499,16 +552,35 @@ def _parse_stack_action(raw: Any, cls: ClassIntent, where: str, checker: _Checke
     if not isinstance(key, str) or not key.strip():
         checker.add(f"{where}.key", "is required: the netStackInstanceKey to move the vmknics to")
         key = None
-    addressing = None
-    if block.get("network") is not None:
-        addressing = _parse_addressing(block, where, checker)
-    else:
-        for dependent in ("addresses", "pool", "range", "gateway"):
-            if dependent in block:
-                checker.add(where, f"'{dependent}' needs 'network' (without it the vmknics keep their addresses)")
+    addressing = _parse_optional_addressing(block, where, checker)
+    ipv6 = _parse_ipv6(block.get("ipv6"), f"{where}.ipv6", checker)
     mtu = checker.integer(block["mtu"], f"{where}.mtu", MTU_MIN, MTU_MAX) if block.get("mtu") is not None else None
     return ClassIntent(name=cls.name, select=cls.select, action=cls.action, reason=cls.reason,
-                       addressing=addressing, mtu=mtu, stack=key)
+                       addressing=addressing, ipv6=ipv6, mtu=mtu, stack=key)
+
+
+def _parse_optional_addressing(block: dict, where: str, checker: _Checker, version: int = 4) -> Optional[Addressing]:
+    """Addressing when 'network' is given; without it the vmknics keep their addresses of that family."""
+    if block.get("network") is not None:
+        return _parse_addressing(block, where, checker, version)
+    for dependent in ("addresses", "pool", "range", "gateway"):
+        if dependent in block:
+            checker.add(where, f"'{dependent}' needs 'network' (without it the vmknics keep their addresses)")
+    return None
+
+
+def _parse_ipv6(raw: Any, where: str, checker: _Checker) -> Optional[Ipv6Intent]:
+    if raw is None:
+        return None
+    block = checker.mapping(raw, where, _IPV6_KEYS)
+    if block is None:
+        return None
+    autoconf = checker.boolean(block["autoconf"], f"{where}.autoconf") if "autoconf" in block else None
+    dhcp = checker.boolean(block["dhcp"], f"{where}.dhcp") if "dhcp" in block else None
+    addressing = _parse_optional_addressing(block, where, checker, 6)
+    if autoconf is None and dhcp is None and "network" not in block:
+        checker.add(where, "needs at least one of autoconf, dhcp or network")
+    return Ipv6Intent(autoconf=autoconf, dhcp=dhcp, addressing=addressing)
 
 
 def _parse_iscsi_action(raw: Any, cls: ClassIntent, where: str, checker: _Checker) -> ClassIntent:
@@ -543,23 +615,26 @@ def _parse_iscsi_action(raw: Any, cls: ClassIntent, where: str, checker: _Checke
                        iscsi=IscsiIntent(adapter=adapter, enable=enable, uplinks=uplinks))
 
 
+def class_addressings(cls: ClassIntent) -> list[Addressing]:
+    """The class's static addressing, IPv4 then IPv6, where declared."""
+    return [a for a in (cls.addressing, cls.ipv6.addressing if cls.ipv6 else None) if a is not None]
+
+
 def _check_overlaps(classes: list[ClassIntent], checker: _Checker) -> None:
     """Two classes sharing address space would hand out the same addresses (and usually multi-home)."""
-    nets = [(c.name, c.addressing.network) for c in classes if c.addressing is not None]
+    nets = [(c.name, a.network) for c in classes for a in class_addressings(c)]
     for i, (name_a, net_a) in enumerate(nets):
         for name_b, net_b in nets[i + 1:]:
-            if net_a.overlaps(net_b):
+            if net_a.version == net_b.version and net_a.overlaps(net_b):  # type: ignore[arg-type]
                 checker.add("", f"classes {name_a} and {name_b}: subnets {net_a} and {net_b} overlap")
 
 
 def _check_explicit_duplicates(classes: list[ClassIntent], checker: _Checker) -> None:
-    owners: dict[ipaddress.IPv4Address, list[str]] = {}
-    for cls in classes:
-        if cls.addressing is None:
-            continue
-        for host, devices in sorted(cls.addressing.explicit.items()):
+    owners: dict[IPAddress, list[str]] = {}
+    for addressing in (a for cls in classes for a in class_addressings(cls)):
+        for host, devices in sorted(addressing.explicit.items()):
             for device, address in sorted(devices.items(), key=lambda kv: str(kv[0])):
                 owners.setdefault(address, []).append(f"{host} {device}" if device else host)
-    for address, users in sorted(owners.items()):
+    for address, users in sorted(owners.items(), key=lambda kv: (kv[0].version, kv[0])):
         if len(users) > 1:
             checker.add("", f"explicit address {address} is given more than once ({', '.join(users)})")

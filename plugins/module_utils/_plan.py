@@ -22,7 +22,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 from ._intent import (
-    IMPLIED_SERVICES, SYSTEM_STACKS, ClassIntent, Intent, IntentError, parse_intent,
+    IMPLIED_SERVICES, SYSTEM_STACKS, Addressing, ClassIntent, Intent, IntentError, class_addressings, parse_intent,
 )
 
 from ._analysis import analyse as _analyse
@@ -42,6 +42,7 @@ VSAN_SERVICES = frozenset({"vsan", "vsanWitness"})
 # Placeholder adapter name while software iSCSI is still disabled (the adapter appears on enable).
 SOFTWARE_ADAPTER = "software"
 _VMK_RE = re.compile(r"^(\D*)(\d+)$")
+_ADDRESS_TYPES = {"ipv4": ipaddress.IPv4Address, "ipv6": ipaddress.IPv6Address}
 
 
 class PlanError(Exception):
@@ -132,6 +133,61 @@ def _ipv4_from_arg(arg: dict) -> dict:
     return _ipv4_static(str(iface.ip), iface.network)
 
 
+# IPv6 address origins that come and go with autoconfiguration (SLAAC, privacy) and with DHCPv6.
+_AUTOCONF_ORIGINS = frozenset({"linklayer", "random"})
+_DHCP_ORIGINS = frozenset({"dhcp"})
+
+
+def _manual_ipv6(nic: dict) -> list[str]:
+    """The vmknic's manual (configured) IPv6 addresses as sorted 'address/prefix' strings."""
+    return sorted(f"{a['address']}/{a['prefix_length']}" for a in (nic.get("ipv6") or {}).get("addresses") or ()
+                  if a.get("origin") == "manual")
+
+
+def _ipv6_settings(nic: dict) -> tuple[bool, bool, tuple[str, ...]]:
+    """What is configured about a vmknic's IPv6: (autoconf, dhcp, manual addresses)."""
+    ipv6 = nic.get("ipv6") or {}
+    return bool(ipv6.get("autoconf")), bool(ipv6.get("dhcp")), tuple(_manual_ipv6(nic))
+
+
+def _ipv6_address(text: str) -> dict:
+    iface = ipaddress.IPv6Interface(text)
+    return {"address": str(iface.ip), "prefix_length": iface.network.prefixlen, "network": str(iface.network),
+            "origin": "manual", "link_local": iface.ip.is_link_local, "dad_state": "preferred"}
+
+
+def _configure_ipv6(nic: dict, autoconf: bool, dhcp: bool, manual: Iterable[str]) -> None:
+    """Give ``nic`` these IPv6 settings, as ESXi will show them: addresses that autoconfiguration or
+    DHCPv6 gave go when it is turned off (new ones cannot be predicted when it is turned on)."""
+    ipv6 = nic.get("ipv6") or {}
+    wanted = {_ipv6_address(text)["address"]: _ipv6_address(text) for text in manual}
+    kept = []
+    for entry in ipv6.get("addresses") or ():
+        origin = entry.get("origin")
+        if origin == "manual" or entry.get("address") in wanted:
+            continue
+        if (origin in _AUTOCONF_ORIGINS and not autoconf) or (origin in _DHCP_ORIGINS and not dhcp):
+            continue
+        kept.append(entry)
+    addresses = kept + list(wanted.values())
+    addresses.sort(key=lambda a: (ipaddress.IPv6Address(a["address"]), a["prefix_length"]))
+    nic["ipv6"] = {**ipv6, "autoconf": autoconf, "dhcp": dhcp, "addresses": addresses}
+
+
+def _ipv6_arg(current: dict, target: dict) -> dict:
+    """The operation form of an IPv6 change: both flags, and the manual addresses to add and remove."""
+    autoconf, dhcp, wanted = _ipv6_settings(target)
+    have = _manual_ipv6(current)
+    return {"autoconf": autoconf, "dhcp": dhcp, "add": [a for a in wanted if a not in have],
+            "remove": [a for a in have if a not in wanted]}
+
+
+def _ipv6_text(nic: dict) -> str:
+    autoconf, dhcp, manual = _ipv6_settings(nic)
+    return (f"IPv6 autoconf {'on' if autoconf else 'off'}, DHCPv6 {'on' if dhcp else 'off'}, "
+            f"manual {', '.join(manual) or 'none'}")
+
+
 def _teaming_arg(teaming: Optional[dict]) -> dict:
     teaming = teaming or {}
     return {"active": list(teaming.get("active") or ()), "standby": list(teaming.get("standby") or ())}
@@ -201,10 +257,7 @@ class _Group:
             or _stack_of(self.current) != _stack_of(self.target)
         if moves:
             result.add(("pg",) + _pg_id(self.current))
-        iface = _ipv4_interface(self.current.get("ipv4"))
-        if iface is not None and (self.target is None or not _ipv4_equal(self.current.get("ipv4"), self.target.get("ipv4"))):
-            result.add(("ip", str(iface.ip)))
-        return result
+        return result | (_held_addresses(self.current) - _held_addresses(self.target))
 
     def enters(self) -> set:
         if self.target is None:
@@ -212,11 +265,16 @@ class _Group:
         result = set()
         if self.current is None or _pg_id(self.current) != _pg_id(self.target):
             result.add(("pg",) + _pg_id(self.target))
-        iface = _ipv4_interface(self.target.get("ipv4"))
-        if iface is not None and (self.current is None or not _ipv4_equal(self.current.get("ipv4"),
-                                                                          self.target.get("ipv4"))):
-            result.add(("ip", str(iface.ip)))
-        return result
+        return result | (_held_addresses(self.target) - _held_addresses(self.current))
+
+
+def _held_addresses(nic: Optional[dict]) -> set:
+    """The addresses a vmknic holds that no other vmknic may hold at the same time."""
+    if nic is None:
+        return set()
+    iface = _ipv4_interface(nic.get("ipv4"))
+    result = {("ip", str(iface.ip))} if iface is not None else set()
+    return result | {("ip", text.split("/")[0]) for text in _manual_ipv6(nic)}
 
 
 def _match_vmknics(current: dict, target: dict) -> tuple[list, list, list]:
@@ -338,6 +396,9 @@ class _Reconciler:
         if not _ipv4_equal(cur.get("ipv4"), tgt.get("ipv4")) and tgt.get("ipv4"):
             args["ipv4"] = _ipv4_arg(tgt["ipv4"])
             said.append(f"IPv4 {_ipv4_text(tgt['ipv4'])} (was {_ipv4_text(cur.get('ipv4'))})")
+        if _ipv6_settings(cur) != _ipv6_settings(tgt):
+            args["ipv6"] = _ipv6_arg(cur, tgt)
+            said.append(f"{_ipv6_text(tgt)} (was {_ipv6_text(cur)})")
         if tgt.get("mtu") != cur.get("mtu") and tgt.get("mtu") is not None:
             args["mtu"] = tgt["mtu"]
             said.append(f"MTU {tgt['mtu']} (was {cur.get('mtu')})")
@@ -440,6 +501,7 @@ class _Reconciler:
         return (
             _stack_of(cur) != _stack_of(tgt) or _pg_id(cur) != _pg_id(tgt)
             or (not _ipv4_equal(cur.get("ipv4"), tgt.get("ipv4")) and bool(tgt.get("ipv4")))
+            or _ipv6_settings(cur) != _ipv6_settings(tgt)
             or (tgt.get("mtu") is not None and tgt.get("mtu") != cur.get("mtu"))
             or (tgt.get("gateway_override") or None) != (cur.get("gateway_override") or None)
             or _selectable_services(cur) != _selectable_services(tgt)
@@ -626,6 +688,13 @@ def _sim_update_vnic(state: dict, op: dict) -> None:
         nic["ipv4"] = _ipv4_from_arg(op["ipv4"])
         _drop_connected_routes(state, nic["device"], ("ipv4",))
         _add_connected_routes(state, nic, ("ipv4",))
+    if "ipv6" in op:
+        change = op["ipv6"]
+        removed = set(change.get("remove") or ())
+        manual = [a for a in _manual_ipv6(nic) if a not in removed] + list(change.get("add") or ())
+        _configure_ipv6(nic, bool(change.get("autoconf")), bool(change.get("dhcp")), manual)
+        _drop_connected_routes(state, nic["device"], ("ipv6",))
+        _add_connected_routes(state, nic, ("ipv6",))
     if op.get("mtu") is not None:
         nic["mtu"] = op["mtu"]
     if "gateway_override" in op:
@@ -810,6 +879,15 @@ def _normalise_host(host: dict) -> dict:
     return result
 
 
+def _static_addresses(nic: dict, family: str) -> list:
+    """The vmknic's configured addresses of one family: a static IPv4 address (a DHCP lease is the
+    DHCP server's to hand out again), or its manual IPv6 addresses."""
+    if family == "ipv6":
+        return [ipaddress.IPv6Interface(text).ip for text in _manual_ipv6(nic)]
+    iface = _ipv4_interface(nic.get("ipv4"))
+    return [iface.ip] if iface is not None and not (nic.get("ipv4") or {}).get("dhcp") else []
+
+
 def _count_free(pool, blocked: set[int]) -> int:
     total = 0
     for low, high in _pool_intervals(pool):
@@ -841,16 +919,17 @@ def _free_addresses(pool, blocked: set[int]) -> Iterator[int]:
                 yield value
 
 
-def _target_gateway(current: Optional[dict], addressing) -> Optional[dict]:
-    """Declared gateway -> override; otherwise keep an override that still fits the new subnet and
-    drop an IPv4 override that would point outside it."""
-    ipv6 = (current or {}).get("ipv6")
+def _target_gateway(current: Optional[dict], addressing: Addressing) -> Optional[dict]:
+    """The gateway override for the addressing's family: the declared gateway; otherwise keep an
+    override that still fits the new subnet and drop one that would point outside it. The other
+    family's override stays."""
+    result = {"ipv4": None, "ipv6": None, **(current or {})}
+    family = addressing.family
     if addressing.gateway is not None:
-        return {"ipv4": str(addressing.gateway), "ipv6": ipv6}
-    gateway = (current or {}).get("ipv4")
-    if gateway and ipaddress.IPv4Address(gateway) not in addressing.network:
-        return {"ipv4": None, "ipv6": ipv6} if ipv6 else None
-    return copy.deepcopy(current)
+        result[family] = str(addressing.gateway)
+    elif result[family] and ipaddress.ip_address(result[family]) not in addressing.network:
+        result[family] = None
+    return result if result["ipv4"] or result["ipv6"] else None
 
 
 @dataclass
@@ -869,9 +948,11 @@ class _Planner:
         self.skipped: list[dict] = []
         self.plans: dict[str, _HostPlan] = {}
         self.all_hosts = sorted((_normalise_host(h) for h in hosts), key=lambda h: h.get("name") or "")
-        self.holders: dict[int, list[tuple[str, str]]] = {}  # address -> [(host, device)]
-        self.gateways: set[int] = set()
-        self.addresses: dict[tuple[str, str], ipaddress.IPv4Address] = {}
+        # Per family ("ipv4", "ipv6"): address -> [(host, device)] holding it, and gateways in use.
+        self.holders: dict[str, dict[int, list[tuple[str, str]]]] = {"ipv4": {}, "ipv6": {}}
+        self.gateways: dict[str, set[int]] = {"ipv4": set(), "ipv6": set()}
+        # (family, host, device) -> the static address the intent gives it
+        self.addresses: dict[tuple[str, str, str], Any] = {}
         # Hosts with a refusal: checks that would only restate its consequences are skipped there.
         self.tainted: set[str] = set()
 
@@ -904,21 +985,29 @@ class _Planner:
     def _note_addresses(self, host: dict) -> None:
         """Every address in use anywhere in scope is off-limits for allocation, gateways included."""
         for nic in host.get("vmknics") or ():
+            member = (host["name"], nic["device"])
             iface = _ipv4_interface(nic.get("ipv4"))
             if iface is not None:
-                self.holders.setdefault(int(iface.ip), []).append((host["name"], nic["device"]))
-            gateway = (nic.get("gateway_override") or {}).get("ipv4")
-            if gateway:
-                self.gateways.add(int(ipaddress.IPv4Address(gateway)))
+                self.holders["ipv4"].setdefault(int(iface.ip), []).append(member)
+            for entry in (nic.get("ipv6") or {}).get("addresses") or ():
+                if entry.get("address") and not entry.get("link_local"):
+                    self.holders["ipv6"].setdefault(int(ipaddress.IPv6Address(entry["address"])), []).append(member)
+            for family in ("ipv4", "ipv6"):
+                self._note_gateway(family, (nic.get("gateway_override") or {}).get(family))
         for stack in host.get("stacks") or ():
-            candidates = [stack.get("default_gateway")] + [
-                r.get("gateway") for r in stack.get("routes") or () if r.get("family") == "ipv4" and not r.get("connected")]
-            for gateway in candidates:
-                try:
-                    if gateway and gateway != "0.0.0.0":
-                        self.gateways.add(int(ipaddress.IPv4Address(gateway)))
-                except ValueError:
-                    continue
+            self._note_gateway("ipv4", stack.get("default_gateway"))
+            self._note_gateway("ipv6", stack.get("ipv6_default_gateway"))
+            for route in stack.get("routes") or ():
+                if not route.get("connected") and route.get("family") in self.gateways:
+                    self._note_gateway(route["family"], route.get("gateway"))
+
+    def _note_gateway(self, family: str, gateway: Optional[str]) -> None:
+        try:
+            address = ipaddress.ip_address(gateway) if gateway else None
+        except ValueError:
+            return
+        if address is not None and not address.is_unspecified and f"ipv{address.version}" == family:
+            self.gateways[family].add(int(address))
 
     # ----------------------------------------------------------------- selection
 
@@ -941,30 +1030,33 @@ class _Planner:
     # ----------------------------------------------------------------- addresses
 
     def allocate(self, cls: ClassIntent) -> None:
+        for addressing in class_addressings(cls):
+            self._allocate(cls, addressing)
+
+    def _allocate(self, cls: ClassIntent, addressing: Addressing) -> None:
         """Explicit addresses first, then addresses that already fit, then the lowest free ones
         (hosts by name, vmknics by number), never one held anywhere in scope."""
-        addressing = cls.addressing
+        family = addressing.family
+        holders, gateways = self.holders[family], self.gateways[family]
         members = self.members(cls)
         taken: dict[int, tuple[str, str]] = {}
-        result: dict[tuple[str, str], ipaddress.IPv4Address] = {}
-        self._explicit(cls, members, taken, result)
+        result: dict[tuple[str, str], Any] = {}
+        self._explicit(cls, addressing, members, taken, result)
         reserved = addressing.reserved()
         for member in members:
             if member in result:
                 continue
             nic = next(n for n in self.plans[member[0]].facts["vmknics"] if n["device"] == member[1])
-            iface = _ipv4_interface(nic.get("ipv4"))
-            if iface is None or (nic.get("ipv4") or {}).get("dhcp"):
-                continue  # a DHCP lease is the DHCP server's to hand out again: allocate a static one
-            value = int(iface.ip)
-            if (iface.ip in addressing.network and addressing.pool.contains(value) and value not in reserved
-                    and value not in self.gateways and value not in taken
-                    and self.holders.get(value, []) == [member]):
-                taken[value] = member
-                result[member] = iface.ip
+            for address in _static_addresses(nic, family):
+                value = int(address)
+                if (address in addressing.network and addressing.pool.contains(value) and value not in reserved
+                        and value not in gateways and value not in taken and holders.get(value, []) == [member]):
+                    taken[value] = member
+                    result[member] = address
+                    break
         rest = [m for m in members if m not in result]
         if rest:
-            blocked = set(self.holders) | set(taken) | reserved | self.gateways
+            blocked = set(holders) | set(taken) | reserved | gateways
             free = _count_free(addressing.pool, blocked)
             if free < len(rest):
                 self.refuse(f"class {cls.name}: pool {addressing.pool} of {addressing.network} has {free} free "
@@ -972,14 +1064,15 @@ class _Planner:
                 return
             values = _free_addresses(addressing.pool, blocked)
             for member in rest:
-                result[member] = ipaddress.IPv4Address(next(values))
-        self.addresses.update(result)
+                result[member] = _ADDRESS_TYPES[family](next(values))
+        self.addresses.update({(family,) + member: address for member, address in result.items()})
 
-    def _explicit(self, cls: ClassIntent, members: list, taken: dict, result: dict) -> None:
+    def _explicit(self, cls: ClassIntent, addressing: Addressing, members: list, taken: dict, result: dict) -> None:
+        family = addressing.family
         by_host: dict[str, list[str]] = {}
         for host, device in members:
             by_host.setdefault(host, []).append(device)
-        for host, devices in sorted(cls.addressing.explicit.items()):
+        for host, devices in sorted(addressing.explicit.items()):
             for device, address in sorted(devices.items(), key=lambda kv: str(kv[0])):
                 where = f"class {cls.name}: explicit address {address} for host {host}"
                 if device is None:
@@ -992,12 +1085,12 @@ class _Planner:
                 elif device not in by_host.get(host, []):
                     self.refuse(f"{where} {device}: the class selects no such vmknic there", host, cls.name)
                     continue
-                holders = [h for h in self.holders.get(int(address), []) if h != (host, device)]
+                holders = [h for h in self.holders[family].get(int(address), []) if h != (host, device)]
                 if holders:
                     self.refuse(f"{where} {device} is in use by " + ", ".join(f"{h} {d}" for h, d in holders),
                                 host, cls.name)
                     continue
-                if int(address) in self.gateways:
+                if int(address) in self.gateways[family]:
                     self.refuse(f"{where} {device} is a gateway address in use", host, cls.name)
                     continue
                 taken[int(address)] = (host, device)
@@ -1014,9 +1107,11 @@ class _Planner:
             nic = nics[device]
             if cls.action == "accept":
                 continue
-            if cls.addressing is not None and (name, device) in self.addresses:
-                nic["ipv4"] = _ipv4_static(self.addresses[(name, device)], cls.addressing.network)
+            if cls.addressing is not None and ("ipv4", name, device) in self.addresses:
+                nic["ipv4"] = _ipv4_static(self.addresses[("ipv4", name, device)], cls.addressing.network)
                 nic["gateway_override"] = _target_gateway(nic.get("gateway_override"), cls.addressing)
+            if cls.ipv6 is not None:
+                self._ipv6_target(hp, nic, cls, where)
             if cls.mtu is not None:
                 nic["mtu"] = cls.mtu
             if cls.action == "subnet":
@@ -1033,6 +1128,21 @@ class _Planner:
             if len(devices) > 1:
                 self.refuse(f"host {name}: port group {pg} on {switch} would hold {', '.join(devices)}; a "
                             "standard port group holds one vmknic", name)
+
+    def _ipv6_target(self, hp: _HostPlan, nic: dict, cls: ClassIntent, where: str) -> None:
+        autoconf, dhcp, manual = _ipv6_settings(nic)
+        wanted = cls.ipv6
+        autoconf = autoconf if wanted.autoconf is None else wanted.autoconf
+        dhcp = dhcp if wanted.dhcp is None else wanted.dhcp
+        key = ("ipv6", hp.facts["name"], nic["device"])
+        if wanted.addressing is not None and key in self.addresses:
+            manual = (f"{self.addresses[key]}/{wanted.addressing.network.prefixlen}",)
+            nic["gateway_override"] = _target_gateway(nic.get("gateway_override"), wanted.addressing)
+            if hp.facts.get("ipv6_enabled") is False and manual != _ipv6_settings(nic)[2]:
+                self.refuse(f"{where}: IPv6 is disabled on the host (config.network.ipV6Enabled); enabling it "
+                            "needs a reboot, which this planner does not do", hp.facts["name"], cls.name)
+                return
+        _configure_ipv6(nic, autoconf, dhcp, manual)
 
     def _standard_pg(self, hp: _HostPlan, nic: dict, cls: ClassIntent, where: str, what: str) -> Optional[dict]:
         if nic.get("switch_type", "standard") != "standard":
@@ -1283,8 +1393,7 @@ class _Planner:
         self.collect()
         self.select()
         for cls in self.intent.classes:
-            if cls.addressing is not None:
-                self.allocate(cls)
+            self.allocate(cls)
         for name in self.plans:
             self.build_target(name)
         for name in self.plans:

@@ -40,6 +40,21 @@ def _ip_config(ipv4: dict[str, Any] | None, ipv6: dict[str, Any] | None = None) 
     return ip
 
 
+def _ipv6_change(change: dict[str, Any]) -> Any:
+    """An IPv6 configuration change: both flags, and manual addresses added and removed by name
+    (addresses not named stay, which is how UpdateVirtualNic treats ipV6Address)."""
+    def entries(texts: list[str], operation: str) -> list[Any]:
+        result = []
+        for text in texts:
+            address, prefix = text.split("/")
+            result.append(vim.host.IpConfig.IpV6Address(ipAddress=address, prefixLength=int(prefix), operation=operation))
+        return result
+
+    return vim.host.IpConfig.IpV6AddressConfiguration(
+        autoConfigurationEnabled=bool(change.get("autoconf")), dhcpV6Enabled=bool(change.get("dhcp")),
+        ipV6Address=entries(change.get("remove") or [], "remove") + entries(change.get("add") or [], "add"))
+
+
 def _route_spec(gateway_override: dict[str, Any] | None) -> Any:
     # An IpRouteConfig without gateways removes an override (ESXI-NETWORKING.md 1.2).
     override = gateway_override or {}
@@ -133,17 +148,30 @@ class OperationRunner:
         if device != op["device"]:
             self.renamed[op["device"]] = device
 
+    def _current_ipv4(self, device: str) -> Any:
+        """The vmknic's IPv4 configuration as it is now: an IPv6-only change sends it unchanged, as
+        IpConfig cannot leave the IPv4 part out."""
+        for vnic in self.managers.networkSystem.networkInfo.vnic or []:
+            if vnic.device == device:
+                ip = vnic.spec.ip
+                return vim.host.IpConfig(dhcp=True) if ip.dhcp else vim.host.IpConfig(dhcp=False, ipAddress=ip.ipAddress, subnetMask=ip.subnetMask)
+        raise LookupError(f"vmknic {device} not found")
+
     def _UpdateVirtualNic(self, op: dict[str, Any]) -> None:
         spec = vim.host.VirtualNic.Specification()
+        device = self._device(op["device"])
         if "ipv4" in op:
             spec.ip = _ip_config(op["ipv4"])
+        if "ipv6" in op:
+            spec.ip = spec.ip or self._current_ipv4(device)
+            spec.ip.ipV6Config = _ipv6_change(op["ipv6"])
         if "mtu" in op:
             spec.mtu = op["mtu"]
         if "gateway_override" in op:
             spec.ipRouteSpec = _route_spec(op["gateway_override"])
         if "portgroup" in op:
             spec.portgroup = op["portgroup"]
-        self.managers.networkSystem.UpdateVirtualNic(device=self._device(op["device"]), nic=spec)
+        self.managers.networkSystem.UpdateVirtualNic(device=device, nic=spec)
 
     def _RemoveVirtualNic(self, op: dict[str, Any]) -> None:
         self.managers.networkSystem.RemoveVirtualNic(device=self._device(op["device"]))

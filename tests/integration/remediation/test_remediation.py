@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from harness import connection_args, run_module
+from vsphere import Vsphere
 
 HOST = "10.10.0.11"
 
@@ -21,7 +22,9 @@ HOST = "10.10.0.11"
 SCENARIO: dict[str, Any] = {
     "inventory": {"hosts": 1, "clusters": 1},
     "dhcp_segments": [{"vlan": 70, "subnet": "10.70.0.0/24"}],
+    "ra_segments": [{"vlan": 60, "prefix": "2001:db8:60::/64"}],
     "hosts": [{
+        "ipv6_enabled": True,
         "vswitches": [{"name": "vSwitch0", "uplinks": ["vmnic0", "vmnic1"], "active": ["vmnic0", "vmnic1"]},
                       {"name": "vSwitch1", "uplinks": ["vmnic2", "vmnic3"], "active": ["vmnic2", "vmnic3"]}],
         "portgroups": [
@@ -30,6 +33,8 @@ SCENARIO: dict[str, Any] = {
             {"name": "iSCSI-A", "vswitch": "vSwitch1", "vlan": 40},
             {"name": "iSCSI-B", "vswitch": "vSwitch1", "vlan": 40},
             {"name": "NFS", "vlan": 30},
+            {"name": "V6-A", "vlan": 60},
+            {"name": "V6-B", "vlan": 60},
         ],
         "vmknics": [
             {"portgroup": "vMotion", "ip": "10.10.1.11/21", "services": ["vmotion"]},
@@ -37,6 +42,9 @@ SCENARIO: dict[str, Any] = {
             {"portgroup": "iSCSI-A", "ip": "10.40.0.11/24"},
             {"portgroup": "iSCSI-B", "ip": "10.40.0.12/24"},
             {"portgroup": "NFS", "ip": "10.10.2.11/21", "mtu": 1500},
+            # Router advertisements on VLAN 60 give both a SLAAC address in 2001:db8:60::/64.
+            {"portgroup": "V6-A", "ip": "10.61.0.11/24", "ipv6_autoconf": True},
+            {"portgroup": "V6-B", "ip": "10.62.0.11/24", "ipv6_autoconf": True},
         ],
     }],
 }
@@ -53,6 +61,10 @@ CLASSES = {
               "stack": {"key": "vSphereProvisioning"}},
     "iscsi": {"name": "iscsi", "select": {"portgroups": ["iSCSI-*"]}, "action": "iscsi",
               "iscsi": {"adapter": "software", "enable": True, "uplinks": {"iSCSI-A": "vmnic2", "iSCSI-B": "vmnic3"}}},
+    # IPv6 only: SLAAC off and a static address in a prefix of its own on its own VLAN; IPv4 stays.
+    "ipv6": {"name": "v6", "select": {"networks": ["2001:db8:60::/64"], "portgroups": ["V6-B"]}, "action": "subnet",
+             "subnet": {"vlan": 62, "ipv6": {"autoconf": False, "network": "2001:db8:62::/64",
+                                             "range": "2001:db8:62::10-2001:db8:62::20", "gateway": "2001:db8:62::1"}}},
 }
 
 # The calls each class makes, in order (method, key arguments from the journal).
@@ -61,6 +73,7 @@ EXPECTED_CALLS = {
     "portgroup": ["AddPortGroup", "UpdateVirtualNic"],
     "stack": ["DeselectVnicForNicType", "RemoveVirtualNic", "AddVirtualNic"],
     "iscsi": ["UpdateSoftwareInternetScsiEnabled", "UpdatePortGroup", "UpdatePortGroup", "BindVnic", "BindVnic", "RescanHba"],
+    "ipv6": ["UpdatePortGroup", "UpdateVirtualNic"],
 }
 
 
@@ -163,12 +176,23 @@ def check_outcome(kind: str, before: dict, after: dict) -> None:
             assert portgroup(after, name)["teaming"]["standby"] == []
             bindings = vmknic(after, name)["iscsi_bindings"]
             assert [(b["adapter"], b["compliant"]) for b in bindings] == [("vmhba65", True)]
+    elif kind == "ipv6":
+        nic, old = vmknic(after, "V6-B"), vmknic(before, "V6-B")
+        assert nic["ipv4"] == old["ipv4"]
+        assert (nic["ipv6"]["autoconf"], nic["ipv6"]["dhcp"]) == (False, False)
+        assert [(a["address"], a["prefix_length"], a["origin"]) for a in nic["ipv6"]["addresses"]] == [
+            ("2001:db8:62::10", 64, "manual"), (next(a["address"] for a in old["ipv6"]["addresses"] if a["link_local"]), 64, "other")]
+        assert nic["gateway_override"] == {"ipv4": None, "ipv6": "2001:db8:62::1"}
+        assert portgroup(after, "V6-B")["vlan"] == 62
+        # the vmknic next to it keeps its SLAAC address, now alone in 2001:db8:60::/64
+        assert [a["origin"] for a in vmknic(after, "V6-A")["ipv6"]["addresses"] if not a["link_local"]] == ["linklayer"]
     audit = [f for f in run_audit_findings(after) if f["severity"] == "error"]
     assert not [f for f in audit if set(f["vmknics"]) & {vmknic(after, pg)["device"] for pg in touched(kind, after)}]
 
 
 def touched(kind: str, host: dict) -> list[str]:
-    return {"subnet": ["vMotion"], "portgroup": ["NFS-30"], "stack": ["Provisioning"], "iscsi": ["iSCSI-A", "iSCSI-B"]}[kind]
+    return {"subnet": ["vMotion"], "portgroup": ["NFS-30"], "stack": ["Provisioning"], "iscsi": ["iSCSI-A", "iSCSI-B"],
+            "ipv6": ["V6-A", "V6-B"]}[kind]
 
 
 def run_audit_findings(host: dict) -> list[dict]:
@@ -186,7 +210,7 @@ def test_accept_changes_nothing(lab):
     assert lab.journal() == []
 
 
-@pytest.mark.parametrize("kind", ["portgroup", "stack", "iscsi"])
+@pytest.mark.parametrize("kind", ["portgroup", "stack", "iscsi", "ipv6"])
 def test_fault_at_each_step_rolls_back(lab, kind):
     """A failure at any step of a host's plan leaves the host exactly as before, and says so."""
     before = facts(lab)
@@ -206,6 +230,30 @@ def test_fault_at_each_step_rolls_back(lab, kind):
         assert restorable(facts(lab)) == restorable(before), f"host not restored after a fault at step {step} ({operation['op']})"
     lab.clear_faults()
     assert apply(lab, entry)["status"] == "applied"
+
+
+def test_ipv6_change_sends_the_ipv4_part_unchanged(lab):
+    """IpConfig cannot leave IPv4 out: an IPv6-only change re-sends the vmknic's current IPv4 address
+    (never an empty one, which would strip it), and names only the manual addresses it adds or removes."""
+    entry = plan_for(lab, intent("ipv6"))["hosts"][0]
+    update = entry["operations"][1]
+    assert "ipv4" not in update
+    assert update["ipv6"] == {"autoconf": False, "dhcp": False, "add": ["2001:db8:62::10/64"], "remove": []}
+    lab.clear_journal()
+    assert apply(lab, entry)["status"] == "applied"
+    call = lab.journal()[1]
+    assert call["method"] == "UpdateVirtualNic"
+    assert {k: call["args"].get(k) for k in ("dhcp", "ip", "netmask", "ipv6")} == {
+        "dhcp": False, "ip": "10.62.0.11", "netmask": "255.255.255.0", "ipv6": ["add:2001:db8:62::10"]}
+    # Read back with plain pyVmomi, independently of this collection's reader.
+    with Vsphere(lab) as vs:
+        vnic = next(v for v in vs.host(HOST).config.network.vnic if v.portgroup == "V6-B")
+    ip = vnic.spec.ip
+    assert (ip.dhcp, ip.ipAddress, ip.subnetMask) == (False, "10.62.0.11", "255.255.255.0")
+    assert (ip.ipV6Config.autoConfigurationEnabled, ip.ipV6Config.dhcpV6Enabled) == (False, False)
+    assert sorted((a.ipAddress, a.prefixLength, a.origin) for a in ip.ipV6Config.ipV6Address if a.origin != "other") == [
+        ("2001:db8:62::10", 64, "manual")]
+    assert vnic.spec.ipRouteSpec.ipRouteConfig.ipV6DefaultGateway == "2001:db8:62::1"
 
 
 def test_rollback_disabled_reports_state(lab):

@@ -88,12 +88,34 @@ def test_full_example_is_valid_and_parsed():
     (with_class(0, select={"devices": []}), "class vmotion.select.devices: must be a non-empty string or list of "
                                             "non-empty strings"),
     (with_class(0, select={"networks": ["10.0.0.300/24"]}), "class vmotion.select.networks: '10.0.0.300/24' is not "
-                                                            "an IPv4 CIDR"),
+                                                            "an IPv4 or IPv6 CIDR"),
     (with_class(3, reason=None), "class multi-nic-vmotion: an accept class needs a 'reason' saying why the shared "
                                  "subnet is legitimate"),
     (with_class(3, subnet={"network": "10.9.0.0/24"}), "class multi-nic-vmotion: 'subnet' settings do not apply to "
                                                        "action accept"),
-    (with_class(0, subnet=None), "class vmotion.subnet: is required for action subnet (at least 'network')"),
+    (with_class(0, subnet=None), "class vmotion.subnet: is required for action subnet (at least 'network' or "
+                                 "'ipv6')"),
+    (with_class(0, subnet={"mtu": 9000}), "class vmotion.subnet: needs 'network' (the IPv4 subnet), 'ipv6', or both"),
+    (with_subnet(ipv6={}), "class vmotion.subnet.ipv6: needs at least one of autoconf, dhcp or network"),
+    (with_subnet(ipv6={"autoconf": "no"}), "class vmotion.subnet.ipv6.autoconf: must be true or false, got 'no'"),
+    (with_subnet(ipv6={"slaac": False}), "class vmotion.subnet.ipv6: unknown key 'slaac' (expected one of autoconf, "
+                                         "dhcp, network, addresses, pool, range, gateway)"),
+    (with_subnet(ipv6={"network": "10.20.0.0/24"}), "class vmotion.subnet.ipv6.network: '10.20.0.0/24' is not an "
+                                                    "IPv6 network in CIDR form (host bits must be zero)"),
+    (with_subnet(ipv6={"network": "2001:db8::/127"}), "class vmotion.subnet.ipv6.network: 2001:db8::/127 is too "
+                                                      "small for vmknics (the longest prefix allowed is /126)"),
+    (with_subnet(ipv6={"range": "2001:db8::5-2001:db8::9"}), "class vmotion.subnet.ipv6: 'range' needs 'network' "
+                                                             "(without it the vmknics keep their addresses)"),
+    (with_subnet(ipv6={"network": "2001:db8::/64", "gateway": "2001:db9::1"}),
+     "class vmotion.subnet.ipv6.gateway: 2001:db9::1 is not a usable address of 2001:db8::/64"),
+    (with_subnet(ipv6={"network": "2001:db8::/64", "range": "2001:db8::9-2001:db8::5"}),
+     "class vmotion.subnet.ipv6: pool start 2001:db8::9 is after its end 2001:db8::5"),
+    (with_subnet(ipv6={"network": "2001:db8::/64", "pool": {"exclude": ["10.0.0.0/8"]}}),
+     "class vmotion.subnet.ipv6.pool.exclude: '10.0.0.0/8' is not an IPv6 CIDR"),
+    (with_subnet(ipv6={"network": "2001:db8::/64", "addresses": {"esx01": "2001:db9::5"}}),
+     "class vmotion.subnet.ipv6.addresses[esx01]: 2001:db9::5 is outside 2001:db8::/64"),
+    (with_subnet(ipv6={"network": "2001:db8::/64", "addresses": {"esx01": "10.20.0.5"}}),
+     "class vmotion.subnet.ipv6.addresses[esx01]: '10.20.0.5' is not an IPv6 address"),
     (with_class(1, stack=None), "class provisioning.stack: is required for action stack (at least 'key')"),
     (with_class(1, stack={"network": "10.30.0.0/24"}), "class provisioning.stack.key: is required: the "
                                                        "netStackInstanceKey to move the vmknics to"),
@@ -193,3 +215,39 @@ def test_effective_services():
     assert effective_services({"services": [], "stack": "vSphereProvisioning"}) == ("vSphereProvisioning",)
     assert effective_services({"services": ["management", "vmotion"], "stack": "defaultTcpipStack"}) == (
         "management", "vmotion")
+
+
+def test_ipv6_block_parsed():
+    parsed = parse_intent({"classes": [
+        {"name": "nfs", "select": {"networks": ["2001:db8:60::/64"]}, "action": "subnet",
+         "subnet": {"ipv6": {"autoconf": False, "network": "2001:db8:62::/64", "range": "2001:db8:62::10-2001:db8:62::ff",
+                             "addresses": {"esx01": "2001:DB8:62::5"}, "gateway": "2001:db8:62::1"}}},
+        {"name": "v6only", "select": {"devices": ["vmk9"]}, "action": "subnet", "subnet": {"ipv6": {"dhcp": False}}},
+    ]})
+    nfs, only = parsed.classes
+    assert nfs.addressing is None  # no IPv4 network: the IPv4 addresses stay
+    assert (nfs.ipv6.autoconf, nfs.ipv6.dhcp) == (False, None)
+    addressing = nfs.ipv6.addressing
+    assert addressing.family == "ipv6" and str(addressing.pool) == "2001:db8:62::10-2001:db8:62::ff"
+    assert addressing.explicit == {"esx01": {None: ipaddress.IPv6Address("2001:db8:62::5")}}
+    assert int(ipaddress.IPv6Address("2001:db8:62::1")) in addressing.reserved()
+    assert (only.ipv6.autoconf, only.ipv6.dhcp, only.ipv6.addressing) == (None, False, None)
+
+
+@pytest.mark.parametrize("networks, nic, expected", [
+    (["2001:db8:60::/64"], {"ipv6": {"addresses": [{"address": "2001:db8:60::250:56ff:fe00:1", "link_local": False}]}}, True),
+    (["fe80::/10"], {"ipv6": {"addresses": [{"address": "fe80::1", "link_local": True}]}}, False),
+    (["2001:db8:60::/64", "10.0.0.0/8"], {"ipv4": {"address": "10.1.1.1"}, "ipv6": None}, True),
+    (["2001:db8:60::/64"], {"ipv4": {"address": "10.1.1.1"}}, False),
+])
+def test_selector_networks_ipv6(networks, nic, expected):
+    intent = {"classes": [{"name": "c", "select": {"networks": networks}, "action": "accept", "reason": "r"}]}
+    assert parse_intent(intent).classes[0].select.matches({"name": "h"}, nic) is expected
+
+
+def test_ipv6_class_subnets_overlap():
+    intent = with_subnet(ipv6={"network": "2001:db8::/64", "addresses": {"esx01": "2001:db8::5"}})
+    intent["classes"][1]["stack"]["ipv6"] = {"network": "2001:db8::/48", "addresses": {"esx02": "2001:db8::5"}}
+    problems = validate_intent(intent)
+    assert problems == ["classes vmotion and provisioning: subnets 2001:db8::/64 and 2001:db8::/48 overlap",
+                        "explicit address 2001:db8::5 is given more than once (esx01, esx02)"]

@@ -18,7 +18,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import 
 )
 
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
-    make_binding, make_host, make_iscsi_adapter, make_portgroup, make_stack, make_vmknic,
+    make_binding, make_host, make_iscsi_adapter, make_ipv6, make_ipv6_address, make_portgroup, make_stack, make_vmknic,
 )
 
 UPLINKS = {"unused": ["vmnic2", "vmnic3"]}  # vSwitch0 has vmnic0..3; port groups use 0 and 1
@@ -750,3 +750,94 @@ def test_build_plan_reports_refusals_without_raising():
     assert document["refusals"] == [{"host": None, "class": "vmotion", "message": "class vmotion: pool "
                                      "10.20.0.10-10.20.0.10 of 10.20.0.0/24 has 1 free address, 2 needed"}]
     assert document["summary"]["refusals"] == 1
+
+
+# --------------------------------------------------------------------------- IPv6
+
+
+def slaac_host(name: str, number: int, **kwargs) -> dict:
+    """Two vmknics with SLAAC addresses in one /64 (router advertisements on their VLAN): multi-homed."""
+    slaac = [make_ipv6_address(f"2001:db8:60::{number}:{i}/64", origin="linklayer") for i in (1, 2)]
+    nics = [
+        make_vmknic("vmk0", f"10.10.0.{10 + number}/24", services=["management"], portgroup="Management Network"),
+        make_vmknic("vmk1", f"10.61.0.{number}/24", portgroup="A", ipv6=make_ipv6([slaac[0]], autoconf=True)),
+        make_vmknic("vmk2", f"10.62.0.{number}/24", portgroup="B", ipv6=make_ipv6([slaac[1]], autoconf=True)),
+    ]
+    return make_host(name, nics, portgroups=[pg("Management Network"), pg("A"), pg("B")], ipv6_enabled=True, **kwargs)
+
+
+def v6_class(**ipv6) -> dict:
+    return {"name": "nfs", "select": {"portgroups": ["B"]}, "action": "subnet", "subnet": {"ipv6": ipv6}}
+
+
+def test_ipv6_autoconf_off_removes_the_slaac_address_and_the_finding():
+    hosts = [slaac_host("esx01", 1)]
+    document = assert_idempotent(hosts, {"classes": [v6_class(autoconf=False)]})
+    assert all_ops(document) == [{"op": "UpdateVirtualNic", "host": "esx01", "device": "vmk2",
+                                  "ipv6": {"autoconf": False, "dhcp": False, "add": [], "remove": []}}]
+    entry = document["hosts"][0]
+    vmk2 = next(n for n in entry["after"]["vmknics"] if n["device"] == "vmk2")
+    assert vmk2["ipv6"] == {"autoconf": False, "dhcp": False, "addresses": []}
+    assert vmk2["ipv4"] == hosts[0]["vmknics"][2]["ipv4"]  # IPv4 untouched
+    assert [r["device"] for r in entry["after"]["stacks"][0]["routes"] if r["family"] == "ipv6"] == ["vmk1"]
+    assert (entry["findings_before"], entry["findings_after"]) == (1, 0)
+    assert_rollback(document)
+
+
+def test_ipv6_static_addresses_lowest_free_kept_on_rerun_with_gateway():
+    # Another host's vmknic already holds 2001:db8:62::10: never handed out again.
+    holder = make_host("esx03", [make_vmknic("vmk0", "10.10.0.30/24", services=["management"],
+                                             ipv6=make_ipv6(["2001:db8:62::10/64"]))], ipv6_enabled=True)
+    hosts = [slaac_host("esx02", 2), holder, slaac_host("esx01", 1)]
+    intent = {"classes": [v6_class(autoconf=False, network="2001:db8:62::/64", range="2001:db8:62::10-2001:db8:62::20",
+                                   gateway="2001:db8:62::1")]}
+    document = assert_idempotent(hosts, intent)
+    assert [(op["host"], op["ipv6"]["add"], op["gateway_override"]) for op in all_ops(document)] == [
+        ("esx01", ["2001:db8:62::11/64"], {"ipv4": None, "ipv6": "2001:db8:62::1"}),
+        ("esx02", ["2001:db8:62::12/64"], {"ipv4": None, "ipv6": "2001:db8:62::1"}),
+    ]
+    assert_rollback(document)
+
+
+def test_ipv6_replaces_manual_addresses_outside_the_class_prefix():
+    host = slaac_host("esx01", 1)
+    host["vmknics"][2]["ipv6"] = make_ipv6(["2001:db8:60::99/64", "2001:db8:62::15/64"], autoconf=False)
+    document = assert_idempotent([host], {"classes": [v6_class(network="2001:db8:62::/64")]})
+    # The address that already fits stays; the one in the shared prefix goes.
+    assert all_ops(document) == [{"op": "UpdateVirtualNic", "host": "esx01", "device": "vmk2",
+                                  "ipv6": {"autoconf": False, "dhcp": False, "add": [], "remove": ["2001:db8:60::99/64"]}}]
+    assert_rollback(document)
+
+
+def test_ipv6_swap_of_manual_addresses_is_ordered():
+    host = slaac_host("esx01", 1)
+    host["vmknics"][1]["ipv6"] = make_ipv6(["2001:db8:62::5/64"])
+    host["vmknics"][2]["ipv6"] = make_ipv6([])
+    target = copy.deepcopy(host)
+    target["vmknics"][1]["ipv6"] = make_ipv6([])
+    target["vmknics"][2]["ipv6"] = make_ipv6(["2001:db8:62::5/64"])
+    # vmk2 takes the address vmk1 gives up: vmk1 goes first.
+    assert [op["device"] for op in reconcile(host, target)] == ["vmk1", "vmk2"]
+    target["vmknics"][1]["ipv6"] = make_ipv6(["2001:db8:62::6/64"])
+    host["vmknics"][2]["ipv6"] = make_ipv6(["2001:db8:62::6/64"])
+    with pytest.raises(PlanError, match="swap port groups or addresses"):
+        reconcile(host, target)
+
+
+def test_ipv6_refusals():
+    disabled = slaac_host("esx01", 1)
+    disabled["ipv6_enabled"] = False
+    assert refusals([disabled], {"classes": [v6_class(autoconf=False, network="2001:db8:62::/64")]}) == [
+        "class nfs, host esx01 vmk2: IPv6 is disabled on the host (config.network.ipV6Enabled); enabling it needs a "
+        "reboot, which this planner does not do"]
+    hosts = [slaac_host("esx01", 1), slaac_host("esx02", 2)]
+    assert refusals(hosts, {"classes": [v6_class(autoconf=False, network="2001:db8:62::/64",
+                                                 range="2001:db8:62::10-2001:db8:62::10")]}) == [
+        "class nfs: pool 2001:db8:62::10-2001:db8:62::10 of 2001:db8:62::/64 has 1 free address, 2 needed"]
+    # SLAAC left on: the static address does not end the shared prefix.
+    problems = refusals([slaac_host("esx01", 1)], {"classes": [v6_class(network="2001:db8:62::/64")]})
+    assert len(problems) == 1 and "ipv6-same-prefix would remain" in problems[0], problems
+    explicit = {"classes": [v6_class(autoconf=False, network="2001:db8:60::/64",
+                                     addresses={"esx01": "2001:db8:60::1:1"})]}
+    assert refusals([slaac_host("esx01", 1)], explicit) == [
+        "class nfs: explicit address 2001:db8:60::1:1 for host esx01 vmk2 is in use by esx01 vmk1"]
