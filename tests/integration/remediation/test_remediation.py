@@ -291,6 +291,12 @@ BAD_INTENTS = [
      None),
     ({"classes": [{"name": "nfs-into-vmotion", "select": {"portgroups": ["NFS"]}, "action": "subnet",
                    "subnet": {"network": "10.10.0.0/21"}}]}, "remain"),
+    # A static IPv6 address while SLAAC stays on leaves the shared /64 in place.
+    ({"classes": [dict(CLASSES["ipv6"], subnet={"ipv6": {"network": "2001:db8:62::/64"}})]},
+     "ipv6-same-prefix would remain on defaultTcpipStack 2001:db8:60::/64"),
+    ({"classes": [dict(CLASSES["ipv6"], subnet={"ipv6": {"autoconf": False, "network": "2001:db8:62::/64",
+                                                         "range": "2001:db8:62::-2001:db8:62::1"}})]},
+     "pool start 2001:db8:62:: is not a usable address"),
 ]
 
 
