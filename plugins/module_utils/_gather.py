@@ -462,6 +462,25 @@ def add_iscsi_bindings(facts: dict[str, Any], iscsi_manager: Any) -> None:
                 by_device[port.vnicDevice]["iscsi_bindings"].append(_binding(port, adapter["device"]))
 
 
+def iscsi_migration_dependencies(host: Any, pnics: list[str]) -> dict[str, Any]:
+    """IscsiManager.QueryMigrationDependencies as plain data: whether these physical NICs may be
+    taken away from the vmknics using them, and the iSCSI bindings that depend on them
+    (ESXI-NETWORKING.md 2.5 and 4.6). ``host`` is the HostSystem. A host that cannot answer gives
+    ``allowed: null`` and the ``error``: the caller decides what an unknown answer means."""
+    try:
+        answer = host.configManager.iscsiManager.QueryMigrationDependencies(pnicDevice=list(pnics))
+    except vmodl.MethodFault as fault:
+        name = type(fault).__name__.rsplit(".", 1)[-1]
+        return {"allowed": None, "reasons": [], "dependencies": [], "error": f"{name}: {fault.msg}" if fault.msg else name}
+    reasons = answer.disallowReason.reason if answer.disallowReason else None
+    return {
+        "allowed": bool(answer.migrationAllowed),
+        "reasons": sorted({type(reason).__name__.rsplit(".", 1)[-1] for reason in reasons or ()}),
+        "dependencies": [{"pnic": d.pnicDevice, "vmknic": d.vnicDevice, "adapter": d.vmhbaName} for d in answer.dependency or ()],
+        "error": None,
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # Entry point
 

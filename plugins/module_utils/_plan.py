@@ -28,8 +28,8 @@ from ._intent import (
 from ._analysis import analyse as _analyse
 
 __all__ = [
-    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "plan", "projection", "reconcile", "simulate",
-    "state_differences",
+    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "management_devices", "management_problems", "plan",
+    "projection", "reconcile", "simulate", "state_differences", "switch_uplinks",
 ]
 
 OPERATIONS = (
@@ -203,7 +203,7 @@ def _selectable_services(nic: dict) -> set[str]:
     return set(nic.get("services") or ()) if _stack_of(nic) == DEFAULT_STACK else set()
 
 
-def _management_devices(host: dict) -> set[str]:
+def management_devices(host: dict) -> set[str]:
     """The vmknic vCenter uses; when the facts do not know it, every management-tagged vmknic on
     the default stack is treated as the management vmknic (the safe assumption)."""
     devices = {n["device"] for n in host.get("vmknics") or ()}
@@ -212,6 +212,29 @@ def _management_devices(host: dict) -> set[str]:
         return {named} & devices
     return {n["device"] for n in host.get("vmknics") or ()
             if "management" in (n.get("services") or ()) and _stack_of(n) == DEFAULT_STACK}
+
+
+def management_problems(host: dict, operations: list[dict], allow: bool, subject: str) -> list[str]:
+    """Why ``operations`` must not run on ``host`` because of the vmknic vCenter uses (its own
+    operations, or its port group's), as sentences starting with ``subject`` ("the plan") where
+    one is needed; empty when they may."""
+    mgmt = management_devices(host)
+    mgmt_pgs = {(n.get("switch"), n.get("portgroup")) for n in host.get("vmknics") or () if n["device"] in mgmt}
+    touching = [op for op in operations
+                if op.get("device") in mgmt
+                or (op["op"] in ("UpdatePortGroup", "RemovePortGroup") and (op["switch"], op["name"]) in mgmt_pgs)]
+    if not touching:
+        return []
+    devices = ", ".join(sorted(mgmt, key=vmk_sort_key))
+    problems = []
+    if not allow:
+        problems.append(f"{subject} changes {devices}, the vmknic vCenter uses to manage the host ("
+                        + "; ".join(op["description"] for op in touching) + "); set allow_management_change: true to allow it")
+    management = host.get("management") or {}
+    if management.get("source") == "name" and any(op["op"] == "UpdateVirtualNic" and "ipv4" in op for op in touching):
+        problems.append(f"vCenter reaches the host by its IP address {management.get('address')}; re-addressing {devices} "
+                        "would disconnect it (network rollback reverts the change); register the host by DNS name first")
+    return problems
 
 
 def _lowest_free_device(devices: set[str]) -> str:
@@ -466,7 +489,7 @@ class _Reconciler:
 
     def run(self) -> list[dict]:
         pairs, removed, added = _match_vmknics(self.current, self.target)
-        mgmt = _management_devices(self.current)
+        mgmt = management_devices(self.current)
         groups = [_Group(c, t, c["device"] in mgmt) for c, t in pairs]
         groups += [_Group(c, None, c["device"] in mgmt) for c in removed]
         groups += [_Group(None, t, False) for t in added]
@@ -534,7 +557,7 @@ def _find_pg(state: dict, name: str, switch: Optional[str]) -> Optional[dict]:
     return None
 
 
-def _switch_uplinks(state: dict, switch: str) -> set[str]:
+def switch_uplinks(state: dict, switch: str) -> set[str]:
     uplinks: set[str] = set()
     for pg in state.get("portgroups") or ():
         if pg["switch"] == switch:
@@ -630,7 +653,7 @@ def _sim_enable_software_iscsi(state: dict, op: dict) -> None:
 def _sim_add_portgroup(state: dict, op: dict) -> None:
     if _find_pg(state, op["name"], None) is not None:
         raise SimulationError([f"AddPortGroup: {op['name']} already exists on {state.get('name')}"])
-    uplinks = _switch_uplinks(state, op["switch"])
+    uplinks = switch_uplinks(state, op["switch"])
     team = _teaming_arg(op.get("teaming"))
     state.setdefault("portgroups", []).append({
         "name": op["name"], "switch": op["switch"], "switch_type": "standard", "key": None,
@@ -645,7 +668,7 @@ def _sim_update_portgroup(state: dict, op: dict) -> None:
         raise SimulationError([f"UpdatePortGroup: no standard port group {op['name']} on {op['switch']}"])
     pg["vlan"] = op.get("vlan") or 0
     if op.get("teaming") is not None:
-        uplinks = _switch_uplinks(state, op["switch"])
+        uplinks = switch_uplinks(state, op["switch"])
         team = _teaming_arg(op["teaming"])
         pg["teaming"] = {**team, "unused": sorted(uplinks - set(team["active"]) - set(team["standby"]))}
         for nic in state.get("vmknics") or ():
@@ -706,7 +729,7 @@ def _sim_update_vnic(state: dict, op: dict) -> None:
 
 def _sim_remove_vnic(state: dict, op: dict) -> None:
     nic = _find_nic(state, op["device"], op)
-    if nic["device"] in _management_devices(state):
+    if nic["device"] in management_devices(state):
         raise SimulationError([f"RemoveVirtualNic: {nic['device']} is the management vmknic of {state.get('name')}"])
     if nic.get("iscsi_bindings"):
         raise SimulationError([f"RemoveVirtualNic: {nic['device']} is still bound to iSCSI"])
@@ -846,6 +869,8 @@ def state_differences(expected: dict, actual: dict, by_device: bool = True) -> l
                 problems.append(f"{section[:-1]} {key}: {'missing' if b is None else 'unexpected'}")
                 continue
             for item in sorted(set(a) | set(b)):
+                if item == "mac" and a.get(item) is None:
+                    continue  # a new vmknic's MAC is ESXi's choice; a re-created one's is predicted
                 if a.get(item) != b.get(item):
                     problems.append(f"{section[:-1]} {key}: {item} is {b.get(item)!r}, expected {a.get(item)!r}")
     if left["software_iscsi_enabled"] != right["software_iscsi_enabled"]:
@@ -1155,7 +1180,7 @@ class _Planner:
         return pg
 
     def _uplinks_ok(self, hp: _HostPlan, switch: str, uplinks: Iterable[str], where: str, cls: ClassIntent) -> bool:
-        known = _switch_uplinks(hp.facts, switch)
+        known = switch_uplinks(hp.facts, switch)
         unknown = [u for u in uplinks if u not in known]
         if unknown:
             self.refuse(f"{where}: uplink {', '.join(unknown)} is not on {switch} (its uplinks: "
@@ -1192,7 +1217,7 @@ class _Planner:
             existing["vlan"] = wanted.vlan
         if wanted.teaming is not None:
             active, standby = list(wanted.teaming[0]), list(wanted.teaming[1])
-            rest = _switch_uplinks(hp.facts, switch) - set(active) - set(standby)
+            rest = switch_uplinks(hp.facts, switch) - set(active) - set(standby)
             existing["teaming"] = {"active": active, "standby": standby, "unused": sorted(rest)}
         nic["portgroup"] = wanted.name
 
@@ -1206,7 +1231,7 @@ class _Planner:
             return
         device = nic["device"]
         problems = []
-        if device in _management_devices(hp.facts):
+        if device in management_devices(hp.facts):
             problems.append("it is the vmknic vCenter uses to manage the host, and a stack move removes and "
                             "re-creates it")
         if _bound_adapters(nic):
@@ -1242,7 +1267,7 @@ class _Planner:
             uplink = wanted.uplinks[nic["portgroup"]]
             if not self._uplinks_ok(hp, nic["switch"], [uplink], where, cls):
                 return
-            rest = _switch_uplinks(hp.facts, nic["switch"]) - {uplink}
+            rest = switch_uplinks(hp.facts, nic["switch"]) - {uplink}
             pg["teaming"] = {"active": [uplink], "standby": [], "unused": sorted(rest)}
         team = pg.get("teaming") or {}
         if len(team.get("active") or ()) != 1 or team.get("standby"):
@@ -1313,24 +1338,8 @@ class _Planner:
 
     def _management_checks(self, hp: _HostPlan) -> None:
         name = hp.facts["name"]
-        mgmt = _management_devices(hp.facts)
-        mgmt_pgs = {(n.get("switch"), n.get("portgroup")) for n in hp.facts["vmknics"] if n["device"] in mgmt}
-        touching = [op for op in hp.operations
-                    if op.get("device") in mgmt
-                    or (op["op"] in ("UpdatePortGroup", "RemovePortGroup") and (op["switch"], op["name"]) in mgmt_pgs)]
-        if not touching:
-            return
-        devices = ", ".join(sorted(mgmt, key=vmk_sort_key))
-        if not self.intent.allow_management_change:
-            self.refuse(f"host {name}: the plan changes {devices}, the vmknic vCenter uses to manage the host ("
-                        + "; ".join(op["description"] for op in touching)
-                        + "); set allow_management_change: true to allow it", name)
-        management = hp.facts.get("management") or {}
-        readdressed = any(op["op"] == "UpdateVirtualNic" and "ipv4" in op for op in touching)
-        if readdressed and management.get("source") == "name":
-            self.refuse(f"host {name}: vCenter reaches the host by its IP address {management.get('address')}; "
-                        f"re-addressing {devices} would disconnect it (network rollback reverts the change); "
-                        "register the host by DNS name first", name)
+        for problem in management_problems(hp.facts, hp.operations, self.intent.allow_management_change, "the plan"):
+            self.refuse(f"host {name}: {problem}", name)
 
     def _dedicated_stack_checks(self, hp: _HostPlan) -> None:
         """Once a vmknic is on the vmotion (provisioning) stack, ESXi stops using the default stack

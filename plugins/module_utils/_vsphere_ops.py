@@ -112,8 +112,11 @@ class OperationRunner:
 
     def _AddPortGroup(self, op: dict[str, Any]) -> None:
         policy = vim.host.NetworkPolicy()
-        if op.get("teaming"):
-            policy.nicTeaming = _teaming_policy(op["teaming"])
+        teaming = op.get("teaming") or {}
+        if teaming.get("active") or teaming.get("standby"):
+            # An explicit order with no uplink at all would cut the port group off; empty lists
+            # mean "inherit the vSwitch's teaming".
+            policy.nicTeaming = _teaming_policy(teaming)
         spec = vim.host.PortGroup.Specification(name=op["name"], vswitchName=op["switch"], vlanId=op.get("vlan") or 0, policy=policy)
         self.managers.networkSystem.AddPortGroup(portgrp=spec)
 
