@@ -30,6 +30,13 @@ ROLLBACK_FAILED = "rollback_failed"  # failed, and the rollback did not restore 
 FAILED = "failed"                # failed, rollback disabled: the host is as reported in `state`
 
 FAILURES = (DRIFTED, ROLLED_BACK, ROLLBACK_FAILED, FAILED)
+# How each failure leaves the host, for the end of a module's failure message.
+FAILURE_SUMMARY = {
+    DRIFTED: "changed nothing",
+    ROLLED_BACK: "rolled back, verified",
+    ROLLBACK_FAILED: "ROLLBACK FAILED, host needs attention",
+    FAILED: "left as it is",
+}
 
 
 def comparable_view(host: dict) -> dict:

@@ -14,21 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURES, PLANNED, HostApplier
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURE_SUMMARY, FAILURES, PLANNED, HostApplier
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather, iscsi_migration_dependencies, read_topology
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._host_targets import Change, InvalidOptions, Request, plan_change
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import OperationRunner, host_object
-
-# How a failed outcome of HostApplier ends, in the module's message.
-OUTCOME_SUMMARY = {
-    "drifted": "changed nothing",
-    "rolled_back": "rolled back, verified",
-    "rollback_failed": "ROLLBACK FAILED, host needs attention",
-    "failed": "left as it is",
-}
-
 
 def host_change_argument_spec(**options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The options every per-host module has (kept in step with doc_fragments/host_change.py), plus ``options``."""
@@ -95,5 +86,5 @@ def run_host_change(module: VsphereModule, request_type: type[Request], action: 
         module.warn(warning)
     result = _result(name, change, outcome, state_after, module._diff)
     if outcome["status"] in FAILURES:
-        module.fail_json(msg=f"{name}: {outcome['error']} ({OUTCOME_SUMMARY[outcome['status']]})", **result)
+        module.fail_json(msg=f"{name}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})", **result)
     module.exit_json(**result)

@@ -23,7 +23,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis imp
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import (
-    SOFTWARE_ADAPTER, VSAN_SERVICES, PlanError, management_devices, management_problems, reconcile, simulate,
+    SOFTWARE_ADAPTER, VSAN_SERVICES, PlanError, explicit_teaming, find_portgroup, management_devices, management_problems, reconcile, simulate,
     state_differences, switch_uplinks,
 )
 # The planner's own notion of "the management vmknic" (with its safe fallback) and of a vSwitch's
@@ -89,11 +89,6 @@ class Change:
 
 def _nic(host: dict, device: Optional[str]) -> Optional[dict]:
     return next((n for n in host.get("vmknics") or () if n["device"] == device), None)
-
-
-def _pg(host: dict, name: Optional[str], switch: Optional[str]) -> Optional[dict]:
-    return next((p for p in host.get("portgroups") or ()
-                 if p["name"] == name and (switch is None or p["switch"] == switch)), None)
 
 
 def _holders(host: dict, pg: dict) -> list[str]:
@@ -500,7 +495,7 @@ class BindingRequest:
         if owner:
             raise Refused([f"{device} is owned by {owner}, which manages it; it is not bound here"])
         uplink = dict(self.uplinks).get(device)
-        pg = _pg(target, nic.get("portgroup"), nic.get("switch"))
+        pg = find_portgroup(target, nic.get("portgroup"), nic.get("switch"))
         if pg is None:
             raise Refused([f"{device} is on no known port group; iSCSI port binding needs a port group with one uplink"])
         if uplink is not None:
@@ -511,7 +506,7 @@ class BindingRequest:
             if uplink not in known:
                 raise Refused([f"uplink {uplink} is not on {pg['switch']} (its uplinks: {_list(sorted(known))})"])
             # One active uplink, every other uplink of the vSwitch unused: no standby (ESXI-NETWORKING.md 1.5).
-            pg["teaming"] = {"active": [uplink], "standby": [], "unused": sorted(known - {uplink})}
+            pg["teaming"] = explicit_teaming(host, pg["switch"], [uplink])
         if adapter in _bindings(nic):
             return
         team = pg.get("teaming") or {}
@@ -544,7 +539,7 @@ class BindingRequest:
         """Port binding is 1:1, vmknic to physical NIC (ESXI-NETWORKING.md 1.5)."""
         by_uplink: dict[str, list[str]] = {}
         for nic in target.get("vmknics") or ():
-            pg = _pg(target, nic.get("portgroup"), nic.get("switch"))
+            pg = find_portgroup(target, nic.get("portgroup"), nic.get("switch"))
             active = ((pg or {}).get("teaming") or {}).get("active") or []
             if adapter in _bindings(nic) and len(active) == 1:
                 by_uplink.setdefault(active[0], []).append(nic["device"])
@@ -564,7 +559,7 @@ def _binding_view(state: dict, adapter: str, devices: tuple[str, ...]) -> dict:
         nic = _nic(state, device)
         if nic is None:
             continue
-        pg = _pg(state, nic.get("portgroup"), nic.get("switch")) or {}
+        pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch")) or {}
         vmknics.append({"device": device, "portgroup": nic.get("portgroup"), "switch": nic.get("switch"),
                         "teaming": copy.deepcopy(pg.get("teaming")), "binding": copy.deepcopy(_bindings(nic).get(name))})
     return {"adapter": name, "software_iscsi_enabled": state.get("software_iscsi_enabled"),
@@ -613,7 +608,7 @@ class PortgroupRequest:
 
     def desired(self, host: dict) -> Desired:
         target = copy.deepcopy(host)
-        pg = _pg(host, self.name, None)
+        pg = find_portgroup(host, self.name, None)
         if pg is not None and pg.get("switch_type", "standard") != "standard":
             raise Refused([f"port group {self.name} is on distributed switch {pg['switch']}; distributed port groups are "
                            "configured in vCenter, not per host"])
@@ -627,12 +622,12 @@ class PortgroupRequest:
                 if holders:
                     raise Refused([f"port group {self.name} holds {', '.join(holders)}; remove or move it first "
                                    "(vmkernel.multihoming.vmknic)"])
-                target["portgroups"].remove(_pg(target, self.name, pg["switch"]))
+                target["portgroups"].remove(find_portgroup(target, self.name, pg["switch"]))
         elif pg is None:
             target["portgroups"].append(self._create(host))
         else:
-            self._update(host, pg, _pg(target, self.name, pg["switch"]))
-        return Desired(target, before, lambda state: copy.deepcopy(_pg(state, self.name, None)))
+            self._update(host, pg, find_portgroup(target, self.name, pg["switch"]))
+        return Desired(target, before, lambda state: copy.deepcopy(find_portgroup(state, self.name, None)))
 
     def _teaming(self, host: dict, switch: str) -> dict:
         known = switch_uplinks(host, switch)
@@ -640,7 +635,7 @@ class PortgroupRequest:
         unknown = [u for u in active + standby if u not in known]
         if unknown:
             raise Refused([f"uplink {', '.join(unknown)} is not on {switch} (its uplinks: {_list(sorted(known))})"])
-        return {"active": list(active), "standby": list(standby), "unused": sorted(known - set(active) - set(standby))}
+        return explicit_teaming(host, switch, active, standby)
 
     def _create(self, host: dict) -> dict:
         if not self.switch:
@@ -678,8 +673,8 @@ def _iscsi_problems(before: dict, after: dict, dependencies: DependencyQuery) ->
         new = _nic(after, nic["device"])
         if not bound or new is None:
             continue
-        old_pg = _pg(before, nic.get("portgroup"), nic.get("switch")) or {}
-        new_pg = _pg(after, new.get("portgroup"), new.get("switch")) or {}
+        old_pg = find_portgroup(before, nic.get("portgroup"), nic.get("switch")) or {}
+        new_pg = find_portgroup(after, new.get("portgroup"), new.get("switch")) or {}
         for adapter, binding in sorted(_bindings(new).items()):
             if binding.get("compliant") is False and (bound.get(adapter) or {}).get("compliant") is not False:
                 problems.append(f"{nic['device']} is bound to iSCSI adapter {adapter}; port group {new_pg.get('name')} "

@@ -28,7 +28,7 @@ from ._intent import (
 from ._analysis import analyse as _analyse
 
 __all__ = [
-    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "management_devices", "management_problems", "plan",
+    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "explicit_teaming", "find_portgroup", "management_devices", "management_problems", "plan",
     "projection", "reconcile", "simulate", "state_differences", "switch_uplinks",
 ]
 
@@ -550,7 +550,8 @@ def _find_nic(state: dict, device: str, op: dict) -> dict:
     raise SimulationError([f"{op['op']}: host {state.get('name')} has no vmknic {device}"])
 
 
-def _find_pg(state: dict, name: str, switch: Optional[str]) -> Optional[dict]:
+def find_portgroup(state: dict, name: Optional[str], switch: Optional[str]) -> Optional[dict]:
+    """The port group ``name`` (on ``switch`` when given)."""
     for pg in state.get("portgroups") or ():
         if pg["name"] == name and (switch is None or pg["switch"] == switch):
             return pg
@@ -567,9 +568,17 @@ def switch_uplinks(state: dict, switch: str) -> set[str]:
     return uplinks
 
 
+def explicit_teaming(state: dict, switch: str, active: Iterable[str], standby: Iterable[str] = ()) -> dict:
+    """The facts' teaming of a port group with this explicit failover order: every other uplink of
+    the vSwitch is unused."""
+    active, standby = list(active), list(standby)
+    return {"active": active, "standby": standby,
+            "unused": sorted(switch_uplinks(state, switch) - set(active) - set(standby))}
+
+
 def _predicted_compliance(state: dict, nic: dict) -> tuple[bool, list[str]]:
     """What ESXi will report for a binding made now: one active uplink and no standby is compliant."""
-    pg = _find_pg(state, nic.get("portgroup"), nic.get("switch"))
+    pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch"))
     team = (pg or {}).get("teaming") or {}
     active, standby = team.get("active") or [], team.get("standby") or []
     if not active:
@@ -614,7 +623,7 @@ def _add_connected_routes(state: dict, nic: dict, families: tuple[str, ...] = ("
 
 def _place_nic(state: dict, nic: dict, portgroup: Optional[str], switch: Optional[str], op: dict) -> None:
     """Attach ``nic`` to a port group, enforcing one vmknic per standard port group."""
-    pg = _find_pg(state, portgroup, switch)
+    pg = find_portgroup(state, portgroup, switch)
     if pg is None:
         raise SimulationError([f"{op['op']}: host {state.get('name')} has no port group {portgroup} on {switch}"])
     if pg.get("switch_type", "standard") == "standard":
@@ -651,33 +660,31 @@ def _sim_enable_software_iscsi(state: dict, op: dict) -> None:
 
 
 def _sim_add_portgroup(state: dict, op: dict) -> None:
-    if _find_pg(state, op["name"], None) is not None:
+    if find_portgroup(state, op["name"], None) is not None:
         raise SimulationError([f"AddPortGroup: {op['name']} already exists on {state.get('name')}"])
-    uplinks = switch_uplinks(state, op["switch"])
     team = _teaming_arg(op.get("teaming"))
     state.setdefault("portgroups", []).append({
         "name": op["name"], "switch": op["switch"], "switch_type": "standard", "key": None,
         "vlan": op.get("vlan") or 0,
-        "teaming": {**team, "unused": sorted(uplinks - set(team["active"]) - set(team["standby"]))},
+        "teaming": explicit_teaming(state, op["switch"], team["active"], team["standby"]),
     })
 
 
 def _sim_update_portgroup(state: dict, op: dict) -> None:
-    pg = _find_pg(state, op["name"], op["switch"])
+    pg = find_portgroup(state, op["name"], op["switch"])
     if pg is None or pg.get("switch_type", "standard") != "standard":
         raise SimulationError([f"UpdatePortGroup: no standard port group {op['name']} on {op['switch']}"])
     pg["vlan"] = op.get("vlan") or 0
     if op.get("teaming") is not None:
-        uplinks = switch_uplinks(state, op["switch"])
         team = _teaming_arg(op["teaming"])
-        pg["teaming"] = {**team, "unused": sorted(uplinks - set(team["active"]) - set(team["standby"]))}
+        pg["teaming"] = explicit_teaming(state, op["switch"], team["active"], team["standby"])
         for nic in state.get("vmknics") or ():
             if _pg_id(nic) == (pg["switch"], pg["name"]):
                 _refresh_bindings(state, nic)
 
 
 def _sim_remove_portgroup(state: dict, op: dict) -> None:
-    pg = _find_pg(state, op["name"], op["switch"])
+    pg = find_portgroup(state, op["name"], op["switch"])
     if pg is None:
         raise SimulationError([f"RemovePortGroup: no port group {op['name']} on {op['switch']}"])
     for nic in state.get("vmknics") or ():
@@ -1174,7 +1181,7 @@ class _Planner:
             self.refuse(f"{where}: is on {nic.get('switch_type')} switch {nic.get('switch')}; {what} is changed "
                         "on the distributed switch in vCenter, not by this planner", hp.facts["name"], cls.name)
             return None
-        pg = _find_pg(hp.target, nic.get("portgroup"), nic.get("switch"))
+        pg = find_portgroup(hp.target, nic.get("portgroup"), nic.get("switch"))
         if pg is None:
             self.refuse(f"{where}: its port group {nic.get('portgroup')} is not in the facts", hp.facts["name"], cls.name)
         return pg
@@ -1199,7 +1206,7 @@ class _Planner:
         if current is None:
             return
         switch = nic["switch"]
-        existing = _find_pg(hp.target, wanted.name, None)
+        existing = find_portgroup(hp.target, wanted.name, None)
         if existing is not None and existing["switch"] != switch:
             self.refuse(f"{where}: port group {wanted.name} exists on {existing['switch']}, not on {switch} where "
                         f"{nic['device']} is", hp.facts["name"], cls.name)
@@ -1216,9 +1223,7 @@ class _Planner:
         if wanted.vlan is not None:
             existing["vlan"] = wanted.vlan
         if wanted.teaming is not None:
-            active, standby = list(wanted.teaming[0]), list(wanted.teaming[1])
-            rest = switch_uplinks(hp.facts, switch) - set(active) - set(standby)
-            existing["teaming"] = {"active": active, "standby": standby, "unused": sorted(rest)}
+            existing["teaming"] = explicit_teaming(hp.facts, switch, *wanted.teaming)
         nic["portgroup"] = wanted.name
 
     def _stack_target(self, hp: _HostPlan, nic: dict, cls: ClassIntent, where: str) -> None:
@@ -1258,7 +1263,7 @@ class _Planner:
         if adapter is None:
             return
         pg = self._standard_pg(hp, nic, cls, where, "teaming") if nic.get("portgroup") in wanted.uplinks \
-            else _find_pg(hp.target, nic.get("portgroup"), nic.get("switch"))
+            else find_portgroup(hp.target, nic.get("portgroup"), nic.get("switch"))
         if pg is None:
             if nic.get("portgroup") not in wanted.uplinks:
                 self.refuse(f"{where}: its port group {nic.get('portgroup')} is not in the facts", name, cls.name)
@@ -1267,8 +1272,7 @@ class _Planner:
             uplink = wanted.uplinks[nic["portgroup"]]
             if not self._uplinks_ok(hp, nic["switch"], [uplink], where, cls):
                 return
-            rest = switch_uplinks(hp.facts, nic["switch"]) - {uplink}
-            pg["teaming"] = {"active": [uplink], "standby": [], "unused": sorted(rest)}
+            pg["teaming"] = explicit_teaming(hp.facts, nic["switch"], [uplink])
         team = pg.get("teaming") or {}
         if len(team.get("active") or ()) != 1 or team.get("standby"):
             self.refuse(f"{where}: port group {pg['name']} has active uplinks "

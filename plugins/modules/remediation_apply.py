@@ -132,7 +132,7 @@ after:
   type: dict
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURES, HostApplier, comparable_view
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURE_SUMMARY, FAILURES, HostApplier, comparable_view
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import gather, read_topology
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import OperationRunner, host_object, set_maintenance_mode
@@ -180,9 +180,7 @@ def main() -> None:
         result["diff"] = {"before": outcome["before"], "after": outcome["after"],
                           "before_header": f"{name} (read)", "after_header": f"{name} (predicted)"}
     if outcome["status"] in FAILURES:
-        summary = {"drifted": "changed nothing", "rolled_back": "rolled back, verified",
-                   "rollback_failed": "ROLLBACK FAILED, host needs attention", "failed": "left as it is"}[outcome["status"]]
-        module.fail_json(msg=f"{name}: {outcome['error']} ({summary})", **result)
+        module.fail_json(msg=f"{name}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})", **result)
     module.exit_json(**result)
 
 
