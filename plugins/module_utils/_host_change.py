@@ -21,6 +21,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._module impor
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import OperationRunner, host_object
 
+
 def host_change_argument_spec(**options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The options every per-host module has (kept in step with doc_fragments/host_change.py), plus ``options``."""
     spec: dict[str, dict[str, Any]] = dict(
