@@ -87,14 +87,15 @@ func sortByName(c []*simulator.ClusterComputeResource) {
 // template), and sets up the default network model.
 func wrapHost(i int, sh *simulator.HostSystem) {
 	name := mgmtIP(i)
-	// IPv6 is off by default, as on the host the simulator's template was captured from (and it
-	// keeps a 1000-host read small); scenarios turn it on per host with ipv6_enabled.
-	h := &host{Index: i, Name: name, Ref: sh.Self, Hba: "vmhba65", Conn: "connected", Ipv6: false,
-		Services: map[string][]string{}, Pnics: []string{"vmnic0", "vmnic1", "vmnic2", "vmnic3"}}
+	// IPv6 is on by default, as on every recorded ESXi 6.7/8 host (ESXI-NETWORKING.md 1.7; only the
+	// simulator's 6.5 template had it off); scenarios turn it off per host with ipv6_enabled.
+	h := &host{Index: i, Name: name, Ref: sh.Self, Hba: "vmhba65", Conn: "connected", Ipv6: true,
+		Services: map[string][]string{}, Pnics: []string{"vmnic0", "vmnic1", "vmnic2", "vmnic3"}, NoLink: map[string]bool{}}
 	o := &labHost{HostSystem: *sh, h: h}
 	o.Summary.Runtime = &o.Runtime // the copied pointer still points into the stock object
 	o.Name = name
 	o.Summary.Config.Name = name
+	o.Summary.ManagementServerIp = lab.vcenter
 	o.Runtime.ConnectionState = types.HostSystemConnectionStateConnected
 	cfg := new(types.HostConfigInfo)
 	*cfg = *o.Config
@@ -130,14 +131,20 @@ func wrapHost(i int, sh *simulator.HostSystem) {
 		{Name: "VM Network", Vswitch: "vSwitch0", Policy: emptyPolicy()},
 		{Name: "Management Network", Vswitch: "vSwitch0", Policy: emptyPolicy()},
 	}
+	// The stacks an ESXi 8.0 host lists, in its order; only the default stack has a name (recorded
+	// 8.0.3 host, ESXI-NETWORKING.md 1.3).
 	h.Stacks = []*stack{
+		{Key: "ops", CC: "newreno", MaxConn: 11000},
+		{Key: "mirror", CC: "newreno", MaxConn: 11000},
+		{Key: "vSphereProvisioning", CC: "newreno", MaxConn: 11000},
+		{Key: "vmotion", CC: "newreno", MaxConn: 11000},
 		{Key: "defaultTcpipStack", Name: "defaultTcpipStack", Gateway: "10.10.0.1", CC: "newreno", MaxConn: 11000,
 			Dns: &types.HostDnsConfig{HostName: fmt.Sprintf("esx%03d", i+1), DomainName: "lab.local", Address: []string{"10.10.0.2"}, SearchDomain: []string{"lab.local"}}},
-		{Key: "vmotion", Name: "vmotion", CC: "newreno", MaxConn: 11000},
-		{Key: "vSphereProvisioning", Name: "vSphereProvisioning", CC: "newreno", MaxConn: 11000},
 	}
+	// The installer's vmk0 has router advertisements (autoconfiguration) on; vmknics created later
+	// through the API without an ipV6Config have it off (recorded 8.0.3 host).
 	vmk0 := &vnic{Device: "vmk0", Portgroup: "Management Network", Mac: h.newMac(), Mtu: 1500, Stack: "defaultTcpipStack",
-		IP: name, Mask: "255.255.248.0", Up: nextUp()}
+		IP: name, Mask: "255.255.248.0", Autoconf: true, Up: nextUp()}
 	h.Vnics = []*vnic{vmk0}
 	h.Services["management"] = []string{"vmk0"}
 

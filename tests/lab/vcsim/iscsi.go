@@ -6,13 +6,18 @@ package main
 // exactly one active uplink and nothing else in the failover order is compliant. No uplink at
 // all -> IscsiFaultVnicHasNoUplinks; more than one uplink in active+standby ->
 // IscsiFaultVnicHasMultipleUplinks (a standby uplink counts: ESXi reports binding with a standby
-// uplink as "more than one uplink"; assumption); the single active uplink not being an uplink of
-// the vSwitch any more -> IscsiFaultVnicHasWrongUplink.
+// uplink as "more than one uplink"; assumption); the single active uplink not being the one the
+// binding was made with, or not an uplink of the vSwitch any more -> IscsiFaultVnicHasWrongUplink
+// (vSphere 6.5 Storage, "iSCSI network troubleshooting": non-compliant when "the active physical
+// adapter is changed"; compliant again once rebound).
 //
-// pathStatus per binding: set by the scenario, else "active" when software iSCSI is enabled and
-// the adapter has targets (scenario iscsi.targets or AddInternetScsiSend/StaticTargets), else
-// "notUsed". UnbindVnic refuses an active path without force (IscsiFaultVnicHasActivePaths) and
-// a lastActive one (IscsiFaultVnicIsLastPath).
+// pathStatus per binding, as VMware's hostd tests expect it (ESXI-NETWORKING.md 2.5): a bound port
+// has sessions while software iSCSI is enabled and the adapter has targets (scenario
+// iscsi.targets or AddInternetScsiSend/StaticTargets); a port without sessions is "notUsed"; a
+// port whose paths lead to an ALUA standby target port (scenario iscsi.alua_standby) is "standBy";
+// of the others, a sole one is "lastActive" and two or more are "active". A scenario can also
+// pin a status (iscsi.path_status). UnbindVnic refuses an active path without force
+// (IscsiFaultVnicHasActivePaths) and a lastActive one (IscsiFaultVnicIsLastPath).
 
 import (
 	"github.com/vmware/govmomi/simulator"
@@ -53,6 +58,10 @@ func (h *host) compliance(v *vnic) []types.LocalizedMethodFault {
 	case len(active) != 1:
 		return []types.LocalizedMethodFault{lmf(&types.IscsiFaultVnicHasNoUplinks{VnicDevice: v.Device}, "The VMkernel adapter has no active uplinks")}
 	}
+	if b := h.binding(v.Device); b != nil && b.Uplink != "" && b.Uplink != active[0] {
+		return []types.LocalizedMethodFault{lmf(&types.IscsiFaultVnicHasWrongUplink{VnicDevice: v.Device},
+			"The active uplink "+active[0]+" is not the physical adapter "+b.Uplink+" the binding was made with")}
+	}
 	vs := h.vs(p.Vswitch)
 	for _, u := range vs.Uplinks {
 		if u == active[0] {
@@ -62,14 +71,47 @@ func (h *host) compliance(v *vnic) []types.LocalizedMethodFault {
 	return []types.LocalizedMethodFault{lmf(&types.IscsiFaultVnicHasWrongUplink{VnicDevice: v.Device}, "The active uplink is not an uplink of the virtual switch")}
 }
 
+// soleUplink is the single active uplink of the vmknic's port group ("" when it has none or several).
+func (h *host) soleUplink(v *vnic) string {
+	if p := h.pg(v.Portgroup); p != nil {
+		if active, _, _ := h.effTeaming(p); len(active) == 1 {
+			return active[0]
+		}
+	}
+	return ""
+}
+
 func (h *host) pathStatus(b *binding) string {
 	if b.PathStatus != "" {
 		return b.PathStatus
 	}
-	if h.IscsiEnabled && h.Targets {
+	if !h.IscsiEnabled || !h.Targets {
+		return "notUsed"
+	}
+	if b.AluaStandby {
+		return "standBy"
+	}
+	if len(h.activePorts(nil)) > 1 {
 		return "active"
 	}
-	return "notUsed"
+	return "lastActive"
+}
+
+// activePorts are the bound vmknics with active paths (active or lastActive), leaving out skip.
+func (h *host) activePorts(skip map[string]bool) []string {
+	var out []string
+	for _, b := range h.Bindings {
+		if skip[b.Vnic] {
+			continue
+		}
+		switch {
+		case b.PathStatus == "active" || b.PathStatus == "lastActive":
+			out = append(out, b.Vnic)
+		case b.PathStatus == "" && h.IscsiEnabled && h.Targets && !b.AluaStandby:
+			out = append(out, b.Vnic)
+		}
+	}
+	return out
 }
 
 func (h *host) portInfo(v *vnic, b *binding) types.IscsiPortInfo {
@@ -180,7 +222,7 @@ func (h *host) bind(hba, dev string) *labErr {
 	if r := h.compliance(v); len(r) > 0 {
 		return &labErr{msg: r[0].LocalizedMessage, fault: r[0].Fault}
 	}
-	h.Bindings = append(h.Bindings, &binding{Vnic: dev})
+	h.Bindings = append(h.Bindings, &binding{Vnic: dev, Uplink: h.soleUplink(v)})
 	return nil
 }
 
@@ -271,18 +313,31 @@ func (m *labIscsiMgr) QueryPnicStatus(req *types.QueryPnicStatus) soap.HasFault 
 	return &methods.QueryPnicStatusBody{Res: &types.QueryPnicStatusResponse{Returnval: st}}
 }
 
+// QueryMigrationDependencies lists the bound vmknics whose single active uplink is among the
+// pNICs, and allows the move unless it takes away every port that still has active paths
+// (VMware's hostd tests: allowed for a bound pNIC without sessions and while another active path
+// remains; ESXI-NETWORKING.md 2.5).
 func (m *labIscsiMgr) QueryMigrationDependencies(req *types.QueryMigrationDependencies) soap.HasFault {
 	h := m.h
 	dep := types.IscsiMigrationDependency{MigrationAllowed: true}
 	err := read(h, "QueryMigrationDependencies", true, func() *labErr {
+		moved := map[string]bool{}
 		for _, pn := range req.PnicDevice {
 			for _, d := range h.boundOn(pn) {
 				dep.Dependency = append(dep.Dependency, types.IscsiDependencyEntity{PnicDevice: pn, VnicDevice: d, VmhbaName: h.Hba})
-				dep.MigrationAllowed = false
-				if dep.DisallowReason == nil {
-					dep.DisallowReason = &types.IscsiStatus{}
-				}
-				dep.DisallowReason.Reason = append(dep.DisallowReason.Reason, lmf(&types.IscsiFaultPnicInUse{PnicDevice: pn}, "The physical NIC is in use by iSCSI"))
+				moved[d] = true
+			}
+		}
+		losing := false
+		for _, d := range h.activePorts(nil) {
+			losing = losing || moved[d]
+		}
+		if losing && len(h.activePorts(moved)) == 0 {
+			dep.MigrationAllowed = false
+			dep.DisallowReason = &types.IscsiStatus{}
+			for _, e := range dep.Dependency {
+				dep.DisallowReason.Reason = append(dep.DisallowReason.Reason,
+					lmf(&types.IscsiFaultVnicIsLastPath{VnicDevice: e.VnicDevice}, "The VMkernel adapter "+e.VnicDevice+" carries the last active path"))
 			}
 		}
 		return nil

@@ -4,6 +4,7 @@ package main
 // ESXI-NETWORKING.md 2.1; where the reference is silent the choice is commented.
 
 import (
+	"fmt"
 	"net"
 
 	"github.com/vmware/govmomi/simulator"
@@ -22,12 +23,114 @@ func invalidArg(prop, format string, a ...interface{}) *labErr {
 	return fail(&types.InvalidArgument{InvalidProperty: prop}, format, a...)
 }
 
-// rollback is vCenter's network rollback: a change that takes away the address vCenter uses
-// to reach the host fails and the host reverts. The vim fault for this is
-// NetworkDisruptedAndConfigRolledBack (its message per vSphere's rollback documentation).
+// rollback is vCenter's network rollback: a change that cuts vCenter's path to the host fails
+// and the host reverts. The vim fault for this is NetworkDisruptedAndConfigRolledBack (its
+// message per vSphere's rollback documentation).
 func rollback(h *host) *labErr {
 	return fail(&types.NetworkDisruptedAndConfigRolledBack{Host: h.Name},
 		"The network configuration change disconnected the host '%s' from vCenter Server and has been rolled back.", h.Name)
+}
+
+// vcPath is the lab's model of vCenter's path to the host ("every network change that
+// disconnects a host triggers a rollback", vSphere Networking "vSphere Networking Rollback",
+// GUID-88B9F893; ESXI-NETWORKING.md 4.1). vCenter (lab.vcenter) connects to the host's name, the
+// IPv4 address of one vmknic (the management vmknic); the host answers through the vmknic its
+// default stack routes vCenter's address to: the owner of the connected route of vCenter's subnet
+// (direct), else the owner of the connected route to the default gateway (routed). The path holds
+// while both vmknics exist, each on a port group with a pNIC that has link among its active and
+// standby uplinks and an MTU the segment's physical network carries. Its signature is what the
+// packets see: the management address and vmknic, the vSwitch and VLAN each direction uses, and
+// whether replies go direct or through the gateway. A change that breaks the path or changes its
+// signature disconnects the host: re-addressing, moving or removing the vmknic that owns the route
+// when the route then leaves through another VLAN or through the gateway, a VLAN change under
+// either vmknic, teaming onto pNICs without link, an MTU the network does not carry. The route
+// moving to another vmknic on the same VLAN and vSwitch keeps the path (assumption).
+func (h *host) vcPath() (string, bool) {
+	mgmt := h.mgmtVnic()
+	if mgmt == nil {
+		return "", false
+	}
+	egress, routed := h.egressTo(net.ParseIP(lab.vcenter))
+	if egress == nil {
+		return "", false
+	}
+	sig := fmt.Sprintf("%s/%s routed=%v", mgmt.Device, mgmt.IP, routed)
+	for _, v := range []*vnic{mgmt, egress} {
+		p := h.pg(v.Portgroup)
+		if p == nil || !h.hasLink(p) || h.pathMtu(v, p) > h.segmentMtu(p.Vlan) {
+			return "", false
+		}
+		sig += fmt.Sprintf("|%s/vlan%d", p.Vswitch, p.Vlan)
+	}
+	return sig, true
+}
+
+// egressTo is the default-stack vmknic the host sends to ip through: the owner of the longest
+// connected route holding ip, else (routed) the owner of the connected route to the default
+// gateway.
+func (h *host) egressTo(ip net.IP) (*vnic, bool) {
+	st := h.stack("defaultTcpipStack")
+	if st == nil || ip == nil {
+		return nil, false
+	}
+	v4, _ := h.routes(st)
+	best, bestLen := "", -1
+	for _, r := range v4 {
+		_, n, err := net.ParseCIDR(fmt.Sprintf("%s/%d", r.Network, r.PrefixLength))
+		if err == nil && r.Gateway == "0.0.0.0" && n.Contains(ip) && int(r.PrefixLength) > bestLen {
+			best, bestLen = r.DeviceName, int(r.PrefixLength)
+		}
+	}
+	if best == "" && st.Gateway != "" && !ip.Equal(net.ParseIP(st.Gateway)) {
+		v, _ := h.egressTo(net.ParseIP(st.Gateway))
+		return v, true
+	}
+	return h.vnic(best), false
+}
+
+func (h *host) hasLink(p *portgroup) bool {
+	active, standby, _ := h.effTeaming(p)
+	for _, n := range append(copyS(active), standby...) {
+		if !h.NoLink[n] {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *host) pathMtu(v *vnic, p *portgroup) int32 {
+	mtu := v.Mtu
+	if vs := h.vs(p.Vswitch); vs != nil && vs.Mtu < mtu {
+		mtu = vs.Mtu
+	}
+	return mtu
+}
+
+func (h *host) segmentMtu(vlan int32) int32 {
+	if m, ok := lab.segmentMtu[vlan]; ok {
+		return m
+	}
+	return 9000
+}
+
+// keepsVcPath wraps a network change: when vCenter had a path to the host before and the
+// change cuts it, the change is rolled back (mutate restores the model).
+func keepsVcPath(h *host, fn func() *labErr) func() *labErr {
+	return func() *labErr {
+		before, had := h.vcPath()
+		if err := fn(); err != nil {
+			return err
+		}
+		if after, has := h.vcPath(); had && (!has || after != before) {
+			return rollback(h)
+		}
+		return nil
+	}
+}
+
+// netMutate is mutate for HostNetworkSystem changes, under vCenter's network rollback.
+func netMutate(h *host, method string, obj types.ManagedObjectReference, args map[string]interface{}, needConn bool, fn func() *labErr) *labErr {
+	return mutate(h, method, obj, args, needConn, keepsVcPath(h, fn))
 }
 
 // ---- vmknics ----
@@ -177,8 +280,7 @@ func (h *host) updateVnic(dev string, spec types.HostVirtualNicSpec) *labErr {
 	if spec.NetStackInstanceKey != "" && spec.NetStackInstanceKey != v.Stack {
 		return invalidArg("nic.netStackInstanceKey", "The TCP/IP stack cannot be changed on an existing VMkernel adapter")
 	}
-	mgmt := h.mgmtVnic() == v
-	oldIP, oldUp := v.IP, v.Up
+	oldUp := v.Up
 	before := *v
 	before.V6 = append([]v6addr(nil), v.V6...)
 	if spec.Portgroup != "" && spec.Portgroup != v.Portgroup {
@@ -188,9 +290,6 @@ func (h *host) updateVnic(dev string, spec types.HostVirtualNicSpec) *labErr {
 		}
 		if o := h.vnicOnPG(spec.Portgroup); o != nil {
 			return fail(&types.AlreadyExists{Name: spec.Portgroup}, "Port group %s already has a VMkernel adapter (%s)", spec.Portgroup, o.Device)
-		}
-		if mgmt {
-			return rollback(h)
 		}
 		v.Portgroup = spec.Portgroup
 	}
@@ -204,9 +303,6 @@ func (h *host) updateVnic(dev string, spec types.HostVirtualNicSpec) *labErr {
 	}
 	setGw(v, spec.IpRouteSpec)
 	h.applyLeases()
-	if mgmt && v.IP != oldIP {
-		return rollback(h)
-	}
 	if v.Up == oldUp && (v.IP != before.IP || v.Mask != before.Mask || v.Dhcp != before.Dhcp || !sameV6(v.V6, before.V6) || v.Portgroup != before.Portgroup) {
 		v.Up = nextUp() // a vmknic comes up again when its IP config changes
 	}
@@ -234,9 +330,6 @@ func (h *host) removeVnic(dev string) *labErr {
 		// RemoveVirtualNic declares NotFound and HostConfigFault only; ESXi refuses to remove a
 		// vmknic bound to an iSCSI adapter, so HostConfigFault (ESXI-NETWORKING.md 2.1, 4.6).
 		return fail(&types.HostConfigFault{}, "VMkernel adapter %s is bound to iSCSI adapter %s; unbind it first", dev, h.Hba)
-	}
-	if h.mgmtVnic() == v {
-		return rollback(h)
 	}
 	var keep []*vnic
 	for _, x := range h.Vnics {
@@ -327,10 +420,6 @@ func (h *host) updatePG(name string, spec types.HostPortGroupSpec) *labErr {
 	t, err := h.checkTeaming(h.vs(p.Vswitch), spec.Policy.NicTeaming)
 	if err != nil {
 		return err
-	}
-	// Network rollback also covers the VLAN of the port group holding the management vmknic.
-	if m := h.mgmtVnic(); m != nil && m.Portgroup == p.Name && spec.VlanId != p.Vlan {
-		return rollback(h)
 	}
 	if spec.Name != "" && spec.Name != p.Name {
 		if h.pg(spec.Name) != nil {
@@ -488,7 +577,7 @@ func vnicArgs(dev, pg string, spec *types.HostVirtualNicSpec) map[string]interfa
 func (s *labNetSys) AddVirtualNic(req *types.AddVirtualNic) soap.HasFault {
 	var dev string
 	args := vnicArgs("", req.Portgroup, &req.Nic)
-	err := mutate(s.h, "AddVirtualNic", s.Self, args, true, func() *labErr {
+	err := netMutate(s.h, "AddVirtualNic", s.Self, args, true, func() *labErr {
 		var e *labErr
 		dev, e = s.h.addVnic(req.Portgroup, req.Nic)
 		if e == nil {
@@ -503,14 +592,14 @@ func (s *labNetSys) AddVirtualNic(req *types.AddVirtualNic) soap.HasFault {
 }
 
 func (s *labNetSys) UpdateVirtualNic(req *types.UpdateVirtualNic) soap.HasFault {
-	err := mutate(s.h, "UpdateVirtualNic", s.Self, vnicArgs(req.Device, "", &req.Nic), true, func() *labErr {
+	err := netMutate(s.h, "UpdateVirtualNic", s.Self, vnicArgs(req.Device, "", &req.Nic), true, func() *labErr {
 		return s.h.updateVnic(req.Device, req.Nic)
 	})
 	return &methods.UpdateVirtualNicBody{Res: &types.UpdateVirtualNicResponse{}, Fault_: err.soap()}
 }
 
 func (s *labNetSys) RemoveVirtualNic(req *types.RemoveVirtualNic) soap.HasFault {
-	err := mutate(s.h, "RemoveVirtualNic", s.Self, map[string]interface{}{"device": req.Device}, true, func() *labErr {
+	err := netMutate(s.h, "RemoveVirtualNic", s.Self, map[string]interface{}{"device": req.Device}, true, func() *labErr {
 		return s.h.removeVnic(req.Device)
 	})
 	return &methods.RemoveVirtualNicBody{Res: &types.RemoveVirtualNicResponse{}, Fault_: err.soap()}
@@ -534,31 +623,31 @@ func pgArgs(name string, spec *types.HostPortGroupSpec) map[string]interface{} {
 }
 
 func (s *labNetSys) AddPortGroup(req *types.AddPortGroup) soap.HasFault {
-	err := mutate(s.h, "AddPortGroup", s.Self, pgArgs("", &req.Portgrp), true, func() *labErr { return s.h.addPG(req.Portgrp) })
+	err := netMutate(s.h, "AddPortGroup", s.Self, pgArgs("", &req.Portgrp), true, func() *labErr { return s.h.addPG(req.Portgrp) })
 	return &methods.AddPortGroupBody{Res: &types.AddPortGroupResponse{}, Fault_: err.soap()}
 }
 
 func (s *labNetSys) UpdatePortGroup(req *types.UpdatePortGroup) soap.HasFault {
-	err := mutate(s.h, "UpdatePortGroup", s.Self, pgArgs(req.PgName, &req.Portgrp), true, func() *labErr {
+	err := netMutate(s.h, "UpdatePortGroup", s.Self, pgArgs(req.PgName, &req.Portgrp), true, func() *labErr {
 		return s.h.updatePG(req.PgName, req.Portgrp)
 	})
 	return &methods.UpdatePortGroupBody{Res: &types.UpdatePortGroupResponse{}, Fault_: err.soap()}
 }
 
 func (s *labNetSys) RemovePortGroup(req *types.RemovePortGroup) soap.HasFault {
-	err := mutate(s.h, "RemovePortGroup", s.Self, pgArgs(req.PgName, nil), true, func() *labErr { return s.h.removePG(req.PgName) })
+	err := netMutate(s.h, "RemovePortGroup", s.Self, pgArgs(req.PgName, nil), true, func() *labErr { return s.h.removePG(req.PgName) })
 	return &methods.RemovePortGroupBody{Res: &types.RemovePortGroupResponse{}, Fault_: err.soap()}
 }
 
 func (s *labNetSys) AddVirtualSwitch(req *types.AddVirtualSwitch) soap.HasFault {
-	err := mutate(s.h, "AddVirtualSwitch", s.Self, map[string]interface{}{"vswitch": req.VswitchName}, true, func() *labErr {
+	err := netMutate(s.h, "AddVirtualSwitch", s.Self, map[string]interface{}{"vswitch": req.VswitchName}, true, func() *labErr {
 		return s.h.addSwitch(req.VswitchName, req.Spec)
 	})
 	return &methods.AddVirtualSwitchBody{Res: &types.AddVirtualSwitchResponse{}, Fault_: err.soap()}
 }
 
 func (s *labNetSys) UpdateVirtualSwitch(req *types.UpdateVirtualSwitch) soap.HasFault {
-	err := mutate(s.h, "UpdateVirtualSwitch", s.Self, map[string]interface{}{"vswitch": req.VswitchName}, true, func() *labErr {
+	err := netMutate(s.h, "UpdateVirtualSwitch", s.Self, map[string]interface{}{"vswitch": req.VswitchName}, true, func() *labErr {
 		vs := s.h.vs(req.VswitchName)
 		if vs == nil {
 			return fail(&types.NotFound{}, "Virtual switch %s does not exist", req.VswitchName)
@@ -569,7 +658,7 @@ func (s *labNetSys) UpdateVirtualSwitch(req *types.UpdateVirtualSwitch) soap.Has
 }
 
 func (s *labNetSys) RemoveVirtualSwitch(req *types.RemoveVirtualSwitch) soap.HasFault {
-	err := mutate(s.h, "RemoveVirtualSwitch", s.Self, map[string]interface{}{"vswitch": req.VswitchName}, true, func() *labErr {
+	err := netMutate(s.h, "RemoveVirtualSwitch", s.Self, map[string]interface{}{"vswitch": req.VswitchName}, true, func() *labErr {
 		return s.h.removeSwitch(req.VswitchName)
 	})
 	return &methods.RemoveVirtualSwitchBody{Res: &types.RemoveVirtualSwitchResponse{}, Fault_: err.soap()}
@@ -588,7 +677,7 @@ func (s *labNetSys) UpdateNetworkConfig(req *types.UpdateNetworkConfig) soap.Has
 	var res types.HostNetworkConfigResult
 	args := map[string]interface{}{"changeMode": req.ChangeMode, "vswitch": len(c.Vswitch), "portgroup": len(c.Portgroup),
 		"vnic": len(c.Vnic), "netStackSpec": len(c.NetStackSpec)}
-	err := mutate(h, "UpdateNetworkConfig", s.Self, args, true, func() *labErr {
+	err := netMutate(h, "UpdateNetworkConfig", s.Self, args, true, func() *labErr {
 		if req.ChangeMode != "modify" && req.ChangeMode != "replace" {
 			return invalidArg("changeMode", "changeMode must be modify or replace")
 		}
@@ -685,10 +774,6 @@ func (h *host) editStack(key string, n *types.HostNetStackInstance) *labErr {
 			if g != "" && net.ParseIP(g) == nil {
 				return invalidArg("ipRouteConfig", "Invalid gateway %q", g)
 			}
-		}
-		if key == "defaultTcpipStack" && rc.DefaultGateway != st.Gateway && st.Gateway != "" {
-			// Changing the default gateway of the management stack is covered by rollback only
-			// if vCenter loses the host; the lab keeps vCenter on the same subnet, so allow it.
 		}
 		st.Gateway, st.Gateway6 = rc.DefaultGateway, rc.IpV6DefaultGateway
 	}

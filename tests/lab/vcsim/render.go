@@ -96,6 +96,9 @@ func renderPnics(h *host) []types.PhysicalNic {
 		p.Pci = fmt.Sprintf("0000:%02x:00.0", 0x0b+8*i)
 		p.Mac = fmt.Sprintf("00:50:56:%02x:%02x:%02x", (h.Index>>8)&0x3f, h.Index&0xff, 0xa0+i)
 		p.FcoeConfiguration = nil
+		if h.NoLink[d] {
+			p.LinkSpeed = nil // no link: ESXi leaves linkSpeed unset
+		}
 		out = append(out, p)
 	}
 	return out
@@ -146,10 +149,15 @@ func linkLocal(mac string) string {
 	return ip.String()
 }
 
-// routes of one stack: default route(s) first (as in the simulator's captured fixture), then a
-// connected route per vmknic subnet in the order the vmknics came up, then static routes. Two
-// vmknics in one subnet give two entries with the same network: the first is the one the stack
-// uses (ESXI-NETWORKING.md 1.1 and 2.3: "the direct detection signal").
+// routes of one stack, as a recorded ESXi 8.0.3 host lists them (ESXI-NETWORKING.md 1.7, 2.3):
+//   - default routes first (as in the simulator's captured fixture): the configured IPv4 gateway;
+//     the configured IPv6 gateway, or else the one learned from a router on the segment of the
+//     first vmknic (in the order they came up) that processes router advertisements;
+//   - ONE connected route per IPv4 subnet and per IPv6 prefix (gateway 0.0.0.0 / ::), on the
+//     vmknic that came up first in it: two vmknics in one subnet do not give two entries;
+//   - per vmknic while IPv6 is on: fe80::/64, ff01::/32 and ff02::/32, gateway = that vmknic's own
+//     link-local address;
+//   - static routes.
 func (h *host) routes(s *stack) (v4, v6 []types.HostIpRouteEntry) {
 	vn := make([]*vnic, 0, len(h.Vnics))
 	for _, v := range h.Vnics {
@@ -181,9 +189,18 @@ func (h *host) routes(s *stack) (v4, v6 []types.HostIpRouteEntry) {
 			}
 		}
 		v6 = append(v6, types.HostIpRouteEntry{Network: "::", PrefixLength: 0, Gateway: s.Gateway6, DeviceName: dev})
+	} else {
+		for _, v := range vn {
+			if seg := h.hearsRouter(v); seg != nil {
+				v6 = append(v6, types.HostIpRouteEntry{Network: "::", PrefixLength: 0, Gateway: seg.Router, DeviceName: v.Device})
+				break
+			}
+		}
 	}
+	seen := map[string]bool{}
 	for _, v := range vn {
-		if n := v4net(v); n != nil {
+		if n := v4net(v); n != nil && !seen[n.String()] {
+			seen[n.String()] = true
 			ones, _ := n.Mask.Size()
 			v4 = append(v4, types.HostIpRouteEntry{Network: n.IP.String(), PrefixLength: int32(ones), Gateway: "0.0.0.0", DeviceName: v.Device})
 		}
@@ -191,10 +208,22 @@ func (h *host) routes(s *stack) (v4, v6 []types.HostIpRouteEntry) {
 	for _, v := range vn {
 		for _, a := range v.V6 {
 			ip, n, err := net.ParseCIDR(fmt.Sprintf("%s/%d", a.Address, a.Prefix))
-			if err != nil || ip.IsLinkLocalUnicast() {
+			if err != nil || ip.IsLinkLocalUnicast() || seen[n.String()] {
 				continue
 			}
+			seen[n.String()] = true
 			v6 = append(v6, types.HostIpRouteEntry{Network: n.IP.String(), PrefixLength: a.Prefix, Gateway: "::", DeviceName: v.Device})
+		}
+	}
+	if h.Ipv6 {
+		for _, v := range vn {
+			ll := linkLocal(v.Mac)
+			for _, r := range []struct {
+				net string
+				len int32
+			}{{"fe80::", 64}, {"ff01::", 32}, {"ff02::", 32}} {
+				v6 = append(v6, types.HostIpRouteEntry{Network: r.net, PrefixLength: r.len, Gateway: ll, DeviceName: v.Device})
+			}
 		}
 	}
 	v4 = append(v4, s.StaticV4...)
@@ -302,15 +331,19 @@ func (h *host) refresh() {
 			c := *s.Dns
 			d = &c
 		}
-		stacks = append(stacks, types.HostNetStackInstance{Key: s.Key, Name: s.Name, DnsConfig: d, IpRouteConfig: rc,
-			RequestedMaxNumberOfConnections: s.MaxConn, CongestionControlAlgorithm: s.CC, IpV6Enabled: types.NewBool(true),
-			RouteTableConfig: &types.HostIpRouteTableConfig{IpRoute: ops(v4), Ipv6Route: ops(v6)}})
 		var keys []string
 		for _, v := range h.Vnics {
 			if v.Stack == s.Key {
 				keys = append(keys, vnicKey(v.Device))
 			}
 		}
+		inst := types.HostNetStackInstance{Key: s.Key, Name: s.Name, DnsConfig: d, IpRouteConfig: rc,
+			RequestedMaxNumberOfConnections: s.MaxConn, CongestionControlAlgorithm: s.CC, IpV6Enabled: types.NewBool(true)}
+		if len(keys) > 0 {
+			// A stack without vmknics has no routeTableConfig (recorded 6.7u3 host).
+			inst.RouteTableConfig = &types.HostIpRouteTableConfig{IpRoute: ops(v4), Ipv6Route: ops(v6)}
+		}
+		stacks = append(stacks, inst)
 		rt = append(rt, types.HostRuntimeInfoNetStackInstanceRuntimeInfo{NetStackInstanceKey: s.Key, State: "active",
 			VmknicKeys: keys, MaxNumberOfConnections: s.MaxConn, CurrentIpV6Enabled: types.NewBool(h.Ipv6)})
 		if s.Key == "defaultTcpipStack" {
@@ -336,7 +369,7 @@ func (h *host) refresh() {
 	ipv6 := h.Ipv6
 	h.ns.Capabilities = &types.HostNetCapabilities{CanSetPhysicalNicLinkSpeed: true, SupportsNicTeaming: true,
 		NicTeamingPolicy: []string{"loadbalance_ip", "loadbalance_srcmac", "loadbalance_srcid", "failover_explicit"},
-		SupportsVlan: true, UsesServiceConsoleNic: false, SupportsNetworkHints: true, VnicConfigSupported: true,
+		SupportsVlan:     true, UsesServiceConsoleNic: false, SupportsNetworkHints: true, VnicConfigSupported: true,
 		IpRouteConfigSupported: true, DnsConfigSupported: true, DhcpOnVnicSupported: true, IpV6Supported: &ipv6}
 
 	vnm := h.renderVnicMgr(vnics)

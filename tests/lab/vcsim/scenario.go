@@ -23,13 +23,20 @@ type Scenario struct {
 		Esx      bool `json:"esx"`
 	} `json:"inventory"`
 	DhcpSegments []struct {
-		Vlan    int32  `json:"vlan"`
-		Subnet  string `json:"subnet"`
+		Vlan   int32  `json:"vlan"`
+		Subnet string `json:"subnet"`
 	} `json:"dhcp_segments"`
 	RaSegments []struct {
-		Vlan   int32  `json:"vlan"`
-		Prefix string `json:"prefix"`
+		Vlan    int32  `json:"vlan"`
+		Prefix  string `json:"prefix"`
+		Managed bool   `json:"managed"` // the M flag: a DHCPv6 address even with DHCPv6 off
+		Router  string `json:"router"`  // the router's link-local address (default fe80::1)
 	} `json:"ra_segments"`
+	Vcenter     string `json:"vcenter"` // vCenter's IPv4 address (default 10.10.0.10)
+	PhysicalMtu []struct {
+		Vlan int32 `json:"vlan"`
+		Mtu  int32 `json:"mtu"`
+	} `json:"physical_mtu"` // the largest MTU the physical network of a VLAN carries (default 9000)
 	Faults []*faultRule `json:"faults"`
 	Hosts  []HostRule   `json:"hosts"`
 }
@@ -41,7 +48,11 @@ type HostRule struct {
 	Connection  string      `json:"connection"`
 	Maintenance *bool       `json:"maintenance"`
 	Ipv6        *bool       `json:"ipv6_enabled"`
-	Vswitches   []struct {
+	Pnics       []struct {
+		Device string `json:"device"`
+		Link   bool   `json:"link"`
+	} `json:"pnics"`
+	Vswitches []struct {
 		Name    string   `json:"name"`
 		Uplinks []string `json:"uplinks"`
 		Active  []string `json:"active"`
@@ -57,16 +68,17 @@ type HostRule struct {
 	} `json:"portgroups"`
 	Stacks []struct {
 		Key      string  `json:"key"`
+		Create   bool    `json:"create"` // a custom stack (esxcli network ip netstack add), e.g. NSX's vxlan
 		Gateway  *string `json:"gateway"`
 		Gateway6 *string `json:"gateway6"`
 	} `json:"stacks"`
 	Vmknics []struct {
-		Device      string   `json:"device"`
-		Portgroup   string   `json:"portgroup"`
-		IP          string   `json:"ip"`
-		Netmask     string   `json:"netmask"`
-		Dhcp        bool     `json:"dhcp"`
-		Ipv6        []struct {
+		Device    string `json:"device"`
+		Portgroup string `json:"portgroup"`
+		IP        string `json:"ip"`
+		Netmask   string `json:"netmask"`
+		Dhcp      bool   `json:"dhcp"`
+		Ipv6      []struct {
 			Address string `json:"address"`
 			Origin  string `json:"origin"`
 		} `json:"ipv6"`
@@ -81,10 +93,11 @@ type HostRule struct {
 		SystemOwned bool     `json:"system_owned"`
 	} `json:"vmknics"`
 	Iscsi *struct {
-		Enabled    bool              `json:"enabled"`
-		Bind       []string          `json:"bind"`
-		Targets    bool              `json:"targets"`
-		PathStatus map[string]string `json:"path_status"`
+		Enabled     bool              `json:"enabled"`
+		Bind        []string          `json:"bind"`
+		Targets     bool              `json:"targets"`
+		PathStatus  map[string]string `json:"path_status"`
+		AluaStandby []string          `json:"alua_standby"` // ports whose target port is ALUA standby
 	} `json:"iscsi"`
 }
 
@@ -156,7 +169,29 @@ func applyScenario(s *Scenario) error {
 		if ones, _ := n.Mask.Size(); err != nil || n.IP.To4() != nil || ones != 64 {
 			return fmt.Errorf("scenario: ra_segments[%d]: prefix %q is not an IPv6 /64", i, d.Prefix)
 		}
-		raSegs = append(raSegs, raSegment{Vlan: d.Vlan, Net: n})
+		router := d.Router
+		if router == "" {
+			router = "fe80::1"
+		}
+		if ip := net.ParseIP(router); ip == nil || !ip.IsLinkLocalUnicast() {
+			return fmt.Errorf("scenario: ra_segments[%d]: router %q is not an IPv6 link-local address", i, d.Router)
+		}
+		raSegs = append(raSegs, raSegment{Vlan: d.Vlan, Net: n, Managed: d.Managed, Router: router})
+	}
+	if s.Vcenter != "" {
+		if ip := net.ParseIP(s.Vcenter); ip == nil || ip.To4() == nil {
+			return fmt.Errorf("scenario: vcenter %q is not an IPv4 address", s.Vcenter)
+		}
+		lab.vcenter = s.Vcenter
+		for _, h := range lab.hosts {
+			h.obj.Summary.ManagementServerIp = s.Vcenter
+		}
+	}
+	for i, m := range s.PhysicalMtu {
+		if m.Mtu < 1280 || m.Mtu > 9216 {
+			return fmt.Errorf("scenario: physical_mtu[%d]: mtu %d is out of range", i, m.Mtu)
+		}
+		lab.segmentMtu[m.Vlan] = m.Mtu
 	}
 	for i, f := range s.Faults {
 		if err := addFault(f); err != nil {
@@ -196,6 +231,15 @@ func errOf(e *labErr) error {
 func applyRule(r *HostRule, h *host) error {
 	if r.Ipv6 != nil {
 		h.Ipv6 = *r.Ipv6
+	}
+	for i, p := range r.Pnics {
+		if !contains(h.Pnics, p.Device) {
+			return fmt.Errorf("pnics[%d]: %s is not a physical NIC of the host", i, p.Device)
+		}
+		h.NoLink[p.Device] = !p.Link
+	}
+	if len(r.Pnics) > 0 {
+		h.obj.Config.Network.Pnic = renderPnics(h)
 	}
 	for i, v := range r.Vswitches {
 		spec := &types.HostVirtualSwitchSpec{Mtu: v.Mtu, Bridge: &types.HostVirtualSwitchBondBridge{NicDevice: v.Uplinks}}
@@ -240,8 +284,12 @@ func applyRule(r *HostRule, h *host) error {
 	}
 	for i, s := range r.Stacks {
 		st := h.stack(s.Key)
+		if st == nil && s.Create && s.Key != "" {
+			st = &stack{Key: s.Key, CC: "newreno", MaxConn: 11000}
+			h.Stacks = append([]*stack{st}, h.Stacks...)
+		}
 		if st == nil {
-			return fmt.Errorf("stacks[%d]: unknown TCP/IP stack %q", i, s.Key)
+			return fmt.Errorf("stacks[%d]: unknown TCP/IP stack %q (create: true makes a custom stack)", i, s.Key)
 		}
 		if s.Gateway != nil {
 			st.Gateway = *s.Gateway
@@ -325,8 +373,15 @@ func applyRule(r *HostRule, h *host) error {
 			if h.binding(d) == nil {
 				// Scenario bindings skip the compliance check: a binding can become
 				// non-compliant after the fact (teaming changed later).
-				h.Bindings = append(h.Bindings, &binding{Vnic: d})
+				h.Bindings = append(h.Bindings, &binding{Vnic: d, Uplink: h.soleUplink(h.vnic(d))})
 			}
+		}
+		for _, d := range is.AluaStandby {
+			b := h.binding(d)
+			if b == nil {
+				return fmt.Errorf("iscsi.alua_standby: %s is not bound", d)
+			}
+			b.AluaStandby = true
 		}
 		for d, st := range is.PathStatus {
 			b := h.binding(d)

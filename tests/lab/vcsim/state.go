@@ -10,6 +10,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/vmware/govmomi/vim25/types"
@@ -52,6 +55,7 @@ type v6addr struct {
 	Prefix  int32
 	Origin  string // manual, dhcp, linklayer (SLAAC), random, other (link-local)
 	Dad     string
+	FromRA  bool // given because of a router advertisement (SLAAC, or DHCPv6 on the M flag)
 }
 
 type vnic struct {
@@ -73,19 +77,25 @@ type vnic struct {
 }
 
 type stack struct {
-	Key, Name   string
-	Gateway     string
-	Gateway6    string
-	Dns         *types.HostDnsConfig
-	CC          string
-	MaxConn     int32
-	StaticV4    []types.HostIpRouteEntry
-	StaticV6    []types.HostIpRouteEntry
+	Key, Name string
+	Gateway   string
+	Gateway6  string
+	Dns       *types.HostDnsConfig
+	CC        string
+	MaxConn   int32
+	StaticV4  []types.HostIpRouteEntry
+	StaticV6  []types.HostIpRouteEntry
 }
 
 type binding struct {
 	Vnic       string
-	PathStatus string // notUsed, active, standBy, lastActive
+	PathStatus string // set by a scenario (notUsed, active, standBy, lastActive); "" = derived
+	// Uplink is the vmknic's single active uplink when it was bound: the pNIC the HBA binding is
+	// associated with. Changing the port group's active uplink later makes the binding
+	// non-compliant (IscsiFaultVnicHasWrongUplink) until it is rebound (ESXI-NETWORKING.md 2.5).
+	Uplink string
+	// AluaStandby: the port's paths lead to an ALUA standby target port (scenario choice).
+	AluaStandby bool
 }
 
 type host struct {
@@ -112,26 +122,34 @@ type host struct {
 	// PathDefault is the pathStatus a new binding gets when the adapter has targets.
 	Targets bool
 
-	Conn  string // connected, notResponding, disconnected
-	Maint bool
+	Conn    string // connected, notResponding, disconnected
+	Maint   bool
 	nextMac int
+	// NoLink lists pNICs without link (scenario): rendered without linkSpeed, and unusable for
+	// vCenter's path to the host.
+	NoLink map[string]bool
 }
 
 // lab is the whole simulated estate.
 var lab = struct {
-	hosts   []*host
-	byRef   map[types.ManagedObjectReference]*host
-	byName  map[string]*host
-	upSeq   int64
-	dhcp    []dhcpSegment
-	leases  map[string]string // host/vmk -> leased IP, stable across renews
-	esx     bool
-}{byRef: map[types.ManagedObjectReference]*host{}, byName: map[string]*host{}, leases: map[string]string{}}
+	hosts  []*host
+	byRef  map[types.ManagedObjectReference]*host
+	byName map[string]*host
+	upSeq  int64
+	dhcp   []dhcpSegment
+	leases map[string]string // host/vmk -> leased IP, stable across renews
+	esx    bool
+	// vcenter is the IPv4 address vCenter reaches the hosts from (summary.managementServerIp).
+	// By default it sits in the hosts' management subnet, as in most estates.
+	vcenter string
+	// segmentMtu is the largest frame the physical network of a VLAN carries (default 9000).
+	segmentMtu map[int32]int32
+}{vcenter: "10.10.0.10", segmentMtu: map[int32]int32{}, byRef: map[types.ManagedObjectReference]*host{}, byName: map[string]*host{}, leases: map[string]string{}}
 
 type dhcpSegment struct {
-	Vlan   int32
-	Net    *net.IPNet
-	Next   uint32 // next host offset to lease
+	Vlan    int32
+	Net     *net.IPNet
+	Next    uint32 // next host offset to lease
 	Gateway string
 }
 
@@ -150,8 +168,6 @@ func knownNicType(t string) bool {
 	}
 	return false
 }
-
-var stackNames = map[string]string{"defaultTcpipStack": "defaultTcpipStack", "vmotion": "vmotion", "vSphereProvisioning": "vSphereProvisioning"}
 
 func (h *host) vnic(dev string) *vnic {
 	for _, v := range h.Vnics {
@@ -251,9 +267,12 @@ func (h *host) effTeaming(p *portgroup) (active, standby, unused []string) {
 	return t.Active, t.Standby, unused
 }
 
-// vnicService reports whether dev carries nicType, taking stacks into account: vmknics on the
-// vmotion / vSphereProvisioning stacks carry that traffic implicitly, and once the vmotion
-// stack has a vmknic, vMotion on default-stack vmknics is disabled (ESXI-NETWORKING.md 1.3).
+// selected lists the vmknics that carry nicType, taking stacks into account: vmknics on the
+// vmotion / vSphereProvisioning stacks carry that traffic implicitly, and once such a stack has a
+// vmknic, that traffic on default-stack vmknics is disabled (ESXI-NETWORKING.md 1.3; vSphere 6.5
+// Networking, "Create a VMkernel adapter": "VMkernel adapters on the default TCP/IP stack are
+// disabled for the provisioning service"). The tag itself is kept: it is listed again once the
+// stack has no vmknic left.
 func (h *host) selected(nicType string) []string {
 	var out []string
 	implied := map[string]string{"vmotion": "vmotion", "vSphereProvisioning": "vSphereProvisioning"}
@@ -263,7 +282,7 @@ func (h *host) selected(nicType string) []string {
 				out = append(out, v.Device)
 			}
 		}
-		if nicType == "vmotion" && len(out) > 0 {
+		if len(out) > 0 {
 			return out
 		}
 	}
@@ -376,11 +395,18 @@ func lease(h *host, v *vnic, vlan int32) (string, string) {
 	return "", ""
 }
 
-// Router-advertisement segments: a vmknic with IPv6 autoconfiguration on a port group whose
-// VLAN has a segment gets a SLAAC (origin linklayer) address: the /64 prefix + EUI-64 of its MAC.
+// Router-advertisement segments: a router on a VLAN announces a /64. A vmknic with IPv6
+// autoconfiguration on a port group of that VLAN gets a SLAAC (origin linklayer) address, the
+// prefix + EUI-64 of its MAC, and its stack learns the IPv6 default route from the router (gateway =
+// the router's link-local address). With the M (managed) flag set, the DHCPv6 server the router
+// points to also gives the vmknic a "dhcp"-origin address, even with DHCPv6 off on the vmknic:
+// ESXi 6.5+ honours the M and O flags of router advertisements (vSphere 6.5 Networking, "Create a
+// VMkernel adapter"; the recorded 6.7u3 host shows such an address with dhcpV6Enabled false).
 type raSegment struct {
-	Vlan int32
-	Net  *net.IPNet
+	Vlan    int32
+	Net     *net.IPNet
+	Managed bool
+	Router  string // the router's link-local address
 }
 
 var raSegs []raSegment
@@ -393,31 +419,82 @@ func slaac(prefix *net.IPNet, mac string) string {
 	return ip.String()
 }
 
-func (h *host) applySlaac(v *vnic) bool {
-	want := ""
-	if v.Autoconf && h.Ipv6 {
-		if p := h.pg(v.Portgroup); p != nil {
-			for _, s := range raSegs {
-				if s.Vlan == p.Vlan {
-					want = slaac(s.Net, v.Mac)
-				}
+// dhcpv6Address is the deterministic address a DHCPv6 server gives a vmknic: prefix::d:<host>:<vmk>.
+func dhcpv6Address(prefix *net.IPNet, h *host, v *vnic) string {
+	ip := make(net.IP, 16)
+	copy(ip, prefix.IP.To16())
+	n, _ := strconv.Atoi(strings.TrimPrefix(v.Device, "vmk"))
+	binary.BigEndian.PutUint16(ip[10:], 0xd)
+	binary.BigEndian.PutUint16(ip[12:], uint16(h.Index))
+	binary.BigEndian.PutUint16(ip[14:], uint16(0x100+n))
+	return ip.String()
+}
+
+// raSegment of a vmknic's port group VLAN, if a router announces there.
+func (h *host) raSegment(v *vnic) *raSegment {
+	if p := h.pg(v.Portgroup); p != nil {
+		for i := range raSegs {
+			if raSegs[i].Vlan == p.Vlan {
+				return &raSegs[i]
 			}
 		}
 	}
+	return nil
+}
+
+// hearsRouter: the vmknic processes router advertisements (autoconfiguration on) on a segment
+// with a router.
+func (h *host) hearsRouter(v *vnic) *raSegment {
+	if !h.Ipv6 || !v.Autoconf {
+		return nil
+	}
+	return h.raSegment(v)
+}
+
+// applySlaac keeps the vmknic's router-given addresses in line with its settings and segment and
+// reports whether they changed: the SLAAC address while autoconfiguration is on; the address of
+// an M-flag RA's DHCPv6 server while autoconfiguration or DHCPv6 is on. A dhcp-origin address goes
+// once both are off (whoever gave it).
+func (h *host) applySlaac(v *vnic) bool {
+	want := map[string]string{} // address -> origin
+	seg := h.raSegment(v)
+	if seg != nil && h.Ipv6 {
+		if v.Autoconf {
+			want[slaac(seg.Net, v.Mac)] = "linklayer"
+		}
+		if seg.Managed && (v.Autoconf || v.Dhcp6) {
+			want[dhcpv6Address(seg.Net, h, v)] = "dhcp"
+		}
+	}
 	var keep []v6addr
-	changed, have := false, false
+	changed := false
+	have := map[string]bool{}
 	for _, a := range v.V6 {
-		if a.Origin == "linklayer" && a.Address != want {
+		stale := a.FromRA && want[a.Address] != a.Origin
+		stale = stale || (a.Origin == "linklayer" && want[a.Address] != a.Origin)
+		stale = stale || (a.Origin == "dhcp" && !v.Autoconf && !v.Dhcp6)
+		if stale {
 			changed = true
 			continue
 		}
-		have = have || a.Address == want
+		have[a.Address] = true
 		keep = append(keep, a)
 	}
-	if want != "" && !have {
-		keep = append(keep, v6addr{Address: want, Prefix: 64, Origin: "linklayer", Dad: "preferred"})
-		changed = true
+	for _, addr := range sortedKeys(want) {
+		if !have[addr] {
+			keep = append(keep, v6addr{Address: addr, Prefix: 64, Origin: want[addr], Dad: "preferred", FromRA: true})
+			changed = true
+		}
 	}
 	v.V6 = keep
 	return changed
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
