@@ -2,6 +2,7 @@
 scenario on 16 hosts (10.10.0.18-26 are left plain for tests that change things), reached
 through pyVmomi like the collection reaches vCenter."""
 
+import ipaddress
 import os
 import sys
 
@@ -92,6 +93,23 @@ def routes6(host, stack="defaultTcpipStack"):
             return [(r.route.network, r.route.prefixLength, r.route.gateway, r.route.deviceName)
                     for r in s.routeTableConfig.ipv6Route]
     raise KeyError(stack)
+
+
+def eui64_link_local(mac: str) -> str:
+    """The fe80:: address ESXi derives from a vmknic's MAC (modified EUI-64, RFC 4291 appendix A)."""
+    octets = [int(x, 16) for x in mac.split(":")]
+    octets[0] ^= 0x02
+    interface_id = octets[:3] + [0xFF, 0xFE] + octets[3:]
+    return str(ipaddress.IPv6Address(bytes([0xFE, 0x80] + [0] * 6 + interface_id)))
+
+
+def link_local_routes(host, *devices):
+    """The IPv6 routes ESXi lists per vmknic: fe80::/64, ff01::/32, ff02::/32 via its link-local."""
+    out = []
+    for dev in devices:
+        ll = eui64_link_local(vnic(host, dev).spec.mac)
+        out += [("fe80::", 64, ll, dev), ("ff01::", 32, ll, dev), ("ff02::", 32, ll, dev)]
+    return out
 
 
 def vnic(host, dev):

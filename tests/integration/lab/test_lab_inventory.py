@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DEMO, LAB_DIR, all_hosts, connect, retrieve, routes, routes6, selected, vnic
+from conftest import DEMO, LAB_DIR, all_hosts, connect, eui64_link_local, link_local_routes, retrieve, routes, routes6, selected, vnic
 from labctl import Lab, LabError
 from pyVmomi import vim
 
@@ -36,13 +36,30 @@ def test_default_inventory(tmp_path):
         assert (v.portgroup, v.spec.ip.ipAddress, v.spec.ip.subnetMask, v.spec.ip.dhcp) == ("Management Network", "10.10.0.13", "255.255.248.0", False)
         assert len(net.vnic) == 1
         assert selected(h, "management") == ["vmk0"]
-        assert {s.key for s in net.netStackInstance} == {"defaultTcpipStack", "vmotion", "vSphereProvisioning"}
+        # The stacks an ESXi 8.0.3 host lists, in its order, only the default one named; stacks
+        # without vmknics have no routeTableConfig.
+        assert [(s.key, s.name) for s in net.netStackInstance] == [
+            ("ops", None), ("mirror", None), ("vSphereProvisioning", None), ("vmotion", None),
+            ("defaultTcpipStack", "defaultTcpipStack")]
+        assert [s.key for s in net.netStackInstance if s.routeTableConfig is not None] == ["defaultTcpipStack"]
         assert net.ipRouteConfig.defaultGateway == "10.10.0.1"
         assert routes(h) == [("0.0.0.0", 0, "10.10.0.1", "vmk0"), ("10.10.0.0", 21, "0.0.0.0", "vmk0")]
+        # IPv6 on, the installer's vmk0 with autoconfiguration on and only its EUI-64 link-local
+        # address (no router on the segment), routed per vmknic.
+        assert (net.ipV6Enabled, net.atBootIpV6Enabled) == (True, True)
+        v6 = v.spec.ip.ipV6Config
+        assert (v6.autoConfigurationEnabled, v6.dhcpV6Enabled) == (True, False)
+        assert [(a.ipAddress, a.prefixLength, a.origin) for a in v6.ipV6Address] == [(eui64_link_local(v.spec.mac), 64, "other")]
+        assert routes6(h) == link_local_routes(h, "vmk0")
+        assert summary_ip(h) == "10.10.0.10"  # vCenter's address
         assert h.config.storageDevice.softwareInternetScsiEnabled is False
         ids = {x.configManager.iscsiManager._moId for x in all_hosts(si).values()}
         assert len(ids) == 5
         assert lab.journal() == []
+
+
+def summary_ip(host):
+    return host.summary.managementServerIp
 
 
 def test_property_collector_reads_all_paths(si):
@@ -55,13 +72,16 @@ def test_property_collector_reads_all_paths(si):
 
 def test_demo_scenario_content(hosts):
     h = hosts["10.10.0.12"]
-    assert [r[3] for r in routes(h) if r[0] == "10.10.0.0"] == ["vmk0", "vmk1"]
+    # one connected route for the shared subnet: the vmknic that came up first
+    assert [r[3] for r in routes(h) if r[0] == "10.10.0.0"] == ["vmk0"]
     assert vnic(h, "vmk1").spec.ipRouteSpec.ipRouteConfig.defaultGateway == "10.10.0.254"
     h = hosts["10.10.0.15"]
     dhcp = [(v.spec.ip.dhcp, v.spec.ip.ipAddress) for v in h.config.network.vnic if v.spec.ip.dhcp]
     assert dhcp == [(True, "10.70.0.100"), (True, "10.70.0.101")]
     slaac = [r for r in routes6(h) if r[0] == "2001:db8:60::"]
-    assert [r[3] for r in slaac] == ["vmk3", "vmk4"]
+    assert slaac == [("2001:db8:60::", 64, "::", "vmk3")]
+    # the router's default route, learned by the first vmknic that heard it
+    assert [r for r in routes6(h) if r[1] == 0] == [("::", 0, "fe80::1", "vmk3")]
     assert all(a.origin == "linklayer" for a in vnic(h, "vmk3").spec.ip.ipV6Config.ipV6Address if a.ipAddress.startswith("2001"))
     h = hosts["10.10.0.16"]
     assert ("10.80.0.0", 24, "0.0.0.0", "vmk2") in routes(h, "vmotion")

@@ -76,16 +76,20 @@ def test_candidates_bind_unbind(hosts):
     with pytest.raises(vim.fault.HostConfigFault):
         h.configManager.networkSystem.RemoveVirtualNic(a)
     assert vnic(h, a) is not None
-    # migration dependencies of its uplink
+    # migration dependencies of its uplink: listed, and allowed while the port has no sessions
     dep = ism.QueryMigrationDependencies(["vmnic2", "vmnic0"])
-    assert dep.migrationAllowed is False
+    assert dep.migrationAllowed is True and dep.disallowReason is None
     assert [(d.pnicDevice, d.vnicDevice, d.vmhbaName) for d in dep.dependency] == [("vmnic2", a, "vmhba65")]
     assert ism.QueryMigrationDependencies(["vmnic0"]).migrationAllowed is True
     assert [type(r).__name__.split(".")[-1] for r in ism.QueryPnicStatus("vmnic2").reason] == ["IscsiFaultPnicInUse"]
-    # targets make the path active; unbinding then needs force
+    # targets give the sole bound port sessions: its path is the last active one, which a move of
+    # its uplink would take away and which unbinding needs force for
     h.configManager.storageSystem.AddInternetScsiSendTargets("vmhba65", [vim.host.InternetScsiHba.SendTarget(address="10.40.0.250")])
-    assert ism.QueryBoundVnics("vmhba65")[0].pathStatus == "active"
-    with pytest.raises(vim.fault.IscsiFaultVnicHasActivePaths):
+    assert ism.QueryBoundVnics("vmhba65")[0].pathStatus == "lastActive"
+    dep = ism.QueryMigrationDependencies(["vmnic2"])
+    assert dep.migrationAllowed is False
+    assert [(type(r).__name__.split(".")[-1], r.vnicDevice) for r in dep.disallowReason.reason] == [("IscsiFaultVnicIsLastPath", a)]
+    with pytest.raises(vim.fault.IscsiFaultVnicIsLastPath):
         ism.UnbindVnic("vmhba65", a, False)
     ism.UnbindVnic("vmhba65", a, True)
     assert not ism.QueryBoundVnics("vmhba65")

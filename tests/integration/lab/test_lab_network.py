@@ -1,7 +1,7 @@
 """HostNetworkSystem in the lab: vmknics, port groups, routes, UpdateNetworkConfig, rollback."""
 
 import pytest
-from conftest import add_pg, add_vmk, ipcfg, pg, routes, routes6, selected, vnic
+from conftest import add_pg, add_vmk, eui64_link_local, ipcfg, link_local_routes, pg, routes, routes6, selected, vnic
 from pyVmomi import vim, vmodl
 
 H = "10.10.0.18"
@@ -30,20 +30,21 @@ def test_add_vmknic_device_key_mac_and_routes(hosts):
     assert pg(h, "NFS").port[0].type == "host"
 
 
-def test_same_subnet_lists_both_routes_first_up_first(hosts):
+def test_same_subnet_lists_one_route_first_up(hosts):
+    """A recorded ESXi 8.0.3 host lists one connected route for a subnet two vmknics share: the
+    vmknic that came up first owns it."""
     h = hosts[H]
     add_pg(h, "NFS2", vlan=30)
     add_vmk(h, "NFS2", "10.30.0.118")
     rs = [r for r in routes(h) if r[0] == "10.30.0.0"]
-    assert [r[3] for r in rs] == ["vmk1", "vmk2"]
+    assert rs == [("10.30.0.0", 24, "0.0.0.0", "vmk1")]
     # vmk1 comes up again when its IP config changes: vmk2 now owns the subnet
     h.configManager.networkSystem.UpdateVirtualNic("vmk1", vim.host.VirtualNic.Specification(ip=ipcfg("10.30.0.19")))
-    rs = [r for r in routes(h) if r[0] == "10.30.0.0"]
-    assert [r[3] for r in rs] == ["vmk2", "vmk1"]
+    assert [r[3] for r in routes(h) if r[0] == "10.30.0.0"] == ["vmk2"]
     # a change that is not an IP change (MTU) does not reorder
     h.configManager.networkSystem.UpdateVirtualNic("vmk2", vim.host.VirtualNic.Specification(mtu=9000))
     assert vnic(h, "vmk2").spec.mtu == 9000
-    assert [r[3] for r in routes(h) if r[0] == "10.30.0.0"] == ["vmk2", "vmk1"]
+    assert [r[3] for r in routes(h) if r[0] == "10.30.0.0"] == ["vmk2"]
 
 
 def test_add_vmknic_faults(hosts):
@@ -92,24 +93,29 @@ def test_update_vmknic_gateway_override_ipv6_and_portgroup(hosts):
     ns.UpdateVirtualNic(dev, vim.host.VirtualNic.Specification(
         ipRouteSpec=vim.host.VirtualNic.IpRouteSpec(ipRouteConfig=vim.host.IpRouteConfig())))
     assert vnic(h, dev).spec.ipRouteSpec is None
+    # IPv6 is on on a default host: a vmknic created without an ipV6Config has autoconfiguration
+    # off and its EUI-64 link-local address only
+    lla = eui64_link_local(vnic(h, dev).spec.mac)
+    cfg = vnic(h, dev).spec.ip.ipV6Config
+    assert (cfg.autoConfigurationEnabled, cfg.dhcpV6Enabled) == (False, False)
+    assert [(a.ipAddress, a.prefixLength, a.origin) for a in cfg.ipV6Address] == [(lla, 64, "other")]
     # IPv6 add / remove, connected IPv6 route
     v6 = vim.host.IpConfig.IpV6AddressConfiguration(autoConfigurationEnabled=False, dhcpV6Enabled=False, ipV6Address=[
         vim.host.IpConfig.IpV6Address(ipAddress="2001:db8:40::19", prefixLength=64, operation="add")])
     spec6 = vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=False, ipAddress="10.40.0.19", subnetMask="255.255.255.0", ipV6Config=v6))
-    assert h.config.network.ipV6Enabled is False  # default inventory: IPv6 off
+    ns.UpdateNetworkConfig(vim.host.NetworkConfig(ipV6Enabled=False), "modify")  # an admin's choice
     with pytest.raises(vim.fault.InvalidState):
         ns.UpdateVirtualNic(dev, spec6)
     ns.UpdateNetworkConfig(vim.host.NetworkConfig(ipV6Enabled=True), "modify")
     assert h.config.network.ipV6Enabled is True
     ns.UpdateVirtualNic(dev, spec6)
     addrs = [(a.ipAddress, a.origin) for a in vnic(h, dev).spec.ip.ipV6Config.ipV6Address]
-    assert ("2001:db8:40::19", "manual") in addrs
-    assert any(a[1] == "other" and a[0].startswith("fe80:") for a in addrs)
-    assert ("2001:db8:40::", 64, "::", dev) in routes6(h)
+    assert addrs == [(lla, "other"), ("2001:db8:40::19", "manual")]
+    assert routes6(h) == [("2001:db8:40::", 64, "::", dev)] + link_local_routes(h, "vmk0", dev)
     v6.ipV6Address[0].operation = "remove"
     ip = vim.host.IpConfig(dhcp=False, ipAddress="10.40.0.19", subnetMask="255.255.255.0", ipV6Config=v6)
     ns.UpdateVirtualNic(dev, vim.host.VirtualNic.Specification(ip=ip))
-    assert not routes6(h)
+    assert routes6(h) == link_local_routes(h, "vmk0", dev)
     # move to another port group
     ns.UpdateVirtualNic(dev, vim.host.VirtualNic.Specification(portgroup="B"))
     assert vnic(h, dev).portgroup == "B"
@@ -197,9 +203,14 @@ def test_update_network_config_stacks_routes_portgroups(hosts):
     ns.UpdateNetworkConfig(cfg, "modify")
     st = [s for s in h.config.network.netStackInstance if s.key == "vmotion"][0]
     assert st.ipRouteConfig.defaultGateway == "10.20.0.1"
-    assert ("0.0.0.0", 0, "10.20.0.1", None) in routes(h, "vmotion")
-    assert ("10.99.0.0", 16, "10.20.0.254", None) in routes(h, "vmotion")
+    assert st.routeTableConfig is None  # a stack without vmknics lists no routes
+    add_pg(h, "vMotion-Stack", vlan=20)
+    dev = add_vmk(h, "vMotion-Stack", "10.20.0.25", netStackInstanceKey="vmotion")
+    assert routes(h, "vmotion") == [("0.0.0.0", 0, "10.20.0.1", dev), ("10.20.0.0", 24, "0.0.0.0", dev),
+                                    ("10.99.0.0", 16, "10.20.0.254", None)]
+    st = [s for s in h.config.network.netStackInstance if s.key == "vmotion"][0]
     assert all(op.changeOperation == "ignore" for op in st.routeTableConfig.ipRoute)
+    h.configManager.networkSystem.RemoveVirtualNic(dev)
     # port group + vmknic in one call; the result names the new device
     cfg = vim.host.NetworkConfig(
         portgroup=[vim.host.PortGroup.Config(changeOperation="add", spec=vim.host.PortGroup.Specification(

@@ -216,7 +216,10 @@ func (h *host) routes(s *stack) (v4, v6 []types.HostIpRouteEntry) {
 		}
 	}
 	if h.Ipv6 {
-		for _, v := range vn {
+		for _, v := range h.Vnics { // in the host's order of vmknics
+			if v.Stack != s.Key {
+				continue
+			}
 			ll := linkLocal(v.Mac)
 			for _, r := range []struct {
 				net string
