@@ -252,7 +252,10 @@ class VmknicRequest:
                 device = (nic or {}).get("device", "the vmknic")
                 raise Refused([f"{device} would carry {', '.join(lost)}, which cannot be enabled on stack {stack} "
                                "(services are tags of the default stack; set services to [] to drop them)"])
-            return sorted(current) if nic is not None and nic.get("stack") == stack else []
+            # ESXi lists a vmknic on the vmotion / vSphereProvisioning stack as selected for that
+            # traffic (no tag is set); on another stack it carries none (vSAN tags are kept).
+            kept = current & set(VSAN_SERVICES) if nic is not None and nic.get("stack") == stack else set()
+            return sorted(implied | kept)
         if self.services is None:
             return sorted(current)
         return sorted(set(self.services) | (current & set(VSAN_SERVICES)))
@@ -677,9 +680,12 @@ def _iscsi_problems(before: dict, after: dict, dependencies: DependencyQuery) ->
         new_pg = find_portgroup(after, new.get("portgroup"), new.get("switch")) or {}
         for adapter, binding in sorted(_bindings(new).items()):
             if binding.get("compliant") is False and (bound.get(adapter) or {}).get("compliant") is not False:
+                reasons = binding.get("compliance_reasons") or ()
+                rebind = ("; the binding belongs to the uplink it was made with: unbind "
+                          f"{nic['device']}, change the uplink, then bind it again") if "IscsiFaultVnicHasWrongUplink" in reasons else ""
                 problems.append(f"{nic['device']} is bound to iSCSI adapter {adapter}; port group {new_pg.get('name')} "
                                 f"would have {_teaming_text(new_pg)}, which makes the binding non-compliant "
-                                f"({', '.join(binding.get('compliance_reasons') or ())})")
+                                f"({', '.join(reasons)}){rebind}")
         new_active = set((new_pg.get("teaming") or {}).get("active") or ())
         leaving = [u for u in (old_pg.get("teaming") or {}).get("active") or () if u not in new_active]
         if not leaving:

@@ -157,8 +157,10 @@ def _ipv6_address(text: str) -> dict:
 
 
 def _configure_ipv6(nic: dict, autoconf: bool, dhcp: bool, manual: Iterable[str]) -> None:
-    """Give ``nic`` these IPv6 settings, as ESXi will show them: addresses that autoconfiguration or
-    DHCPv6 gave go when it is turned off (new ones cannot be predicted when it is turned on)."""
+    """Give ``nic`` these IPv6 settings, as ESXi will show them: addresses that autoconfiguration
+    gave go when it is turned off; a DHCPv6 address goes once neither DHCPv6 nor autoconfiguration
+    is on (a router advertisement with the M flag gives one to a vmknic that only listens to router
+    advertisements). New ones cannot be predicted when either is turned on."""
     ipv6 = nic.get("ipv6") or {}
     wanted = {_ipv6_address(text)["address"]: _ipv6_address(text) for text in manual}
     kept = []
@@ -166,7 +168,7 @@ def _configure_ipv6(nic: dict, autoconf: bool, dhcp: bool, manual: Iterable[str]
         origin = entry.get("origin")
         if origin == "manual" or entry.get("address") in wanted:
             continue
-        if (origin in _AUTOCONF_ORIGINS and not autoconf) or (origin in _DHCP_ORIGINS and not dhcp):
+        if (origin in _AUTOCONF_ORIGINS and not autoconf) or (origin in _DHCP_ORIGINS and not (dhcp or autoconf)):
             continue
         kept.append(entry)
     addresses = kept + list(wanted.values())
@@ -593,6 +595,21 @@ def _refresh_bindings(state: dict, nic: dict) -> None:
         binding["compliant"], binding["compliance_reasons"] = _predicted_compliance(state, nic)
 
 
+def _sole_active(pg: dict) -> Optional[str]:
+    active = (pg.get("teaming") or {}).get("active") or []
+    return active[0] if len(active) == 1 else None
+
+
+def _mark_wrong_uplink(nic: dict, bound_uplink: Optional[str], new_uplink: Optional[str]) -> None:
+    """A binding is associated with the single active uplink it was made with: changing that uplink
+    makes it non-compliant until it is rebound (vSphere 6.5 Storage, "iSCSI network troubleshooting")."""
+    if bound_uplink is None or new_uplink is None or bound_uplink == new_uplink:
+        return
+    for binding in nic.get("iscsi_bindings") or ():
+        if binding.get("compliant") is not False:
+            binding["compliant"], binding["compliance_reasons"] = False, ["IscsiFaultVnicHasWrongUplink"]
+
+
 def _stack(state: dict, key: str) -> dict:
     for stack in state.setdefault("stacks", []):
         if stack["key"] == key:
@@ -676,11 +693,13 @@ def _sim_update_portgroup(state: dict, op: dict) -> None:
         raise SimulationError([f"UpdatePortGroup: no standard port group {op['name']} on {op['switch']}"])
     pg["vlan"] = op.get("vlan") or 0
     if op.get("teaming") is not None:
+        bound_uplink = _sole_active(pg)
         team = _teaming_arg(op["teaming"])
         pg["teaming"] = explicit_teaming(state, op["switch"], team["active"], team["standby"])
         for nic in state.get("vmknics") or ():
             if _pg_id(nic) == (pg["switch"], pg["name"]):
                 _refresh_bindings(state, nic)
+                _mark_wrong_uplink(nic, bound_uplink, _sole_active(pg))
 
 
 def _sim_remove_portgroup(state: dict, op: dict) -> None:
@@ -706,8 +725,18 @@ def _sim_add_vnic(state: dict, op: dict) -> None:
         "iscsi_bindings": [], "owner": None, "system_owned": False,
     }
     _place_nic(state, nic, op.get("portgroup"), op.get("switch"), op)
+    _take_over_stack_traffic(state, nic)
     state.setdefault("vmknics", []).append(nic)
     _add_connected_routes(state, nic)
+
+
+def _take_over_stack_traffic(state: dict, nic: dict) -> None:
+    """ESXi lists a vmknic on the vmotion (vSphereProvisioning) stack as selected for that traffic,
+    without a tag (ESXI-NETWORKING.md 1.3). Default-stack vmknics tagged for it stop carrying it;
+    the planner refuses plans that leave such vmknics behind (see _dedicated_stack_checks)."""
+    implied = IMPLIED_SERVICES.get(_stack_of(nic), ())
+    if implied:
+        nic["services"] = sorted(implied)
 
 
 def _sim_update_vnic(state: dict, op: dict) -> None:

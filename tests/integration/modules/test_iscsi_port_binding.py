@@ -117,11 +117,13 @@ def test_fault_rollback_disables_software_iscsi_again(lab):
 
 
 def test_uplink_of_a_bound_vmknic_is_not_moved(lab):
-    """QueryMigrationDependencies says iSCSI depends on vmnic2: re-pointing vmk1 is refused."""
+    """The binding belongs to the single active uplink it was made with (ESXi reports
+    IscsiFaultVnicHasWrongUplink after a change): re-pointing a bound vmk1 is refused."""
     run(lab, "iscsi_port_binding", {"vmknics": ["vmk1"], "uplinks": {"vmk1": "vmnic2"}, "enable_software_iscsi": True})
     refused(lab, "iscsi_port_binding", {"vmknics": ["vmk1"], "uplinks": {"vmk1": "vmnic3"}},
-            "vmk1 is bound to iSCSI adapter vmhba65 and this takes uplink vmnic2 away from its port group iSCSI-A; "
-            "ESXi does not allow it (vmnic2 carries vmk1 bound to vmhba65); unbind vmk1 first")
+            "vmk1 is bound to iSCSI adapter vmhba65; port group iSCSI-A would have active [vmnic3] and standby [], which "
+            "makes the binding non-compliant (IscsiFaultVnicHasWrongUplink); the binding belongs to the uplink it was "
+            "made with: unbind vmk1, change the uplink, then bind it again")
 
 
 BAD = [

@@ -101,9 +101,9 @@ def check_outcome(case: str, before: dict, after: dict, checked: dict, applied: 
         assert nic["ipv4"]["dhcp"] is True and nic["ipv4"]["network"] == "10.30.0.0/24"  # the lease
         predicted["ipv4"] = nic["ipv4"]
     if case == "stack":
-        # The lab lists a vmknic on the provisioning stack as selected for that traffic; no tag is set.
-        assert (predicted["services"], nic["services"]) == ([], ["vSphereProvisioning"])
-        predicted["services"] = nic["services"]
+        # ESXi lists a vmknic on the provisioning stack as selected for that traffic (no tag is set),
+        # and check mode predicts it.
+        assert (predicted["services"], nic["services"]) == (["vSphereProvisioning"], ["vSphereProvisioning"])
         old = vmknic(before, "vmk2")
         assert (nic["stack"], nic["mac"], nic["ipv4"]) == ("vSphereProvisioning", old["mac"], old["ipv4"])
     assert predicted == nic

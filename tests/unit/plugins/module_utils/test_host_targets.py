@@ -93,9 +93,21 @@ def test_dependency_query_decides_an_uplink_change_under_a_binding():
         asked.append(pnics)
         return {"allowed": True, "reasons": [], "dependencies": []}
 
+    # Moving the port group to another pNIC that iSCSI does not depend on: allowed.
+    request = PortgroupRequest.from_params({"name": "pg-vmk1", "teaming": {"active": ["vmnic2", "vmnic3"], "standby": []}})
+    with pytest.raises(Refused) as refusal:
+        plan_change(facts, request, False, allowed)
+    assert asked == [] and "IscsiFaultVnicHasMultipleUplinks" in str(refusal.value)
+    # Replacing the single active uplink: the binding belongs to the old one (non-compliant until
+    # rebound), whatever QueryMigrationDependencies says.
     request = PortgroupRequest.from_params({"name": "pg-vmk1", "teaming": {"active": ["vmnic3"], "standby": []}})
-    change = plan_change(facts, request, False, allowed)
-    assert asked == [["vmnic2"]] and [op["op"] for op in change.entry["operations"]] == ["UpdatePortGroup"]
+    with pytest.raises(Refused) as refusal:
+        plan_change(facts, request, False, allowed)
+    assert asked == [["vmnic2"]]
+    assert refusal.value.problems == [
+        "vmk1 is bound to iSCSI adapter vmhba64; port group pg-vmk1 would have active [vmnic3] and standby [], which "
+        "makes the binding non-compliant (IscsiFaultVnicHasWrongUplink); the binding belongs to the uplink it was made "
+        "with: unbind vmk1, change the uplink, then bind it again"]
 
 
 def test_verification_takes_the_mac_of_a_created_vmknic_from_esxi():

@@ -205,7 +205,8 @@ def test_stack_move_recreates_on_the_vmotion_stack():
     ]
     after = document["hosts"][0]["after"]
     vmk1 = after["vmknics"][1]
-    assert (vmk1["stack"], vmk1["services"]) == ("vmotion", [])
+    # ESXi lists a vmknic on the vmotion stack as selected for vMotion (no tag is set)
+    assert (vmk1["stack"], vmk1["services"]) == ("vmotion", ["vmotion"])
     assert {"family": "ipv4", "network": "10.20.0.0/24", "gateway": "0.0.0.0", "device": "vmk1",
             "connected": True} in next(s for s in after["stacks"] if s["key"] == "vmotion")["routes"]
     assert_rollback(document)  # re-created on the default stack and vmotion selected again
