@@ -39,6 +39,8 @@ HOST_PATHS = (
     "config.storageDevice.hostBusAdapter",
     "config.storageDevice.softwareInternetScsiEnabled",
     "configManager.iscsiManager",
+    "summary.managementServerIp",
+    "config.network.pnic",
 )
 PAGE_SIZE = 200
 
@@ -300,6 +302,12 @@ def _distributed_portgroup(topology: dict[str, Any], portgroup_key: str, switch_
     }
 
 
+def _pnics(pnics: Any) -> list[dict[str, Any]]:
+    """Physical NICs and whether they have link (ESXi leaves linkSpeed unset without link)."""
+    return sorted(({"device": p.device, "link": p.linkSpeed is not None} for p in pnics or []),
+                  key=lambda p: p["device"])
+
+
 def _routes(stack: Any, default_route_info: Any, is_default: bool) -> list[dict[str, Any]]:
     entries: list[tuple[str, Any]] = []
     table = getattr(stack, "routeTableConfig", None)
@@ -359,10 +367,12 @@ def host_facts(props: dict[str, Any], topology: dict[str, Any], moid: str,
         "management": {"address": None, "vmknic": None, "source": None},
         "ipv6_enabled": None, "vmknics": [], "portgroups": [], "stacks": [], "iscsi_adapters": [],
         "software_iscsi_enabled": None, "errors": [],
+        "vcenter_address": props.get("summary.managementServerIp") or None, "pnics": [],
     }
     if state != "connected":
         # vCenter's cached config of a host it cannot reach is not evidence of the host's state.
         return facts
+    facts["pnics"] = _pnics(props.get("config.network.pnic"))
     ipv6_enabled = props.get("config.network.ipV6Enabled")
     facts["ipv6_enabled"] = None if ipv6_enabled is None else bool(ipv6_enabled)
     iscsi_enabled = props.get("config.storageDevice.softwareInternetScsiEnabled")

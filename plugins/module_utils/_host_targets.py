@@ -23,7 +23,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis imp
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import (
-    SOFTWARE_ADAPTER, VSAN_SERVICES, PlanError, explicit_teaming, find_portgroup, management_devices, management_problems, reconcile, simulate,
+    SOFTWARE_ADAPTER, VSAN_SERVICES, PlanError, explicit_teaming, find_portgroup, management_devices, management_problems, reconcile, simulate, vcenter_path_problems,
     state_differences, switch_uplinks,
 )
 # The planner's own notion of "the management vmknic" (with its safe fallback) and of a vSwitch's
@@ -731,6 +731,7 @@ def plan_change(before: dict, request: Request, allow_management_change: bool, d
     if unreachable:
         raise Refused(["the planned operations would not reach the declared state (" + "; ".join(unreachable) + ")"])
     problems = management_problems(before, operations, allow_management_change, "this")
+    problems = problems or vcenter_path_problems(before, operations, "this")
     problems += _iscsi_problems(before, after, dependencies)
     if problems:
         raise Refused(problems)

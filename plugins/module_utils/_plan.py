@@ -28,7 +28,7 @@ from ._intent import (
 from ._analysis import analyse as _analyse
 
 __all__ = [
-    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "explicit_teaming", "find_portgroup", "management_devices", "management_problems", "plan",
+    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "explicit_teaming", "find_portgroup", "management_devices", "management_problems", "plan", "vcenter_path_problems",
     "projection", "reconcile", "simulate", "state_differences", "switch_uplinks",
 ]
 
@@ -237,6 +237,81 @@ def management_problems(host: dict, operations: list[dict], allow: bool, subject
         problems.append(f"vCenter reaches the host by its IP address {management.get('address')}; re-addressing {devices} "
                         "would disconnect it (network rollback reverts the change); register the host by DNS name first")
     return problems
+
+
+def _owner_towards(state: dict, address: ipaddress._BaseAddress) -> tuple[Optional[str], bool]:
+    """The default-stack vmknic the host sends to ``address`` through, and whether through the
+    gateway: the owner (first listed device) of the longest connected route holding it, else the
+    owner of the connected route to the default gateway."""
+    stack = next((s for s in state.get("stacks") or () if s.get("key") == DEFAULT_STACK), None) or {}
+    best: tuple[int, Optional[str]] = (-1, None)
+    for route in stack.get("routes") or ():
+        if not route.get("connected") or not route.get("device") or route.get("family") != f"ipv{address.version}":
+            continue
+        network = ipaddress.ip_network(route["network"], strict=False)
+        if address in network and network.prefixlen > best[0]:
+            best = (network.prefixlen, route["device"])
+    if best[1] is not None:
+        return best[1], False
+    gateway = stack.get("default_gateway" if address.version == 4 else "ipv6_default_gateway")
+    if gateway and ipaddress.ip_address(gateway) != address:
+        return _owner_towards(state, ipaddress.ip_address(gateway))[0], True
+    return None, False
+
+
+def _vcenter_path(state: dict) -> tuple[Optional[tuple], str]:
+    """vCenter's path to the host in ``state`` (tests/lab/README.md, "vCenter's path"): vCenter
+    connects to the management address; the host answers through the vmknic owning the route to
+    vCenter. Returns (signature, "") while the path holds, (None, why) when it is cut."""
+    management = state.get("management") or {}
+    by_device = {n["device"]: n for n in state.get("vmknics") or ()}
+    mgmt = by_device.get(management.get("vmknic"))
+    held = {(mgmt or {}).get("ipv4", {}).get("address") if mgmt and mgmt.get("ipv4") else None}
+    held |= {a.get("address") for a in ((mgmt or {}).get("ipv6") or {}).get("addresses") or ()}
+    if mgmt is None or management.get("address") not in held:
+        return None, f"no vmknic would hold {management.get('address')}, the address vCenter connects to"
+    device, routed = _owner_towards(state, ipaddress.ip_address(state["vcenter_address"]))
+    egress = by_device.get(device)
+    if egress is None:
+        return None, f"no vmknic would have a route to vCenter at {state['vcenter_address']}"
+    linked = {p["device"] for p in state.get("pnics") or () if p.get("link")}
+    known = {p["device"] for p in state.get("pnics") or ()}
+    legs = []
+    for nic in (mgmt, egress):
+        pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch")) or {}
+        team = pg.get("teaming") or {}
+        uplinks = list(team.get("active") or ()) + list(team.get("standby") or ())
+        if pg and uplinks and not any(u in linked or u not in known for u in uplinks):
+            return None, f"port group {pg.get('name')} of {nic['device']} would have no uplink with link ({', '.join(uplinks)})"
+        legs.append((nic.get("switch"), pg.get("vlan")))
+    return (mgmt["device"], routed, *legs), ""
+
+
+def vcenter_path_problems(host: dict, operations: list[dict], subject: str) -> list[str]:
+    """Why ``operations`` would make vCenter roll back (network rollback, ESXI-NETWORKING.md 4.1):
+    an operation after which vCenter's path to the host is cut, or reaches it over another VLAN,
+    switch or through the gateway instead of directly (re-addressing, moving or removing the vmknic
+    that owns the route to vCenter, a VLAN change under it, teaming onto pNICs without link). Each
+    operation is its own call, so every step counts. Empty when vCenter's address or the
+    management vmknic is unknown, or the path was not whole before."""
+    if not host.get("vcenter_address") or not (host.get("management") or {}).get("vmknic"):
+        return []
+    before, _ = _vcenter_path(host)
+    if before is None:
+        return []
+    state = simulate(host, [])
+    for step, op in enumerate(operations, 1):
+        _SIMULATORS[op["op"]](state, op)
+        after, why = _vcenter_path(state)
+        if after == before:
+            continue
+        if after is not None:
+            device, routed = _owner_towards(state, ipaddress.ip_address(host["vcenter_address"]))
+            why = (f"the host would answer vCenter at {host['vcenter_address']} through {device}"
+                   f"{' via the gateway' if routed else ''} on another switch or VLAN")
+        return [f"{subject} would cut vCenter's path to host {host.get('name')} at step {step} ({op['description']}): "
+                f"{why}; vCenter rolls such a change back (NetworkDisruptedAndConfigRolledBack)"]
+    return []
 
 
 def _lowest_free_device(devices: set[str]) -> str:
@@ -726,8 +801,23 @@ def _sim_add_vnic(state: dict, op: dict) -> None:
     }
     _place_nic(state, nic, op.get("portgroup"), op.get("switch"), op)
     _take_over_stack_traffic(state, nic)
+    _add_link_local(state, nic)
     state.setdefault("vmknics", []).append(nic)
     _add_connected_routes(state, nic)
+
+
+def _add_link_local(state: dict, nic: dict) -> None:
+    """With IPv6 on, ESXi gives every vmknic its EUI-64 fe80:: address (origin other), derived from
+    its MAC: predictable for a re-created vmknic that keeps its MAC, not for a new one."""
+    if not state.get("ipv6_enabled") or not nic.get("mac"):
+        return
+    octets = bytearray(int(x, 16) for x in nic["mac"].split(":"))
+    octets[0] ^= 0x02
+    address = ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + bytes(octets[:3]) + b"\xff\xfe" + bytes(octets[3:]))
+    entry = dict(_ipv6_address(f"{address}/64"), origin="other")
+    addresses = [a for a in nic["ipv6"].get("addresses") or () if a.get("address") != str(address)] + [entry]
+    addresses.sort(key=lambda a: (ipaddress.IPv6Address(a["address"]), a["prefix_length"]))
+    nic["ipv6"] = {**nic["ipv6"], "addresses": addresses}
 
 
 def _take_over_stack_traffic(state: dict, nic: dict) -> None:
@@ -1371,7 +1461,8 @@ class _Planner:
 
     def _management_checks(self, hp: _HostPlan) -> None:
         name = hp.facts["name"]
-        for problem in management_problems(hp.facts, hp.operations, self.intent.allow_management_change, "the plan"):
+        problems = management_problems(hp.facts, hp.operations, self.intent.allow_management_change, "the plan")
+        for problem in problems or vcenter_path_problems(hp.facts, hp.operations, "the plan"):
             self.refuse(f"host {name}: {problem}", name)
 
     def _dedicated_stack_checks(self, hp: _HostPlan) -> None:

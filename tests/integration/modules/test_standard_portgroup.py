@@ -92,8 +92,9 @@ BAD = [
     ({"name": "NFS", "switch": "vSwitch0", "vlan": 30}, "teaming is required to create port group NFS"),
     ({"name": "Management Network", "vlan": 10}, "this changes vmk0, the vmknic vCenter uses to manage the host"),
     ({"name": "iSCSI-A", "teaming": {"active": ["vmnic3"]}},
-     "vmk2 is bound to iSCSI adapter vmhba65 and this takes uplink vmnic2 away from its port group iSCSI-A; "
-     "ESXi does not allow it (vmnic2 carries vmk2 bound to vmhba65); unbind vmk2 first"),
+     "vmk2 is bound to iSCSI adapter vmhba65; port group iSCSI-A would have active [vmnic3] and standby [], which makes "
+     "the binding non-compliant (IscsiFaultVnicHasWrongUplink); the binding belongs to the uplink it was made with: "
+     "unbind vmk2, change the uplink, then bind it again"),
     ({"name": "iSCSI-A", "teaming": {"active": ["vmnic2"], "standby": ["vmnic3"]}},
      "vmk2 is bound to iSCSI adapter vmhba65; port group iSCSI-A would have active [vmnic2] and standby [vmnic3], which "
      "makes the binding non-compliant (IscsiFaultVnicHasMultipleUplinks)"),

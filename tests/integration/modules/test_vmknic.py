@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from host_change_steps import HOST, facts, fault_at_every_call, four_steps, refused, run, warnings
+from vsphere import link_local_fact
 
 SCENARIO = {
     "inventory": {"hosts": 1, "clusters": 1},
@@ -96,6 +97,10 @@ def check_outcome(case: str, before: dict, after: dict, checked: dict, applied: 
     if case == "create":
         assert applied["before"] is None and predicted["mac"] is None  # ESXi chooses a new vmknic's MAC
         predicted["mac"] = nic["mac"]
+        # ... and so its link-local address (IPv6 is on): the only IPv6 address of a vmknic created
+        # without an ipV6Config, whose autoconfiguration is off
+        assert predicted["ipv6"] == {"autoconf": False, "dhcp": False, "addresses": []}
+        predicted["ipv6"] = {"autoconf": False, "dhcp": False, "addresses": [link_local_fact(nic["mac"])]}
     if case == "dhcp":
         assert predicted["ipv4"] == {"address": None, "netmask": None, "prefix_length": None, "network": None, "dhcp": True}
         assert nic["ipv4"]["dhcp"] is True and nic["ipv4"]["network"] == "10.30.0.0/24"  # the lease

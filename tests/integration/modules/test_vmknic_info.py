@@ -9,16 +9,16 @@ import textwrap
 import pytest
 
 from harness import ansible_env, connection_args, run_module, run_playbook
-from vsphere import Vsphere
+from vsphere import Vsphere, link_local_fact
 
 MGMT_MASK = "255.255.248.0"  # the lab's management subnet is 10.10.0.0/21
 
 
 @pytest.fixture(scope="module")
 def built(lab_factory):
-    """A 3-host, 2-cluster lab; the first host gets vMotion, IPv6, gateway override and iSCSI."""
-    # IPv6 is off by default on lab hosts (as on the host the simulator was captured from).
-    lab = lab_factory(hosts=3, clusters=2, scenario={"hosts": [{"index": 0, "ipv6_enabled": True}]})
+    """A 3-host, 2-cluster lab; the first host gets vMotion, IPv6, gateway override and iSCSI; the
+    third has IPv6 turned off (an admin's choice: on by default, as on ESXi 6.5 and later)."""
+    lab = lab_factory(hosts=3, clusters=2, scenario={"hosts": [{"index": 2, "ipv6_enabled": False}]})
     with Vsphere(lab) as vs:
         names = vs.host_names()
         host = vs.host(names[0])
@@ -69,14 +69,6 @@ def test_hosts_placement_and_management(built):
     assert built["result"]["changed"] is False
 
 
-def link_local(entry):
-    """Every vmknic has an fe80::/64 address (origin 'other'), derived from its MAC."""
-    addresses = [a for a in entry["ipv6"]["addresses"] if a["link_local"]]
-    assert len(addresses) == 1
-    assert addresses[0]["network"] == "fe80::/64" and addresses[0]["origin"] == "other"
-    return addresses
-
-
 def test_management_vmknic_exact(built):
     host = built["result"]["hosts"][1]
     assert vmknic(host, "vmk0") == {
@@ -84,12 +76,15 @@ def test_management_vmknic_exact(built):
         "switch": "vSwitch0", "switch_type": "standard", "dvs": None, "stack": "defaultTcpipStack",
         "mac": vmknic(host, "vmk0")["mac"], "mtu": 1500,
         "ipv4": {"address": host["name"], "netmask": MGMT_MASK, "prefix_length": 21, "network": "10.10.0.0/21", "dhcp": False},
-        "ipv6": {"autoconf": False, "dhcp": False, "addresses": []},  # IPv6 is off on this host
+        # the installer's vmk0: router advertisements on, its link-local address (no router here)
+        "ipv6": {"autoconf": True, "dhcp": False, "addresses": [link_local_fact(vmknic(host, "vmk0")["mac"])]},
         "services": ["management"], "gateway_override": None, "iscsi_bindings": [], "owner": None, "system_owned": False,
     }
     assert by_name(host["stacks"], "key", "defaultTcpipStack")["default_gateway"] == "10.10.0.1"
-    assert host["ipv6_enabled"] is False
-    assert built["result"]["hosts"][0]["ipv6_enabled"] is True
+    assert host["ipv6_enabled"] is True and host["vcenter_address"] == "10.10.0.10"
+    assert host["pnics"] == [{"device": f"vmnic{i}", "link": True} for i in range(4)]
+    off = built["result"]["hosts"][2]
+    assert off["ipv6_enabled"] is False and vmknic(off, "vmk0")["ipv6"] == {"autoconf": False, "dhcp": False, "addresses": []}
 
 
 def test_built_vmknics_exact(built):
@@ -103,7 +98,7 @@ def test_built_vmknics_exact(built):
         "ipv6": {"autoconf": False, "dhcp": False, "addresses": [
             {"address": "2001:db8:20::11", "prefix_length": 64, "network": "2001:db8:20::/64", "origin": "manual",
              "link_local": False, "dad_state": vmknic(host, devices["vmotion"])["ipv6"]["addresses"][0]["dad_state"]},
-        ] + link_local(vmknic(host, devices["vmotion"]))},
+        ] + [link_local_fact(built["macs"][devices["vmotion"]])]},
         "services": ["vmotion"], "gateway_override": {"ipv4": "10.20.0.1", "ipv6": None},
         "iscsi_bindings": [], "owner": None, "system_owned": False,
     }
@@ -140,15 +135,22 @@ def test_stacks_and_routes(built):
     devices = built["devices"]
     default = by_name(host["stacks"], "key", "defaultTcpipStack")
     connected = {(r["network"], r["device"]) for r in default["routes"] if r["connected"]}
-    assert {("10.10.0.0/21", "vmk0"), ("10.20.0.0/24", devices["vmotion"]), ("10.30.0.0/24", devices["iscsi_a"]),
-            ("10.30.0.0/24", devices["iscsi_b"]), ("2001:db8:20::/64", devices["vmotion"])} <= connected
-    # The first of two same-subnet routes is the one the stack uses: the vmknic that came up first.
+    assert connected == {("10.10.0.0/21", "vmk0"), ("10.20.0.0/24", devices["vmotion"]), ("10.30.0.0/24", devices["iscsi_a"]),
+                         ("2001:db8:20::/64", devices["vmotion"])}
+    # ESXi lists one connected route for the subnet two vmknics share: the one that came up first.
     same_subnet = [r["device"] for r in default["routes"] if r["network"] == "10.30.0.0/24"]
-    assert same_subnet == [devices["iscsi_a"], devices["iscsi_b"]]
+    assert same_subnet == [devices["iscsi_a"]]
+    # fe80::/64, ff01::/32 and ff02::/32 once per vmknic, through its own link-local address
+    on_link = sorted((r["network"], r["device"], r["gateway"]) for r in default["routes"] if r["family"] == "ipv6" and not r["connected"])
+    assert on_link == sorted((network, device, link_local_fact(built["macs"][device])["address"])
+                             for device in ["vmk0", devices["vmotion"], devices["iscsi_a"], devices["iscsi_b"]]
+                             for network in ("fe80::/64", "ff01::/32", "ff02::/32"))
     provisioning = by_name(host["stacks"], "key", "vSphereProvisioning")
     assert [(r["network"], r["device"]) for r in provisioning["routes"] if r["connected"]] == \
         [("10.40.0.0/24", devices["provisioning"])]
-    assert {s["key"] for s in host["stacks"]} >= {"defaultTcpipStack", "vmotion", "vSphereProvisioning"}
+    assert [(s["key"], s["name"]) for s in host["stacks"]] == [
+        ("defaultTcpipStack", "defaultTcpipStack"), ("mirror", None), ("ops", None), ("vSphereProvisioning", None), ("vmotion", None)]
+    assert by_name(host["stacks"], "key", "vmotion")["routes"] == []  # no vmknic: no routeTableConfig
 
 
 def test_iscsi_adapter(built):
