@@ -17,7 +17,7 @@ import ipaddress
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, system_owner, vmk_sort_key
 __all__ = ["RULES", "SEVERITIES", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
 
 SEVERITIES = ("error", "warning", "info")
@@ -418,7 +418,7 @@ class _Host:
         self.nics: list[_Nic] = []
         self.system_owned: list[dict] = []
         for nic in host.get("vmknics") or ():
-            if nic.get("system_owned") or nic.get("owner"):
+            if system_owner(nic) is not None:
                 self.system_owned.append(nic)
                 continue
             stack = nic.get("stack") or DEFAULT_STACK
@@ -759,12 +759,12 @@ def _analyse_host(raw: dict) -> list[dict]:
 
     findings: list[dict] = []
     for nic in host.system_owned:
-        owner = nic.get("owner")
+        owner = system_owner(nic)
         findings.append(_finding(
             host, "system-owned-vmknic", stack=nic.get("stack") or DEFAULT_STACK, vmknics=[nic["device"]],
-            message=(f"{nic['device']} is owned by {owner or 'the system'} and is excluded from the "
+            message=(f"{nic['device']} is owned by {owner} and is excluded from the "
                      "multi-homing audit"),
-            evidence={"owner": owner, "ipv4": nic.get("ipv4"), "services": list(nic.get("services") or ())},
+            evidence={"owner": None if owner == "the system" else owner, "ipv4": nic.get("ipv4"), "services": list(nic.get("services") or ())},
         ))
 
     by_stack: dict[str, list[_Nic]] = {}

@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping, Optional, Protocol
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, system_owner, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import (
     SOFTWARE_ADAPTER, VSAN_SERVICES, PlanError, explicit_teaming, find_portgroup, management_devices, management_problems, reconcile, simulate, vcenter_path_problems,
     state_differences, switch_uplinks,
@@ -94,12 +94,6 @@ def _nic(host: dict, device: Optional[str]) -> Optional[dict]:
 def _holders(host: dict, pg: dict) -> list[str]:
     return [n["device"] for n in host.get("vmknics") or ()
             if (n.get("switch"), n.get("portgroup")) == (pg["switch"], pg["name"])]
-
-
-def _owned_by_system(nic: dict) -> Optional[str]:
-    if nic.get("owner") or nic.get("system_owned"):
-        return nic.get("owner") or "the system"
-    return None
 
 
 def _bindings(nic: dict) -> dict[str, dict]:
@@ -322,7 +316,7 @@ class VmknicRequest:
         device = nic["device"]
         if device in management_devices(host):
             raise Refused([f"{device} is the vmknic vCenter uses to manage the host; it is never removed"])
-        owner = _owned_by_system(nic)
+        owner = system_owner(nic)
         if owner:
             raise Refused([f"{device} is owned by {owner}, which manages it; it is not removed here"])
         if _bindings(nic):
@@ -348,7 +342,7 @@ class VmknicRequest:
 
     def _update(self, host: dict, nic: dict, target_nic: dict) -> dict:
         device = nic["device"]
-        owner = _owned_by_system(nic)
+        owner = system_owner(nic)
         if owner:
             raise Refused([f"{device} is owned by {owner}, which manages it; it is not changed here"])
         if self.portgroup and (self.portgroup, self.switch or nic.get("switch")) != (nic.get("portgroup"), nic.get("switch")):
@@ -494,7 +488,7 @@ class BindingRequest:
         nic = _nic(host, device)
         if nic is None:
             raise Refused([f"{device} does not exist"])
-        owner = _owned_by_system(nic)
+        owner = system_owner(nic)
         if owner:
             raise Refused([f"{device} is owned by {owner}, which manages it; it is not bound here"])
         uplink = dict(self.uplinks).get(device)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 DEFAULT_STACK = "defaultTcpipStack"
+# NSX puts its tunnel endpoints (TEPs, several in one subnet by design) on this custom stack.
+NSX_TEP_STACK = "vxlan"
 
 _DEVICE = re.compile(r"(\D*)(\d+)")
 
@@ -15,3 +17,14 @@ def vmk_sort_key(device: str | None) -> tuple[str, int, str]:
     """Order devices by number, so vmk2 comes before vmk10; a name without a number sorts first."""
     match = _DEVICE.fullmatch(device or "")
     return (match.group(1), int(match.group(2)), "") if match else (device or "", -1, device or "")
+
+
+def system_owner(nic: dict) -> str | None:
+    """Who manages a vmknic that is not the admin's to change: its owner (NSX, vSAN; API 9.0), "the
+    system" for the older spec.systemOwned, NSX for a TEP on the vxlan stack (NSX-T hosts before
+    API 9.0 do not set owner; KB 318546 names NSX VTEPs a supported same-subnet design); else None."""
+    if nic.get("owner"):
+        return nic["owner"]
+    if nic.get("stack") == NSX_TEP_STACK:
+        return "NSX"
+    return "the system" if nic.get("system_owned") else None

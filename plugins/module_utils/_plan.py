@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, system_owner, vmk_sort_key
 from ._intent import (
     IMPLIED_SERVICES, SYSTEM_STACKS, Addressing, ClassIntent, Intent, IntentError, class_addressings, parse_intent,
 )
@@ -72,7 +72,7 @@ def _stack_of(nic: dict) -> str:
 
 
 def _is_system_owned(nic: dict) -> bool:
-    return bool(nic.get("system_owned") or nic.get("owner"))
+    return system_owner(nic) is not None
 
 
 def _pg_id(nic_or_pg: dict) -> tuple:
