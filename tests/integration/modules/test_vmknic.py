@@ -168,6 +168,22 @@ def test_fault_reports_the_rollback(lab):
         ("AddVirtualNic", False), ("SelectVnicForNicType", True), ("RemoveVirtualNic", False)]
 
 
+def test_network_rollback_the_planner_cannot_foresee_is_reported(lab_factory):
+    """The physical network of the management VLAN carries 1500 bytes (the facts cannot show it):
+    vCenter loses the host on a jumbo vmk0 and rolls the change back; the module says so."""
+    scenario = dict(SCENARIO, physical_mtu=[{"vlan": 0, "mtu": 1500}])
+    scenario["hosts"] = [dict(SCENARIO["hosts"][0], vswitches=[
+        {"name": "vSwitch0", "uplinks": ["vmnic0", "vmnic1"], "active": ["vmnic0", "vmnic1"], "mtu": 9000},
+        {"name": "vSwitch1", "uplinks": ["vmnic2", "vmnic3"], "active": ["vmnic2", "vmnic3"]}])]
+    lab = lab_factory(scenario=scenario)
+    result = run(lab, "vmknic", {"device": "vmk0", "mtu": 9000, "allow_management_change": True})
+    assert result["failed"] is True and result["status"] == "rolled_back", result
+    assert result["msg"].startswith(f"{HOST}: UpdateVirtualNic failed: NetworkDisruptedAndConfigRolledBack: The network "
+                                    f"configuration change disconnected the host '{HOST}' from vCenter Server"), result["msg"]
+    assert [(e["method"], e.get("fault")) for e in lab.journal()] == [("UpdateVirtualNic", "NetworkDisruptedAndConfigRolledBack")]
+    assert vmknic(facts(lab), "vmk0")["mtu"] == 1500
+
+
 BAD = [
     ({"device": "vmk0", "mtu": 9000}, "set allow_management_change: true"),
     ({"device": "vmk0", "ipv4": {"address": "10.10.0.99", "prefix_length": 21}, "allow_management_change": True},
