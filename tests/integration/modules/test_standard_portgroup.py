@@ -132,8 +132,8 @@ def test_management_port_group_with_permission(lab):
     the host and roll the change back, so the module refuses it and makes no call."""
     lab.clear_journal()
     refused(lab, "standard_portgroup", {"name": "Management Network", "vlan": 10, "allow_management_change": True},
-            "this would cut vCenter's path to host 10.10.0.11 at step 1 (UpdatePortGroup Management Network on vSwitch0: "
-            "VLAN 10): the host would answer vCenter at 10.10.0.10 through vmk0 on another switch or VLAN; vCenter rolls "
+            "this would cut vCenter's path to host 10.10.0.11 at step 1 (port group Management Network on vSwitch0: "
+            "VLAN 10 (was 0)): the host would answer vCenter at 10.10.0.10 through vmk0 on another switch or VLAN; vCenter rolls "
             "such a change back (NetworkDisruptedAndConfigRolledBack)")
     assert lab.journal() == []
     assert portgroup(facts(lab), "Management Network")["vlan"] == 0
