@@ -23,8 +23,8 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis imp
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, system_owner, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import (
-    SOFTWARE_ADAPTER, VSAN_SERVICES, PlanError, explicit_teaming, find_portgroup, management_devices, management_problems, reconcile, simulate, vcenter_path_problems,
-    state_differences, switch_uplinks,
+    SOFTWARE_ADAPTER, VSAN_SERVICES, PlanError, explicit_teaming, find_portgroup, management_devices, management_problems, reconcile, simulate,
+    state_differences, switch_uplinks, vcenter_path_problems,
 )
 # The planner's own notion of "the management vmknic" (with its safe fallback) and of a vSwitch's
 # uplinks, so that these modules refuse exactly what a remediation refuses.

@@ -28,8 +28,8 @@ from ._intent import (
 from ._analysis import analyse as _analyse
 
 __all__ = [
-    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "explicit_teaming", "find_portgroup", "management_devices", "management_problems", "plan", "vcenter_path_problems",
-    "projection", "reconcile", "simulate", "state_differences", "switch_uplinks",
+    "OPERATIONS", "PlanError", "SimulationError", "build_plan", "explicit_teaming", "find_portgroup", "management_devices", "management_problems", "plan",
+    "projection", "reconcile", "simulate", "state_differences", "switch_uplinks", "vcenter_path_problems",
 ]
 
 OPERATIONS = (

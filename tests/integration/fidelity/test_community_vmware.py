@@ -9,7 +9,7 @@ results, the state read back independently with pyVmomi (tests/integration/vsphe
 calls the lab journaled. The last case cross-checks this collection's remediation with
 community.vmware.vmware_vmkernel_info as an independent reader.
 
-Tests 1-4 each work on their own host of one shared lab, so they do not depend on each other; the
+Tests 1-4 and the TCP/IP stack and IPv6 cases each work on their own host of one shared lab, so they do not depend on each other; the
 remediation cross-check starts its own lab. Not covered: enable_vsan (vmware_vmkernel sets it
 with HostVsanSystem.UpdateVsan_Task; the lab models no vSAN), vmware_host_iscsi's alias, IQN, CHAP
 and targets (the lab does not model those HostStorageSystem updates), distributed switches.
@@ -27,7 +27,7 @@ import pytest
 from pyVmomi import vim
 
 from harness import COLLECTIONS, ansible_env, connection_args, run_module, run_playbook
-from vsphere import Vsphere
+from vsphere import Vsphere, link_local_fact
 
 # community.vmware comes with the `ansible` package, in the venv's site-packages.
 COMMUNITY_PATH = next(p for p in site.getsitepackages() if (Path(p) / "ansible_collections" / "community" / "vmware").is_dir())
@@ -36,6 +36,8 @@ PORTGROUP_HOST = "10.10.0.11"
 VMKERNEL_HOST = "10.10.0.12"
 INFO_HOST = "10.10.0.13"
 ISCSI_HOST = "10.10.0.14"
+STACKS_HOST = "10.10.0.15"
+IPV6_HOST = "10.10.0.16"
 
 # The services vmware_vmkernel_info reports (as enable_<name>), by nicType.
 INFO_SERVICES = {"vmotion": "enable_vmotion", "vsan": "enable_vsan", "management": "enable_management",
@@ -44,7 +46,7 @@ INFO_SERVICES = {"vmotion": "enable_vmotion", "vsan": "enable_vsan", "management
 
 @pytest.fixture(scope="module")
 def lab(lab_factory):
-    return lab_factory(hosts=4, clusters=1)
+    return lab_factory(hosts=6, clusters=1)
 
 
 def play(lab, tmp_path: Path, tasks: list[dict[str, Any]], name: str = "play") -> list[dict[str, Any]]:
@@ -307,6 +309,61 @@ def test_host_iscsi_enable_and_port_binding(lab, tmp_path):
         assert sorted((p.vnicDevice, p.portgroupName, p.pnicDevice, p.switchName) for p in ports) == [
             ("vmk1", "iSCSI-A", "vmnic2", "vSwitch0"), ("vmk2", "iSCSI-B", "vmnic3", "vSwitch0")]
         assert all(not p.complianceStatus.reason for p in ports), [p.complianceStatus for p in ports]
+
+
+# ---- vmware_host_tcpip_stacks and vmware_host_ipv6 ---------------------------------------------
+
+def test_host_tcpip_stacks_change_and_rerun(lab, tmp_path):
+    """The default and provisioning stacks edited with netStackSpec (operation edit), read back;
+    the re-run changes nothing. The default gateway stays: vCenter reaches the host in its subnet."""
+    task = {"community.vmware.vmware_host_tcpip_stacks": {
+        "esxi_hostname": STACKS_HOST,
+        "default": {"hostname": "esx-stacks", "domain": "example.com", "preferred_dns": "10.10.0.2", "alternate_dns": "10.10.0.3",
+                    "search_domains": ["example.com", "lab.local"], "gateway": "10.10.0.1", "congestion_algorithm": "cubic",
+                    "max_num_connections": 12000},
+        "provisioning": {"gateway": "10.40.0.254", "congestion_algorithm": "newreno", "max_num_connections": 12000}}}
+    lab.clear_journal()
+    changed, again = play(lab, tmp_path, [task, task], "tcpip-stacks")
+    assert (changed["changed"], again["changed"]) == (True, False), (changed, again)
+    assert calls(lab) == [("UpdateNetworkConfig", STACKS_HOST)]
+    with Vsphere(lab) as vs:
+        stacks = {s.key: s for s in vs.host(STACKS_HOST).config.network.netStackInstance}
+        default, provisioning = stacks["defaultTcpipStack"], stacks["vSphereProvisioning"]
+        assert (default.dnsConfig.hostName, default.dnsConfig.domainName, list(default.dnsConfig.address),
+                list(default.dnsConfig.searchDomain)) == ("esx-stacks", "example.com", ["10.10.0.2", "10.10.0.3"], ["example.com", "lab.local"])
+        assert (default.ipRouteConfig.defaultGateway, default.congestionControlAlgorithm, default.requestedMaxNumberOfConnections) == \
+            ("10.10.0.1", "cubic", 12000)
+        assert (provisioning.ipRouteConfig.defaultGateway, provisioning.congestionControlAlgorithm,
+                provisioning.requestedMaxNumberOfConnections) == ("10.40.0.254", "newreno", 12000)
+        # ESXi 8 lists ops and mirror too, only the default stack named, no routes on stacks without vmknics
+        assert [(s.key, s.name) for s in stacks.values()] == [("ops", None), ("mirror", None), ("vSphereProvisioning", None),
+                                                              ("vmotion", None), ("defaultTcpipStack", "defaultTcpipStack")]
+        assert provisioning.routeTableConfig is None
+
+
+def test_host_ipv6_disable_enable_and_rerun(lab, tmp_path):
+    """IPv6 is on on ESXi 8 hosts: disabling and enabling it with vmware_host_ipv6, each re-run
+    unchanged (the lab applies the setting at once; ESXi needs a reboot, tests/lab/README.md)."""
+    def ipv6(state: str) -> dict[str, Any]:
+        return {"community.vmware.vmware_host_ipv6": {"esxi_hostname": IPV6_HOST, "state": state}}
+
+    lab.clear_journal()
+    on_already, = play(lab, tmp_path, [ipv6("enabled")], "ipv6-on-already")
+    assert on_already["changed"] is False, on_already
+    off, off_again = play(lab, tmp_path, [ipv6("disabled")] * 2, "ipv6-off")
+    assert (off["changed"], off_again["changed"]) == (True, False), (off, off_again)
+    with Vsphere(lab) as vs:
+        host = vs.host(IPV6_HOST)
+        assert (host.config.network.ipV6Enabled, host.config.network.atBootIpV6Enabled) == (False, False)
+        assert find_vnic(host, "vmk0").spec.ip.ipV6Config is None
+    on, on_again = play(lab, tmp_path, [ipv6("enabled")] * 2, "ipv6-on")
+    assert (on["changed"], on_again["changed"]) == (True, False), (on, on_again)
+    assert calls(lab) == [("UpdateNetworkConfig", IPV6_HOST)] * 2
+    with Vsphere(lab) as vs:
+        host = vs.host(IPV6_HOST)
+        assert (host.config.network.ipV6Enabled, host.config.network.atBootIpV6Enabled) == (True, True)
+        vmk0 = find_vnic(host, "vmk0")
+        assert [(a.ipAddress, a.origin) for a in vmk0.spec.ip.ipV6Config.ipV6Address] == [(link_local_fact(vmk0.spec.mac)["address"], "other")]
 
 
 # ---- 5. remediation cross-check ---------------------------------------------------------------
