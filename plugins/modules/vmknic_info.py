@@ -97,6 +97,15 @@ hosts:
       description: Whether the software iSCSI adapter is enabled.
       type: bool
       sample: false
+    vcenter_address:
+      description: vCenter's own address as the host knows it (C(summary.managementServerIp)).
+      type: str
+      sample: 10.10.0.10
+    pnics:
+      description: The host's physical NICs and whether they have link; empty when the host is not connected.
+      type: list
+      elements: dict
+      sample: [{"device": "vmnic0", "link": true}]
     errors:
       description: What could not be read for this host; the rest of its facts are valid.
       type: list
