@@ -314,6 +314,28 @@ def vcenter_path_problems(host: dict, operations: list[dict], subject: str) -> l
     return []
 
 
+def unbind_problems(host: dict, operations: list[dict]) -> list[str]:
+    """Unbinding without force that ESXi refuses: a bound port with active paths
+    (IscsiFaultVnicHasActivePaths) or the last active path to the storage (IscsiFaultVnicIsLastPath;
+    path states ESXI-NETWORKING.md 2.5)."""
+    status = {(n["device"], b.get("adapter")): b.get("path_status") for n in host.get("vmknics") or ()
+              for b in n.get("iscsi_bindings") or ()}
+    problems = []
+    for op in operations:
+        if op["op"] != "UnbindVnic" or op.get("force"):
+            continue
+        path = status.get((op["device"], op["adapter"]))
+        if path == "lastActive":
+            problems.append(f"the plan unbinds {op['device']} from {op['adapter']}, which carries the last active path "
+                            "to its storage (path status lastActive); ESXi refuses that without force and the host would "
+                            "lose the storage: move the storage paths first")
+        elif path == "active":
+            problems.append(f"the plan unbinds {op['device']} from {op['adapter']}, which has active paths (path status "
+                            "active); ESXi refuses that without force: unbind it first with iscsi_port_binding "
+                            "(force: true), its paths then fail over to the other bound vmknics")
+    return problems
+
+
 def _lowest_free_device(devices: set[str]) -> str:
     """ESXi gives a new vmknic the lowest unused vmkN number (the executor maps the real name)."""
     numbers = {_vmk_number(d) for d in devices}
@@ -1458,6 +1480,8 @@ class _Planner:
             self.refuse(f"host {name}: internal error, the operations do not reach the target ({problem})", name)
         self._management_checks(hp)
         self._dedicated_stack_checks(hp)
+        for problem in unbind_problems(hp.facts, hp.operations):
+            self.refuse(f"host {name}: {problem}", name)
 
     def _management_checks(self, hp: _HostPlan) -> None:
         name = hp.facts["name"]

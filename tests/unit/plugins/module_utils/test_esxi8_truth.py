@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import (
-    _configure_ipv6, simulate, vcenter_path_problems,
+    _configure_ipv6, simulate, unbind_problems, vcenter_path_problems,
 )
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
-    make_host, make_ipv6, make_ipv6_address, make_portgroup, make_route, make_stack, make_vmknic,
+    make_binding, make_host, make_ipv6, make_ipv6_address, make_portgroup, make_route, make_stack, make_vmknic,
 )
 
 LL0, LL1, LL2 = "fe80::250:56ff:fe00:1", "fe80::250:56ff:fe00:2", "fe80::250:56ff:fe00:3"
@@ -145,3 +145,22 @@ def test_planner_refuses_teaming_the_management_port_group_onto_a_pnic_without_l
     assert "at step 1 (VLAN 5): the host would answer vCenter at 10.10.0.10 through vmk0 on another switch or VLAN" in \
         vcenter_path_problems(host, [vlan], "the plan")[0]
     assert simulate(host, [lit])["portgroups"][0]["teaming"]["active"] == ["vmnic0"]
+
+
+def test_planner_refuses_unbinding_ports_with_active_paths_without_force():
+    nics = [make_vmknic("vmk0", "10.10.0.11/21", services=["management"]),
+            make_vmknic("vmk1", "10.40.0.11/24", iscsi_bindings=[make_binding("vmhba65", path_status="lastActive")]),
+            make_vmknic("vmk2", "10.40.0.12/24", iscsi_bindings=[make_binding("vmhba65", path_status="active")]),
+            make_vmknic("vmk3", "10.40.0.13/24", iscsi_bindings=[make_binding("vmhba65", path_status="notUsed")])]
+    host = make_host(vmknics=nics)
+
+    def unbind(device: str, force: bool = False) -> dict:
+        return {"op": "UnbindVnic", "host": host["name"], "device": device, "adapter": "vmhba65", "force": force,
+                "description": f"{device}: unbind"}
+
+    assert unbind_problems(host, [unbind("vmk3"), unbind("vmk1", force=True)]) == []
+    assert unbind_problems(host, [unbind("vmk1"), unbind("vmk2")]) == [
+        "the plan unbinds vmk1 from vmhba65, which carries the last active path to its storage (path status lastActive); "
+        "ESXi refuses that without force and the host would lose the storage: move the storage paths first",
+        "the plan unbinds vmk2 from vmhba65, which has active paths (path status active); ESXi refuses that without force: "
+        "unbind it first with iscsi_port_binding (force: true), its paths then fail over to the other bound vmknics"]
