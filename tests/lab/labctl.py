@@ -128,9 +128,10 @@ class Lab:
 
     @classmethod
     def start(cls, hosts=None, clusters=None, esx=False, scenario=None, state_dir=None, timeout=120,
-              latency_ms=0, jitter_ms=0, latency_methods=None):
+              latency_ms=0, jitter_ms=0, latency_methods=None, password=None):
         """latency_ms/jitter_ms: every SOAP call (or only those named in latency_methods) waits
-        latency_ms plus a random 0..jitter_ms milliseconds before the lab serves it."""
+        latency_ms plus a random 0..jitter_ms milliseconds before the lab serves it. password: the
+        login password (default VMware1!)."""
         binary = ensure_built()
         own = state_dir is None
         if own:
@@ -155,6 +156,8 @@ class Lab:
             args += ["-latency-ms", str(int(latency_ms)), "-jitter-ms", str(int(jitter_ms))]
         if latency_methods:
             args += ["-latency-methods", ",".join(latency_methods)]
+        if password is not None:
+            args += ["-password", password]
         data = load_scenario(scenario)
         if data is not None:
             path = os.path.join(state_dir, "scenario.json")
