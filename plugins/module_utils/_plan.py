@@ -14,15 +14,14 @@ Pure Python on plain data (docs/facts.md in, docs/remediation.md out); no pyVmom
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
-import gc
 import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gc import cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 from ._intent import (
     IMPLIED_SERVICES, SYSTEM_STACKS, Addressing, ClassIntent, Intent, IntentError, class_addressings, parse_intent,
@@ -1487,21 +1486,6 @@ class _Planner:
                 "summary": summary}
 
 
-@contextlib.contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector. The planner builds millions of small dicts and lists
-    (two copies of every host's facts, the projections, the findings) and no reference cycles, so
-    reference counting frees everything; the collector would only rescan the live facts again and
-    again, which at 1000 hosts took ~40% of planning (docs/benchmarks.md). Restored on exit."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def build_plan(hosts: list[dict], intent: Any) -> dict:
     """The plan document with every refusal inside (``executable`` false when there are any).
     For reports and check mode; execute only what ``plan()`` returns."""
@@ -1509,7 +1493,7 @@ def build_plan(hosts: list[dict], intent: Any) -> dict:
         parsed = intent if isinstance(intent, Intent) else parse_intent(intent)
     except IntentError as error:
         raise PlanError(error.problems) from None
-    with _without_cyclic_gc():
+    with cyclic_gc_paused():  # the planner's data has no reference cycles
         return _Planner(hosts, parsed).run()
 
 
