@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import inspect
 import json
 import os
 import platform
@@ -56,7 +57,7 @@ from labctl import Lab  # noqa: E402
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse  # noqa: E402
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import HOST_PATHS, PAGE_SIZE  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import HOST_PATHS, PAGE_SIZE, gather  # noqa: E402
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import build_plan  # noqa: E402
 
 # Targets of issue 13 (at 1000 hosts)
@@ -73,6 +74,8 @@ TARGET_HOSTS = 1000
 # parser (issue 13 points 1-2): extra module arguments and environment. None while the module offers
 # no such switch; the pyVmomi floor (a fresh process reading the same paths) is the reference then.
 PYVMOMI_READ: dict[str, dict[str, Any]] | None = None
+# In-process, _gather.gather(fast_read=False) is the pyVmomi path (when this tree has the fast one).
+GATHER_HAS_FAST_READ = "fast_read" in inspect.signature(gather).parameters
 
 
 class BenchError(RuntimeError):
@@ -153,6 +156,8 @@ class Row:
     info_rss_mb: float = 0.0
     info_output_mb: float = 0.0
     info_pyvmomi_module: float | None = None
+    gather_fast: float | None = None  # gather() in this process on a warm session: the fast parser
+    gather_pyvmomi: float | None = None  # ... and with fast_read=False: pyVmomi parses
     info_warnings: list[str] = field(default_factory=list)
     startup: float = 0.0
     info_playbook: float = 0.0
@@ -401,6 +406,10 @@ def measure_read(row: Row, lab: Lab, env: dict[str, str], repeat: int, options: 
         row.floor = best_of(repeat, lambda: floor_read(service_instance))
         if row.full and hosts == options.per_path:
             row.per_path = {path: best_of(2, lambda path=path: floor_read(service_instance, [path])) for path in HOST_PATHS}
+        if GATHER_HAS_FAST_READ:
+            row.gather_fast = best_of(repeat, lambda: timed(lambda: gather(service_instance, fast_read=True)))
+            row.gather_pyvmomi = best_of(repeat, lambda: timed(lambda: gather(service_instance, fast_read=False)))
+            log(f"gather() in-process: {row.gather_fast:.2f} s with the collection's parser, {row.gather_pyvmomi:.2f} s with pyVmomi")
     finally:
         Disconnect(service_instance)
     row.floor_process = best_of(1 if big else repeat, lambda: floor_process(lab, hosts))
@@ -542,11 +551,12 @@ def extrapolated_cv(rows: list[Row], latency_ms: int, hosts: int) -> tuple[float
 
 def print_report(rows: list[Row], options: argparse.Namespace) -> None:
     full_rows = [row for row in rows if row.full]
-    header = ["hosts", "floor s", "floor proc s", "info mod s", "info pyVmomi s", "ratio proc", "info pb-start s",
+    header = ["hosts", "floor s", "floor proc s", "gather fast s", "gather pyVmomi s", "info mod s", "info pyVmomi s", "ratio proc", "info pb-start s",
               "c.vmware s", "speed-up pb", "speed-up mod", "RSS MB", "audit mod s", "audit ovh %", "plan mod s", "plan extra s",
               "planner s", "apply s/host"]
     print_table(header, [[
-        str(row.hosts), number(row.floor), number(row.floor_process), number(row.info_module), number(row.info_pyvmomi_module),
+        str(row.hosts), number(row.floor), number(row.floor_process), number(row.gather_fast), number(row.gather_pyvmomi),
+        number(row.info_module), number(row.info_pyvmomi_module),
         number(row.process_floor_ratio) + "x", number(row.info_net), number(row.cv_net),
         number(row.speedup, ".1f") + ("x" if row.speedup is not None else ""),
         number(row.module_speedup, ".1f") + ("x" if row.module_speedup is not None else ""), number(row.info_rss_mb, ".0f"),
@@ -554,7 +564,9 @@ def print_report(rows: list[Row], options: argparse.Namespace) -> None:
         number(row.plan_inprocess), number(row.apply_per_host, ".3f"),
     ] for row in full_rows])
     print("\n0 ms lab latency. floor: RetrievePropertiesEx of _gather.HOST_PATHS parsed by pyVmomi, warm session (floor) /"
-          "\nfresh process incl. import + login (proc); ratio proc: info mod / floor proc; info pyVmomi: vmknic_info with the"
+          "\nfresh process incl. import + login (proc); gather fast / pyVmomi: _gather.gather() in-process on a warm"
+          "\nsession with the collection's parser / with fast_read=False (- : this tree has one path); ratio proc: info"
+          "\nmod / floor proc; info pyVmomi: vmknic_info with the"
           "\nbulk read parsed by pyVmomi (- when the module has no switch for it); pb-start: ansible-playbook minus the ping"
           f"\nplaybook (start-up {', '.join(number(row.startup) for row in full_rows)} s); c.vmware likewise; speed-up pb:"
           "\nc.vmware / info pb-start; speed-up mod: c.vmware / info mod; plan extra: plan mod - info mod; planner:"
