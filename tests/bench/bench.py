@@ -261,25 +261,42 @@ class ModuleRun:
     result: dict[str, Any]
 
 
-def run_module(module: str, args: dict[str, Any], env: dict[str, str], profile_to: Path | None = None) -> ModuleRun:
-    """Run plugins/modules/<module>.py in its own process, as Ansible does on localhost.
+# Runs a module file as __main__ and, at exit, prints the process's peak RSS (VmHWM) to stderr.
+# Not ru_maxrss from os.wait4: Linux carries the parent's peak RSS at fork over into the child's
+# ru_maxrss through exec, so a module started by this (large) bench process would report the
+# bench's own peak. VmHWM belongs to the memory of the exec'd process alone.
+PEAK_RSS_MARK = "BENCH_VMHWM_KB"
+PEAK_RSS_RUNNER = f"""
+import atexit, runpy, sys
+def report():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                sys.stderr.write("\\n{PEAK_RSS_MARK} " + line.split()[1] + "\\n")
+atexit.register(report)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
 
-    os.wait4 gives the rusage of exactly this child (ru_maxrss: its peak RSS in KiB on Linux).
-    """
+
+def run_module(module: str, args: dict[str, Any], env: dict[str, str], profile_to: Path | None = None) -> ModuleRun:
+    """Run plugins/modules/<module>.py in its own process, as Ansible does on localhost: wall time,
+    peak RSS (VmHWM, see PEAK_RSS_RUNNER; 0 when profiled) and the result."""
     payload = json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=False, _ansible_diff=False)})
-    command = [sys.executable, str(MODULES / f"{module}.py")]
-    if profile_to is not None:
-        command[1:1] = ["-m", "cProfile", "-o", str(profile_to)]
+    path = str(MODULES / f"{module}.py")
+    command = [sys.executable, "-m", "cProfile", "-o", str(profile_to), path] if profile_to else [sys.executable, "-c", PEAK_RSS_RUNNER, path]
     with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         stdin.write(payload.encode())
         stdin.seek(0)
         start = time.perf_counter()
         with subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=stderr, env=env) as proc:
-            pid, status, usage = os.wait4(proc.pid, 0)
+            pid, status, _usage = os.wait4(proc.pid, 0)
             seconds = time.perf_counter() - start
             proc.returncode = os.waitstatus_to_exitcode(status)
         stdout.seek(0)
         raw = stdout.read()
+        stderr.seek(0)
+        marks = [line.split()[1] for line in stderr.read().decode(errors="replace").splitlines() if line.startswith(PEAK_RSS_MARK)]
         stderr.seek(0)
         try:
             result = json.loads(raw)
@@ -288,7 +305,7 @@ def run_module(module: str, args: dict[str, Any], env: dict[str, str], profile_t
                              f"{raw[-2000:].decode(errors='replace')}\n{stderr.read()[-2000:].decode(errors='replace')}") from None
     if result.get("failed"):
         raise BenchError(f"{module} failed: {result.get('msg')}")
-    return ModuleRun(seconds, usage.ru_maxrss / 1024.0, len(raw) / 1e6, result)
+    return ModuleRun(seconds, int(marks[-1]) / 1024.0 if marks else 0.0, len(raw) / 1e6, result)
 
 
 def run_playbook(playbook: Path, env: dict[str, str], extra_vars: dict[str, Any] | None = None) -> float:
