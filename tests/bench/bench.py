@@ -347,6 +347,8 @@ def write_playbooks(directory: Path, clusters: list[str]) -> dict[str, Path]:
 # Where a profiled function's own time goes, by the file it is defined in (first match wins).
 # Built-ins have the file "~"; they are told apart by their name.
 PROFILE_BUCKETS: list[tuple[str, Callable[[str, str], bool]]] = [
+    ("the collection's streaming parser (_retrieve_stream.py, ElementTree)",
+     lambda path, name: path.endswith("_retrieve_stream.py") or "xml/etree" in path or "ElementTree" in name),
     ("pyVmomi deserialization (SoapAdapter, VmomiSupport, expat)",
      lambda path, name: "pyVmomi" in path or "pyexpat" in name or "xmlparser" in name),
     ("network wait / TLS (ssl, socket, http.client)",
@@ -387,9 +389,11 @@ def profile_summary(profile_file: Path, top: int = 12) -> dict[str, Any]:
               "host_facts": "_gather.host_facts (conversion, all hosts)",
               "management_endpoint": "_gather.management_endpoint",
               "exit_json": "AnsibleModule.exit_json (scrub + JSON + print)",
-              "connect": "_connection.connect (login)"}
+              "connect": "_connection.connect (login)",
+              "retrieve": "_retrieve_stream.retrieve (RetrievePropertiesEx pages: wait + our parse)"}
     for (path, _line, name), entry in raw.items():
-        if name in wanted and ("vmkernel" in path or "multihoming" in path or "module_utils/basic.py" in path):
+        if name in wanted and ("vmkernel" in path or "multihoming" in path or "module_utils/basic.py" in path) \
+                and (name != "retrieve" or path.endswith("_retrieve_stream.py")):
             phases[wanted[name]] = phases.get(wanted[name], 0.0) + entry[3]
     ranked = sorted(raw.items(), key=lambda item: item[1][2], reverse=True)[:top]
     functions = [{"function": f"{Path(path).name}:{line}({name})", "calls": entry[1], "own": entry[2], "cumulative": entry[3]}
