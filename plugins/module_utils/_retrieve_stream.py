@@ -172,6 +172,7 @@ class _Decoder:
         self.compatible: dict[type, type] = {}
         # declared type -> xsi:type (or None) -> how to read such an element; filled as met.
         self.steps: dict[type, dict[str | None, Callable[[ElementTree.Element], Any]]] = {}
+        self.data_readers: dict[type, Callable[[ElementTree.Element], VmodlData]] = {}
 
     def _compatible(self, vmodl_type: type) -> type:
         compatible = self.compatible.get(vmodl_type)
@@ -237,7 +238,8 @@ class _Decoder:
             return lambda elem: [self.value(child, item) for child in elem]
         if issubclass(vmodl_type, VmomiSupport.ManagedObject):
             return self._reference
-        if vmodl_type is vmodl.LocalizedMethodFault:
+        if issubclass(vmodl_type, Exception):
+            # A fault inside a value travels as a LocalizedMethodFault (pyVmomi reads it so too).
             return self._localized_fault
         if issubclass(vmodl_type, VmomiSupport.DataObject):
             return self._data_reader(vmodl_type)
@@ -256,6 +258,12 @@ class _Decoder:
         return name, field_type, is_array, leaf
 
     def _data_reader(self, vmodl_type: type) -> Callable[[ElementTree.Element], VmodlData]:
+        reader = self.data_readers.get(vmodl_type)
+        if reader is None:
+            reader = self.data_readers[vmodl_type] = self._new_data_reader(vmodl_type)
+        return reader
+
+    def _new_data_reader(self, vmodl_type: type) -> Callable[[ElementTree.Element], VmodlData]:
         info = _type_info(vmodl_type)
         by_tag: dict[str, Any] = {}
 
@@ -284,12 +292,21 @@ class _Decoder:
         return read
 
     def _localized_fault(self, elem: ElementTree.Element) -> VmodlData:
-        # pyVmomi hands out the fault itself, its message taken from localizedMessage.
-        wrapper = self._data_reader(vmodl.LocalizedMethodFault)(elem)
-        fault = wrapper.__dict__.get("fault")
-        if not isinstance(fault, VmodlData):
+        """pyVmomi hands out the fault itself, its ``msg`` taken from localizedMessage."""
+        fault = None
+        message = VmodlData(vmodl.LocalizedMethodFault).localizedMessage
+        for child in elem:
+            name = _local(child.tag)
+            if name == "fault":
+                fault_type = self._final_type(vmodl.MethodFault, child.get(XSI_TYPE))
+                if not issubclass(fault_type, VmomiSupport.DataObject):
+                    raise FastReadUnsupported("a fault that is not a data object")
+                fault = self._data_reader(fault_type)(child)
+            elif name == "localizedMessage":
+                message = child.text or ""
+        if fault is None:
             raise FastReadUnsupported("LocalizedMethodFault without a fault")
-        fault.__dict__["msg"] = wrapper.__dict__.get("localizedMessage", "")
+        fault.__dict__["msg"] = message
         return fault
 
     def _reference(self, elem: ElementTree.Element) -> Any:
