@@ -267,7 +267,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(scenario=scenarios())
 def test_random_configurations(scenario, tmp_path_factory, monkeypatch):
     with Lab.start(scenario=scenario, state_dir=str(tmp_path_factory.mktemp("lab"))) as lab:
