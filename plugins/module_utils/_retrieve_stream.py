@@ -152,7 +152,6 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-
 def _parse_bool(text: str | None) -> bool:
     if text in ("1", "true", "True"):
         return True

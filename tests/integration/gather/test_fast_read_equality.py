@@ -19,6 +19,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyVim.task import WaitForTask
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils import _gather, _retrieve_stream
 from harness import Lab
@@ -91,31 +92,30 @@ def test_scenario(scenario, tmp_path, monkeypatch):
 
 
 def test_configuration_built_through_the_api(tmp_path, monkeypatch):
-    """IPv6, a gateway override, the provisioning stack, iSCSI bindings and a disconnected host,
-    all made with plain pyVmomi calls on default hosts."""
-    with Lab.start(hosts=3, clusters=2, state_dir=str(tmp_path)) as lab, Vsphere(lab) as vs:
+    """IPv6 with two addresses and SLAAC off, a same-subnet NFS pair with a gateway override, the
+    vmotion stack, fault tolerance logging, one iSCSI binding, a host in maintenance and a
+    disconnected one, all made with plain pyVmomi calls on default hosts."""
+    with Lab.start(hosts=3, clusters=1, state_dir=str(tmp_path)) as lab, Vsphere(lab) as vs:
         names = vs.host_names()
-        host = vs.host(names[0])
-        network = host.configManager.networkSystem
-        config = _gather.vim.host.NetworkConfig(ipV6Enabled=True)
-        network.UpdateNetworkConfig(config, "modify")
-        vs.add_portgroup(host, "vMotion", vlan=20, active=["vmnic1"], standby=["vmnic0"])
-        vs.add_portgroup(host, "iSCSI-A", vlan=30, active=["vmnic2"], standby=[])
-        vs.add_portgroup(host, "iSCSI-B", vlan=30, active=["vmnic3"], standby=[])
-        vs.add_portgroup(host, "Provisioning", vlan=40)
-        vmotion = vs.add_vmknic(host, "vMotion", ipv4="10.20.0.11", netmask="255.255.255.0", mtu=9000,
-                                ipv6=[("2001:db8:20::11", 64)], gateway="10.20.0.1")
-        vs.select(host, "vmotion", vmotion)
-        iscsi = [vs.add_vmknic(host, name, ipv4=f"10.30.0.{11 + i}", netmask="255.255.255.0", mtu=9000)
-                 for i, name in enumerate(["iSCSI-A", "iSCSI-B"])]
-        vs.add_vmknic(host, "Provisioning", ipv4="10.40.0.11", netmask="255.255.255.0", stack="vSphereProvisioning")
+        host = vs.host(names[1])
+        host.configManager.networkSystem.UpdateNetworkConfig(_gather.vim.host.NetworkConfig(ipV6Enabled=True), "modify")
+        for name, vlan, active, standby in [("NFS-1", 50, ["vmnic2"], []), ("NFS-2", 50, ["vmnic3"], ["vmnic0"]),
+                                            ("Migrate", 60, ["vmnic1"], ["vmnic0"])]:
+            vs.add_portgroup(host, name, vlan=vlan, active=active, standby=standby)
+        nfs = [vs.add_vmknic(host, name, ipv4=f"10.50.{i}.21", netmask="255.255.0.0", mtu=9000,
+                             ipv6=[(f"2001:db8:50::{21 + i}", 64), (f"2001:db8:51::{21 + i}", 80)],
+                             gateway="10.50.0.1" if i else None)
+               for i, name in enumerate(["NFS-1", "NFS-2"])]
+        vs.select(host, "faultToleranceLogging", nfs[1])
+        vs.add_vmknic(host, "Migrate", ipv4="10.60.0.21", netmask="255.255.255.0", stack="vmotion")
         adapter = vs.software_iscsi_adapter(host)
-        for device in iscsi:
-            vs.bind(host, adapter, device)
+        vs.bind(host, adapter, nfs[0])
+        WaitForTask(vs.host(names[0]).EnterMaintenanceMode_Task(timeout=0))
         vs.disconnect_host(vs.host(names[2]))
         facts = check_lab(lab, monkeypatch)
-    first = next(h for h in facts if h["name"] == names[0])
-    assert [a["bound_vmknics"] for a in first["iscsi_adapters"]] == [sorted(iscsi)]
+    changed = next(h for h in facts if h["name"] == names[1])
+    assert [a["bound_vmknics"] for a in changed["iscsi_adapters"]] == [[nfs[0]]]
+    assert [h["maintenance_mode"] for h in facts] == [True, False, False]
     assert next(h for h in facts if h["name"] == names[2])["config_available"] is False
 
 
