@@ -537,8 +537,8 @@ def retrieve(collector: Any, spec_set: list[Any], max_objects: int,
             yield from result.objects
             if not token:
                 break
-            result = call(stub, collector, "ContinueRetrievePropertiesEx", [token], timeout)
-            token = None
+            continued, token = token, None  # used up by the call, whatever it returns
+            result = call(stub, collector, "ContinueRetrievePropertiesEx", [continued], timeout)
     finally:
         if token:
             _cancel(collector, token)
