@@ -242,8 +242,43 @@ class _Decoder:
             return self._localized_fault
         if issubclass(vmodl_type, VmomiSupport.DataObject):
             return self._data_reader(vmodl_type)
-        scalar = _scalar_reader(vmodl_type)
+        scalar = self._text_reader(vmodl_type)
         return lambda elem: scalar(elem.text)
+
+    def _text_reader(self, vmodl_type: type) -> Callable[[str | None], Any]:
+        """Text -> value; the names of types and methods resolve against the reply's namespaces."""
+        if vmodl_type is type:
+            return self._type_name
+        if vmodl_type is VmomiSupport.ManagedMethod:
+            return self._method_name
+        return _scalar_reader(vmodl_type)
+
+    def _name_in_namespace(self, text: str) -> tuple[str, str]:
+        prefix, _sep, name = text.rpartition(":")
+        return self.namespaces.get(prefix, VmomiSupport.XMLNS_VMODL_BASE), name
+
+    def _type_name(self, text: str | None) -> type | None:
+        # A TypeName (e.g. CustomFieldDef.managedObjectType) is the type itself, as pyVmomi gives it.
+        if not text:
+            return None
+        namespace, name = self._name_in_namespace(text)
+        try:
+            return VmomiSupport.GetWsdlType(namespace, name)
+        except KeyError:
+            try:
+                return VmomiSupport.GuessWsdlType(name)
+            except KeyError:
+                raise FastReadUnsupported(f"unknown type name {text!r}") from None
+
+    def _method_name(self, text: str | None) -> Any:
+        namespace, name = self._name_in_namespace(text or "")
+        try:
+            return VmomiSupport.GetWsdlMethod(namespace, name)
+        except KeyError:
+            try:
+                return VmomiSupport.GuessWsdlMethod(name)
+            except KeyError:
+                return VmomiSupport.UnknownManagedMethod(name)
 
     def _field(self, info: _TypeInfo, tag: str) -> tuple[str, type, bool, Callable[[str | None], Any] | None] | None:
         field = info.fields.get(tag.rpartition("}")[2])
@@ -253,7 +288,7 @@ class _Decoder:
         leaf_type = self._final_type(field_type, None)
         leaf = None
         if not issubclass(leaf_type, (list, VmomiSupport.ManagedObject, VmomiSupport.DataObject)):
-            leaf = _scalar_reader(leaf_type)
+            leaf = self._text_reader(leaf_type)
         return name, field_type, is_array, leaf
 
     def _data_reader(self, vmodl_type: type) -> Callable[[ElementTree.Element], VmodlData]:

@@ -81,6 +81,19 @@ MISSING = (
     "<localizedMessage>Permission to perform this operation was denied.</localizedMessage></fault></missingSet></objects>"
 )
 
+CUSTOM_FIELDS = (
+    '<objects><obj type="HostSystem">host-23</obj>'
+    '<propSet><name>availableField</name><val xsi:type="ArrayOfCustomFieldDef">'
+    "<CustomFieldDef><key>101</key><name>vmkernel.multihoming.change</name><type>string</type>"
+    "<managedObjectType>HostSystem</managedObjectType>"
+    "<fieldDefPrivileges><createPrivilege>System.View</createPrivilege><readPrivilege>System.View</readPrivilege>"
+    "<updatePrivilege>System.View</updatePrivilege><deletePrivilege>System.View</deletePrivilege></fieldDefPrivileges>"
+    "</CustomFieldDef></val></propSet>"
+    '<propSet><name>customValue</name><val xsi:type="ArrayOfCustomFieldValue">'
+    '<CustomFieldValue xsi:type="CustomFieldStringValue"><key>101</key><value>{"op": 1}</value></CustomFieldValue>'
+    "</val></propSet></objects>"
+)
+
 
 def reply(objects: str, token: str | None = None, method: str = "RetrievePropertiesEx") -> bytes:
     token_element = f"<token>{token}</token>" if token else ""
@@ -174,7 +187,8 @@ def assert_same(record: Any, expected: Any, where: str = "") -> None:
         assert record == expected and isinstance(record, bool) == isinstance(expected, bool), (where, record, expected)
 
 
-@pytest.mark.parametrize("objects", [HOST, ADAPTERS, MISSING, HOST + ADAPTERS + MISSING], ids=["host", "adapters", "missing", "all"])
+@pytest.mark.parametrize("objects", [HOST, ADAPTERS, MISSING, CUSTOM_FIELDS, HOST + ADAPTERS + MISSING + CUSTOM_FIELDS],
+                         ids=["host", "adapters", "missing", "custom-fields", "all"])
 def test_equal_to_pyvmomi(objects):
     body = reply(objects)
     assert_same(ours(body), pyvmomi(body))
@@ -195,6 +209,15 @@ def test_values_typed_by_metadata():
     assert vmk1.spec.distributedVirtualPort.portgroupKey == "dvportgroup-11"
     with pytest.raises(AttributeError):
         vmk0.noSuchField  # noqa: B018
+
+
+def test_type_names_are_types():
+    (host,) = ours(reply(CUSTOM_FIELDS))
+    props = _gather._props(host)
+    (field,) = props["availableField"]
+    assert field.managedObjectType is vim.HostSystem and field.type is str
+    (value,) = props["customValue"]
+    assert vmodl_type_name(value) == "CustomFieldStringValue" and value.value == '{"op": 1}'
 
 
 def test_subtypes_inside_an_array():
