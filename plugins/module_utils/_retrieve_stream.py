@@ -253,32 +253,28 @@ class _Decoder:
             return self._method_name
         return _scalar_reader(vmodl_type)
 
-    def _name_in_namespace(self, text: str) -> tuple[str, str]:
+    def _named(self, text: str, exact: Callable[[str, str], Any], guess: Callable[[str], Any]) -> Any:
+        """A type or method by its wire name, as pyVmomi resolves it; KeyError when unknown."""
         prefix, _sep, name = text.rpartition(":")
-        return self.namespaces.get(prefix, VmomiSupport.XMLNS_VMODL_BASE), name
+        try:
+            return exact(self.namespaces.get(prefix, VmomiSupport.XMLNS_VMODL_BASE), name)
+        except KeyError:
+            return guess(name)
 
     def _type_name(self, text: str | None) -> type | None:
         # A TypeName (e.g. CustomFieldDef.managedObjectType) is the type itself, as pyVmomi gives it.
         if not text:
             return None
-        namespace, name = self._name_in_namespace(text)
         try:
-            return VmomiSupport.GetWsdlType(namespace, name)
+            return self._named(text, VmomiSupport.GetWsdlType, VmomiSupport.GuessWsdlType)
         except KeyError:
-            try:
-                return VmomiSupport.GuessWsdlType(name)
-            except KeyError:
-                raise FastReadUnsupported(f"unknown type name {text!r}") from None
+            raise FastReadUnsupported(f"unknown type name {text!r}") from None
 
     def _method_name(self, text: str | None) -> Any:
-        namespace, name = self._name_in_namespace(text or "")
         try:
-            return VmomiSupport.GetWsdlMethod(namespace, name)
+            return self._named(text or "", VmomiSupport.GetWsdlMethod, VmomiSupport.GuessWsdlMethod)
         except KeyError:
-            try:
-                return VmomiSupport.GuessWsdlMethod(name)
-            except KeyError:
-                return VmomiSupport.UnknownManagedMethod(name)
+            return VmomiSupport.UnknownManagedMethod((text or "").rpartition(":")[2])
 
     def _field(self, info: _TypeInfo, tag: str) -> tuple[str, type, bool, Callable[[str | None], Any] | None] | None:
         field = info.fields.get(tag.rpartition("}")[2])
