@@ -83,7 +83,7 @@ class VsphereModule(AnsibleModule):
         esxi_hostnames = [name for name in self.params["esxi_hostnames"] or [] if name] or None
         with self.session(action) as service_instance:
             try:
-                hosts = gather(service_instance, datacenter, clusters, esxi_hostnames)
+                hosts = gather(service_instance, datacenter, clusters, esxi_hostnames, warn=self.warn)
             except ScopeError as error:
                 self.fail_json(msg=f"Invalid scope: {error}")
         return hosts

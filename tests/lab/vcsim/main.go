@@ -78,6 +78,7 @@ func main() {
 	for _, h := range lab.hosts {
 		h.refresh()
 	}
+	installPaging()
 	started = true
 	built := time.Since(t0)
 
