@@ -18,10 +18,10 @@ import socket
 from typing import Any, Callable, Iterable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gc import cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._retrieve_stream import (
     FastReadUnsupported,
-    cyclic_gc_paused,
     vmodl_isinstance,
     vmodl_type_name,
 )

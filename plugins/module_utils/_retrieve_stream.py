@@ -26,8 +26,6 @@ type test that works for both.
 from __future__ import annotations
 
 import base64
-import contextlib
-import gc
 import http.client
 import io
 import re
@@ -132,20 +130,6 @@ def _type_info(vmodl_type: type) -> _TypeInfo:
     if info is None:
         info = _TYPE_INFO[vmodl_type] = _TypeInfo(vmodl_type)
     return info
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block. A bulk read allocates millions of objects
-    (elements, records, facts) that form no cycles; every allocation threshold crossed would
-    otherwise scan all of them again, which doubles the read's time at 1000 hosts."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _local(tag: str) -> str:
