@@ -275,7 +275,8 @@ class _Checker:
             self.add(where, "must be a mapping")
             return None
         for key in sorted(set(value) - set(allowed), key=str):
-            self.add(where, f"unknown key {key!r} (expected one of {', '.join(allowed)})")
+            hint = suggestion(key, allowed) if isinstance(key, str) else ""
+            self.add(where, f"unknown key {key!r}{hint} (expected one of {', '.join(allowed)})")
         return value
 
     def string_list(self, value: Any, where: str) -> tuple[str, ...]:
