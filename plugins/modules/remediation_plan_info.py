@@ -18,7 +18,7 @@ description:
     safely (pool too small, overlapping class subnets, a gateway outside its subnet, a vmknic
     claimed by two classes, an unknown adapter or uplink, a result that would still be
     multi-homed, a change to the vmknic vCenter uses unless allowed).
-  - Checks the selectors of O(intent) before planning: an unknown service name, an unknown stack key
+  - Checks the selectors of O(intent) before planning. An unknown service name, an unknown stack key
     (one that is neither a system stack nor a stack of a host in scope) and a malformed pattern are
     errors that list the valid choices and suggest the nearest one. A class that selects no vmknic
     is a warning and is listed in RV(empty_classes).
