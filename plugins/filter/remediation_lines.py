@@ -1,7 +1,10 @@
 # Copyright: (c) 2026, vmkernel.multihoming contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Remediation filters. Each is documented in the sidecar file of its name (remediation_lines.yml,
-remediation_intent.yml)."""
+remediation_intent.yml).
+
+The file is named after one of its filters: Galaxy's importer lists every .py file of plugins/filter
+as a filter of that name, so a file named otherwise would appear as an undocumented filter."""
 
 from __future__ import annotations
 
