@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -99,7 +101,6 @@ def test_serial_abc_on_the_command_line(offline_env, tmp_path):
     """`-e remediate_serial=abc` (key=value, a string), as the issue ran it: no ansible-core crash."""
     cmd = [str(Path(offline_env["ANSIBLE_PYTHON_INTERPRETER"]).parent / "ansible-playbook"), "-i", "localhost,",
            str(PLAYBOOK), "-e", "remediate_serial=abc", "-e", "remediate_intent_file=intent.yml"]
-    import subprocess
     proc = subprocess.run(cmd, capture_output=True, text=True, env=offline_env, cwd=tmp_path, timeout=300, check=False)
     assert only_failure(proc).startswith("remediate_serial must be a batch size")
 
@@ -148,3 +149,21 @@ def test_class_selecting_nothing_fails_the_pipeline(lab, tmp_path):
     assert only_failure(proc) == ("remediate_fail_on_empty_class: 1 class(es) select no vmknic in scope: nfs; "
                                   "check their selectors (or the scope).")
     assert lab.journal() == []
+
+
+def test_readme_command_runs_without_inventory_warnings(lab, tmp_path):
+    """The README's review command, as written (`-i localhost,`, the playbook by its collection
+    name, a relative intent file), with ansible-core's inventory warnings left on."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith("ansible-playbook -i localhost, vmkernel.multihoming.remediate")
+                and "--check --diff" in x)
+    write(tmp_path / "intent.yml", json.dumps({"remediate_intent": {"classes": [VMOTION]}}))
+    env = ansible_env(lab)
+    for name in ("ANSIBLE_LOCALHOST_WARNING", "ANSIBLE_INVENTORY_UNPARSED_WARNING"):
+        env.pop(name)
+    args = shlex.split(line)
+    proc = subprocess.run([str(Path(env["ANSIBLE_PYTHON_INTERPRETER"]).parent / args[0])] + args[1:],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert "No inventory was parsed" not in proc.stderr and "provided hosts list is empty" not in proc.stderr, proc.stderr
+    assert "+++ after: 10.10.0.11 (predicted)" in proc.stdout
