@@ -33,7 +33,7 @@ FILTER_DIR = REPO / "plugins" / "filter"
 def test_filters_are_registered():
     filters = FilterModule().filters()
     assert filters["vmknic_findings"] is vmknic_findings and filters["audit_report"] is audit_report
-    assert sorted(filters) == ["audit_report", "findings_at_least", "vmknic_findings"]
+    assert sorted(filters) == ["audit_merge", "audit_report", "audit_vcenter", "findings_at_least", "vmknic_findings"]
 
 
 def test_vmknic_findings_accepts_the_list_or_the_whole_result():
