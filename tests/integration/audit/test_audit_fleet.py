@@ -63,9 +63,8 @@ def run(labs, tmp_path, extra: dict[str, Any] | None = None, password: dict[str,
     report_dir = tmp_path / "reports"
     # No VMWARE_*: each vCenter is reached with its own host variables only.
     env = ansible_env(None, ANSIBLE_SHOW_CUSTOM_STATS="true")
-    proc = run_playbook(PLAYBOOK, env, dict({"audit_hosts": "vcenters", "audit_fail_on": "never", "audit_report_dir": str(report_dir)},
-                                             **(extra or {})),
-                        inventory=inventory(labs, tmp_path / "vcenters.yml", password))
+    extra_vars = dict({"audit_hosts": "vcenters", "audit_fail_on": "never", "audit_report_dir": str(report_dir)}, **(extra or {}))
+    proc = run_playbook(PLAYBOOK, env, extra_vars, inventory=inventory(labs, tmp_path / "vcenters.yml", password))
     return proc, report_dir
 
 
