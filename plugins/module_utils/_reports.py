@@ -250,6 +250,17 @@ _RUN_LABELS = {
     "ansible_version": "ansible-core",
 }
 CHANGE_STATES = ("new", "unchanged", "resolved", "unverified")
+# The previous run's findings that are gone, and the heading each kind gets in a report.
+_GONE_SECTIONS = (
+    ("resolved", "Resolved: gone from hosts that were audited again"),
+    ("unverified", "Not rechecked: their hosts were not audited in this run"),
+)
+# Columns of the per-cluster tables: (heading, key of cluster_summary; None for the cluster's label).
+_CLUSTER_COLUMNS = (
+    ("Datacenter / cluster", None), ("Hosts", "hosts_total"), ("Audited", "hosts_audited"), ("Not audited", "hosts_not_audited"),
+    ("With errors", "hosts_with_errors"), ("Errors", "error"), ("Warnings", "warning"), ("Info", "info"),
+)
+_CHANGE_COLUMNS = (("New", "new"), ("Resolved", "resolved"))
 
 
 def _run(result: Mapping[str, Any]) -> dict[str, Any]:
@@ -535,18 +546,15 @@ def _md_changes(findings: Sequence[Mapping[str, Any]], hosts: Sequence[Mapping[s
     """Clusters table, and with a previous report the change counts and what went away."""
     out = ["## Clusters", ""]
     clusters = cluster_summary(findings, hosts, changes)
-    header = ["Datacenter / cluster", "Hosts", "Audited", "Not audited", "With errors", "Errors", "Warnings", "Info"]
-    keys = ["hosts_total", "hosts_audited", "hosts_not_audited", "hosts_with_errors", *SEVERITY_ORDER]
-    if changes is not None:
-        header += ["New", "Resolved"]
-        keys += ["new", "resolved"]
-    out += _md_table(header, [[_md(_cluster_label(c["datacenter"], c["cluster"], c.get("vcenter")))] + [str(c[k]) for k in keys] for c in clusters])
+    cols = _CLUSTER_COLUMNS + (_CHANGE_COLUMNS if changes is not None else ())
+    out += _md_table([label for label, key in cols],
+                     [[_md(_cluster_label(c["datacenter"], c["cluster"], c.get("vcenter")))] + [str(c[key]) for label, key in cols if key]
+                      for c in clusters])
     out.append("")
     if changes is None:
         return out
     out += ["## Changes since the previous run", "", "**%s.**" % _md(change_line(changes)), ""]
-    for state, title in (("resolved", "Resolved: gone from hosts that were audited again"),
-                         ("unverified", "Not rechecked: their hosts were not audited in this run")):
+    for state, title in _GONE_SECTIONS:
         gone = changes.get(state) or []
         if gone:
             out += ["### %s" % title, ""]
@@ -1344,8 +1352,7 @@ def _html_changes(changes: Mapping[str, Any]) -> list[str]:
         out.append('<li class="card chg-card-%s"><span class="num">%d</span><span class="lbl">%s</span></li>'
                    % (state, changes["counts"][state], "not rechecked" if state == "unverified" else state))
     out.append("</ul>")
-    for state, title in (("resolved", "Resolved: gone from hosts that were audited again"),
-                         ("unverified", "Not rechecked: their hosts were not audited in this run")):
+    for state, title in _GONE_SECTIONS:
         gone = changes.get(state) or []
         if gone:
             out.append("<h3>%s</h3>" % title)
@@ -1356,10 +1363,7 @@ def _html_changes(changes: Mapping[str, Any]) -> list[str]:
 
 def _html_clusters(clusters: Sequence[Mapping[str, Any]], compared: bool) -> list[str]:
     out = ['<section aria-labelledby="clusters"><h2 id="clusters">Clusters</h2>', "<table><thead><tr>"]
-    cols = [("Datacenter / cluster", None), ("Hosts", "hosts_total"), ("Audited", "hosts_audited"), ("Not audited", "hosts_not_audited"),
-            ("With errors", "hosts_with_errors"), ("Errors", "error"), ("Warnings", "warning"), ("Info", "info")]
-    if compared:
-        cols += [("New", "new"), ("Resolved", "resolved")]
+    cols = _CLUSTER_COLUMNS + (_CHANGE_COLUMNS if compared else ())
     out += ['<th scope="col"%s>%s</th>' % (' class="num"' if key else "", label) for label, key in cols]
     out.append("</tr></thead><tbody>")
     for c in clusters:
