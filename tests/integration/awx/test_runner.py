@@ -114,9 +114,22 @@ def test_audit_passing_job(audit_jobs, audit_module):
     assert runner.stats["failures"] == {} and runner.stats["changed"] == {}
     assert runner.stats["ok"]["localhost"] > 0
     data = artifact(runner)["vmkernel_multihoming_audit"]
-    assert data == {"summary": audit_module["summary"], "failed_threshold": "never", "report_dir": data["report_dir"]}
+    assert data == {"summary": audit_module["summary"], "failed_threshold": "never", "report_dir": data["report_dir"],
+                    "clusters": data["clusters"], "run": data["run"], "changes": {}}
+    assert [c["cluster"] for c in data["clusters"]] == ["C0", "C1"]
+    assert sorted(data["run"]) == ["ansible_version", "collection_version", "generated", "scope", "vcenter"]
     assert sorted(p.name for p in Path(data["report_dir"]).iterdir()) == [
-        "vmknic-audit.html", "vmknic-audit.json", "vmknic-audit.junit.xml", "vmknic-audit.md"]
+        "vmknic-audit.html", "vmknic-audit.json", "vmknic-audit.junit.xml", "vmknic-audit.md", "vmknic-audit.txt"]
+
+
+def test_audit_bad_survey_answer_fails_in_one_line(audit_lab, tmp_path_factory):
+    """The project holds a copy of the playbook, not the role: its one-line check still finds the
+    role's argument spec in the installed collection."""
+    runner = job(audit_lab, tmp_path_factory, "audit.yml", {"audit_fail_on": "errors"}, "check")
+    assert runner.status == "failed"
+    output = stdout(runner)
+    assert '"msg": "value of audit_fail_on must be one of: error, warning, info, never, got: errors"' in output, output[-3000:]
+    assert "argument_spec_data" not in output
 
 
 # --------------------------------------------------------------------------------- remediation
