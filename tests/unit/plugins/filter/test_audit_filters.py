@@ -267,7 +267,7 @@ def test_audit_report_previous_must_be_a_report():
 
 
 def test_audit_merge_and_vcenter_filters():
-    from ansible_collections.vmkernel.multihoming.plugins.filter.audit import audit_merge, audit_vcenter
+    from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import audit_merge, audit_vcenter
 
     parts = [{"vcenter": "vc01", "result": sample_result(), "hosts": sample_hosts()}, {"vcenter": "vc02", "error": "unreachable"}]
     merged = audit_merge(parts)
