@@ -5,9 +5,13 @@
 """Renderers for audit results: JSON, Markdown, JUnit XML and a self-contained HTML page.
 
 Every renderer takes ``result``: the output of ``_analysis.analyse()`` (``findings`` and
-``summary``, see docs/findings.md) plus the optional metadata keys ``generated`` and ``scope``.
-Some also take ``hosts``: the ``hosts`` list of ``vmknic_info`` (docs/facts.md), which is what
-lets a report list the hosts without findings and draw each affected host's vmknics.
+``summary``, see docs/findings.md) plus the optional ``run`` metadata (``generated``, ``vcenter``,
+``scope``, ``collection_version``, ``ansible_version``; the older top-level ``generated`` and
+``scope`` keys are read too). They also take ``hosts``: the ``hosts`` list of ``vmknic_info``
+(docs/facts.md), which lets a report list the hosts without findings, summarise each cluster and
+draw each affected host's vmknics; and ``previous``: the JSON report of an earlier run, against
+which each finding is new, unchanged or resolved (``compare``). ``merge`` joins the results of
+several vCenters into one fleet result whose findings and hosts carry their ``vcenter``.
 
 Pure standard library on plain data, so reports can be rendered offline from saved results.
 Output is deterministic: the same input gives byte-identical output (no clock, no randomness).
@@ -32,11 +36,16 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis imp
 
 __all__ = [
     "SEVERITY_ORDER",
+    "cluster_summary",
+    "compare",
+    "merge",
     "render_json",
     "render_markdown",
     "render_junit",
     "render_html",
     "render_text",
+    "select_vcenter",
+    "change_line",
 ]
 
 _SEVERITY_RANK = {sev: rank for rank, sev in enumerate(SEVERITY_ORDER)}
@@ -105,18 +114,33 @@ def _scope_text(scope: Any) -> str:
     return _text(scope)
 
 
-def _cluster_label(datacenter: Any, cluster: Any) -> str:
-    return "%s / %s" % (datacenter or "?", cluster or _STANDALONE)
+def _cluster_label(datacenter: Any, cluster: Any, vcenter: Any = None) -> str:
+    label = "%s / %s" % (datacenter or "?", cluster or _STANDALONE)
+    return "%s / %s" % (vcenter, label) if vcenter else label
 
 
-def _host_index(hosts: Iterable[Mapping[str, Any]] | None) -> dict[str, Mapping[str, Any]]:
-    return {str(h.get("name")): h for h in (hosts or []) if isinstance(h, Mapping)}
+def _host_key(item: Mapping[str, Any], name_key: str = "name") -> tuple[str, str]:
+    """Who a host is: its vCenter (set in fleet results only) and its name in that vCenter."""
+    return (str(item.get("vcenter") or ""), str(item.get(name_key)))
 
 
-def _counts_by_host(findings: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
+def _finding_host(f: Mapping[str, Any]) -> tuple[str, str]:
+    return _host_key(f, "host")
+
+
+def _finding_key(f: Mapping[str, Any]) -> tuple[str, str]:
+    """A finding's identity across runs: its stable id, qualified by its vCenter in fleet results."""
+    return (str(f.get("vcenter") or ""), str(f.get("id") or "%s|%s|%s|%s" % (f.get("rule"), f.get("host"), f.get("stack"), f.get("subnet"))))
+
+
+def _zero() -> dict[str, int]:
+    return {s: 0 for s in SEVERITY_ORDER}
+
+
+def _counts_by_host(findings: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], dict[str, int]]:
+    counts: dict[tuple[str, str], dict[str, int]] = {}
     for f in findings:
-        per = counts.setdefault(str(f.get("host")), {s: 0 for s in SEVERITY_ORDER})
+        per = counts.setdefault(_finding_host(f), _zero())
         sev = str(f.get("severity"))
         if sev in per:
             per[sev] += 1
@@ -128,26 +152,29 @@ def _host_rows(
 ) -> list[dict[str, Any]]:
     """One row per host: from ``hosts`` when given (so clean hosts appear), else from findings.
 
-    Sorted by datacenter, cluster (standalone last), host name.
+    ``hosts`` may be vmknic_info facts or the ``hosts`` list of a JSON report (``audited``).
+    Sorted by vCenter, datacenter, cluster (standalone last), host name.
     """
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for h in hosts or []:
-        name = str(h.get("name"))
-        rows[name] = {
-            "name": name,
+        key = _host_key(h)
+        rows[key] = {
+            "name": key[1],
+            "vcenter": h.get("vcenter"),
             "datacenter": h.get("datacenter"),
             "cluster": h.get("cluster"),
-            "audited": bool(h.get("config_available", True)),
+            "audited": bool(h.get("audited", h.get("config_available", True))),
             "connection_state": h.get("connection_state"),
             "maintenance_mode": bool(h.get("maintenance_mode")),
-            "facts": h,
+            "facts": h if "vmknics" in h else None,
         }
     for f in findings:
-        name = str(f.get("host"))
+        key = _finding_host(f)
         row = rows.setdefault(
-            name,
+            key,
             {
-                "name": name,
+                "name": key[1],
+                "vcenter": f.get("vcenter"),
                 "datacenter": f.get("datacenter"),
                 "cluster": f.get("cluster"),
                 "audited": True,
@@ -159,11 +186,13 @@ def _host_rows(
         if f.get("rule") == "host-not-audited":
             row["audited"] = False
     counts = _counts_by_host(findings)
-    for name, row in rows.items():
-        row["counts"] = counts.get(name, {s: 0 for s in SEVERITY_ORDER})
+    for key, row in rows.items():
+        row["key"] = key
+        row["counts"] = counts.get(key, _zero())
     return sorted(
         rows.values(),
         key=lambda r: (
+            str(r["vcenter"] or ""),
             str(r["datacenter"] or ""),
             r["cluster"] is None,
             str(r["cluster"] or ""),
@@ -183,40 +212,251 @@ def _rules_fired(findings: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[
     )
 
 
+def _count(mapping: Mapping[str, Any], key: str) -> int:
+    try:
+        return int(mapping.get(key) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _plural(count: int, word: str) -> str:
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
 def _headline(summary: Mapping[str, Any]) -> str:
     def n(key: str) -> int:
-        try:
-            return int(summary.get(key) or 0)
-        except (TypeError, ValueError):
-            return 0
-
-    def plural(count: int, word: str) -> str:
-        return "%d %s%s" % (count, word, "" if count == 1 else "s")
+        return _count(summary, key)
 
     parts = [
-        "%s, %s, %s" % (plural(n("error"), "error"), plural(n("warning"), "warning"), "%d info" % n("info")),
-        "%d of %s audited" % (n("hosts_audited"), plural(n("hosts_total"), "host")),
+        "%s, %s, %s" % (_plural(n("error"), "error"), _plural(n("warning"), "warning"), "%d info" % n("info")),
+        "%d of %s audited" % (n("hosts_audited"), _plural(n("hosts_total"), "host")),
     ]
     if n("hosts_not_audited"):
         parts.append("%d not audited" % n("hosts_not_audited"))
-    parts.append("%s with errors" % plural(n("hosts_with_errors"), "host"))
+    parts.append("%s with errors" % _plural(n("hosts_with_errors"), "host"))
     return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# The report model: run metadata, clusters, comparison with a previous run, fleets
+# --------------------------------------------------------------------------------------------
+
+RUN_KEYS = ("generated", "vcenter", "scope", "collection_version", "ansible_version")
+_RUN_LABELS = {
+    "generated": "Generated (UTC)",
+    "vcenter": "vCenter",
+    "scope": "Scope",
+    "collection_version": "vmkernel.multihoming",
+    "ansible_version": "ansible-core",
+}
+CHANGE_STATES = ("new", "unchanged", "resolved", "unverified")
+# The previous run's findings that are gone, and the heading each kind gets in a report.
+_GONE_SECTIONS = (
+    ("resolved", "Resolved: gone from hosts that were audited again"),
+    ("unverified", "Not rechecked: their hosts were not audited in this run"),
+)
+# Columns of the per-cluster tables: (heading, key of cluster_summary; None for the cluster's label).
+_CLUSTER_COLUMNS = (
+    ("Datacenter / cluster", None), ("Hosts", "hosts_total"), ("Audited", "hosts_audited"), ("Not audited", "hosts_not_audited"),
+    ("With errors", "hosts_with_errors"), ("Errors", "error"), ("Warnings", "warning"), ("Info", "info"),
+)
+_CHANGE_COLUMNS = (("New", "new"), ("Resolved", "resolved"))
+
+
+def _run(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The run metadata of a result: ``run``, completed by the older top-level generated / scope."""
+    run = dict(result.get("run") or {})
+    for key in ("generated", "scope"):
+        if run.get(key) in (None, "") and result.get(key) not in (None, ""):
+            run[key] = result[key]
+    return {key: run[key] for key in RUN_KEYS if run.get(key) not in (None, "", [], {})} | {
+        key: value for key, value in run.items() if key not in RUN_KEYS and value not in (None, "", [], {})
+    }
+
+
+def _run_lines(run: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of each metadata field that is set, in a fixed order."""
+    lines = [(_RUN_LABELS[key], _scope_text(run[key])) for key in RUN_KEYS if key in run]
+    if run.get("vcenters"):
+        lines.append(("vCenters", _text(run["vcenters"])))
+    if run.get("failed_vcenters"):
+        lines.append(("Not audited", _text(run["failed_vcenters"])))
+    return lines
+
+
+def cluster_summary(
+    findings: Sequence[Mapping[str, Any]],
+    hosts: Sequence[Mapping[str, Any]] | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """One entry per cluster (standalone hosts of a datacenter together): host and severity counts.
+
+    With ``changes`` (``compare``), also how many findings of the cluster are new and resolved.
+    """
+    clusters: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def entry(vcenter: Any, datacenter: Any, cluster: Any) -> dict[str, Any]:
+        key = (str(vcenter or ""), str(datacenter or ""), str(cluster or ""))
+        if key not in clusters:
+            clusters[key] = dict(
+                {"datacenter": datacenter, "cluster": cluster},
+                **({"vcenter": vcenter} if vcenter else {}),
+                hosts_total=0, hosts_audited=0, hosts_not_audited=0, hosts_with_errors=0, **_zero(),
+            )
+            if changes is not None:
+                clusters[key].update(new=0, resolved=0)
+        return clusters[key]
+
+    for row in _host_rows(findings, hosts):
+        c = entry(row["vcenter"], row["datacenter"], row["cluster"])
+        c["hosts_total"] += 1
+        c["hosts_audited" if row["audited"] else "hosts_not_audited"] += 1
+        c["hosts_with_errors"] += 1 if row["counts"]["error"] else 0
+        for sev in SEVERITY_ORDER:
+            c[sev] += row["counts"][sev]
+    if changes is not None:
+        new = set(map(tuple, changes.get("new") or []))
+        for f in findings:
+            if _finding_key(f) in new:
+                entry(f.get("vcenter"), f.get("datacenter"), f.get("cluster"))["new"] += 1
+        for f in changes.get("resolved") or []:
+            entry(f.get("vcenter"), f.get("datacenter"), f.get("cluster"))["resolved"] += 1
+    return [clusters[key] for key in sorted(clusters, key=lambda k: (k[0], k[1], k[2] == "", k[2]))]
+
+
+def compare(
+    result: Mapping[str, Any],
+    previous: Mapping[str, Any],
+    hosts: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Each finding of ``result`` as new or unchanged against ``previous`` (a JSON report), by id.
+
+    A finding of the previous run that is gone is ``resolved`` only when its host was audited in
+    this run; when the host was not audited or is not in this run's scope it is ``unverified``:
+    nothing says it went away. Finding identity is ``(vcenter, id)`` (``vcenter`` is set on the
+    findings of fleet results only), so compare like with like: a fleet report with a fleet report.
+    """
+    current = _findings(result)
+    before = _findings(previous)
+    before_keys = {_finding_key(f) for f in before}
+    now_keys = {_finding_key(f) for f in current}
+    audited_now = {row["key"] for row in _host_rows(current, hosts) if row["audited"]}
+    gone = [f for f in before if _finding_key(f) not in now_keys]
+    resolved = [f for f in gone if _finding_host(f) in audited_now]
+    unverified = [f for f in gone if _finding_host(f) not in audited_now]
+    new = [list(_finding_key(f)) for f in current if _finding_key(f) not in before_keys]
+    unchanged = [list(_finding_key(f)) for f in current if _finding_key(f) in before_keys]
+    return {
+        "previous": _run(previous),
+        "counts": {"new": len(new), "unchanged": len(unchanged), "resolved": len(resolved), "unverified": len(unverified)},
+        "new": new,
+        "unchanged": unchanged,
+        "resolved": resolved,
+        "unverified": unverified,
+    }
+
+
+def change_line(changes: Mapping[str, Any]) -> str:
+    """``2 new, 1 resolved, 5 unchanged since the run of <time>``, for logs and headlines."""
+    counts = changes.get("counts") or {}
+    parts = ["%d new" % _count(counts, "new"), "%d resolved" % _count(counts, "resolved"), "%d unchanged" % _count(counts, "unchanged")]
+    if _count(counts, "unverified"):
+        parts.append("%d not rechecked (host not audited or out of scope)" % _count(counts, "unverified"))
+    when = (changes.get("previous") or {}).get("generated")
+    return "%s since %s" % (", ".join(parts), "the run of %s" % when if when else "the previous report")
+
+
+def _change_states(result: Mapping[str, Any], changes: Mapping[str, Any] | None) -> dict[tuple[str, str], str]:
+    if changes is None:
+        return {}
+    new = set(map(tuple, changes.get("new") or []))
+    return {_finding_key(f): "new" if _finding_key(f) in new else "unchanged" for f in _findings(result)}
+
+
+def _changes(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | None, previous: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if previous is None else compare(result, previous, hosts)
+
+
+def merge(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One fleet result from the results of several vCenters.
+
+    Each part is ``{"vcenter": name, "result": <vmknic_audit result>, "hosts": <its facts>}``;
+    ``result`` may carry ``hosts`` itself (``return_facts``). Every finding and host of the merged
+    result carries its ``vcenter`` (host names are only unique within a vCenter), findings keep
+    the engine's order within a vCenter, vCenters are in name order, and the summary is the sum.
+    A part may instead carry ``error`` (the vCenter could not be audited): it is listed in
+    ``run.failed_vcenters``.
+    """
+    findings: list[dict[str, Any]] = []
+    hosts: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {}
+    by_rule: dict[str, int] = {}
+    vcenters: list[str] = []
+    failed: list[str] = []
+    for part in sorted(parts, key=lambda p: str(p.get("vcenter"))):
+        name = str(part.get("vcenter"))
+        if part.get("error"):
+            failed.append("%s: %s" % (name, _text(part["error"])))
+            continue
+        vcenters.append(name)
+        result = part.get("result") or {}
+        findings += [dict(f, vcenter=name) for f in _findings(result)]
+        hosts += [dict(h, vcenter=name) for h in part.get("hosts") or result.get("hosts") or []]
+        for key, value in _summary(result).items():
+            if key == "by_rule":
+                for rule, n in (value or {}).items():
+                    by_rule[rule] = by_rule.get(rule, 0) + int(n or 0)
+            elif isinstance(value, int):
+                summary[key] = summary.get(key, 0) + value
+    if by_rule or vcenters:
+        summary["by_rule"] = by_rule
+    run: dict[str, Any] = {"vcenters": vcenters}
+    if failed:
+        run["failed_vcenters"] = failed
+    return {"run": run, "summary": summary, "findings": findings, "hosts": hosts}
 
 
 # --------------------------------------------------------------------------------------------
 # JSON
 # --------------------------------------------------------------------------------------------
 
-# Only the report's own keys: a vmknic_audit module result also carries Ansible bookkeeping
-# (changed, invocation, ...) that has no place in a saved report.
-_JSON_KEYS = ("generated", "scope", "summary", "findings")
+def _light_hosts(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What a saved report keeps of each host: enough to summarise clusters and compare runs."""
+    out = []
+    for row in rows:
+        light = {"name": row["name"], "datacenter": row["datacenter"], "cluster": row["cluster"], "audited": row["audited"]}
+        if row["vcenter"]:
+            light["vcenter"] = row["vcenter"]
+        if row["connection_state"]:
+            light["connection_state"] = row["connection_state"]
+        out.append(light)
+    return out
 
 
-def render_json(result: Mapping[str, Any]) -> str:
-    """The result as stable, pretty JSON (sorted keys, 2-space indent, trailing newline)."""
-    doc = {k: result[k] for k in _JSON_KEYS if k in result}
-    doc.setdefault("summary", {})
-    doc.setdefault("findings", [])
+def render_json(
+    result: Mapping[str, Any],
+    hosts: Sequence[Mapping[str, Any]] | None = None,
+    previous: Mapping[str, Any] | None = None,
+) -> str:
+    """The report as stable, pretty JSON (sorted keys, 2-space indent, trailing newline).
+
+    Keys: ``run`` (metadata), ``summary``, ``clusters`` (``cluster_summary``), ``hosts`` (name,
+    vcenter, datacenter, cluster, audited, connection_state), ``findings`` as the engine made them
+    and, with ``previous``, ``changes`` (``compare``). A vmknic_audit module result also carries
+    Ansible bookkeeping (changed, invocation, facts) that has no place in a saved report.
+    """
+    findings = _findings(result)
+    changes = _changes(result, hosts, previous)
+    rows = _host_rows(findings, hosts)
+    doc: dict[str, Any] = {
+        "run": _run(result),
+        "summary": dict(_summary(result)),
+        "clusters": cluster_summary(findings, hosts, changes),
+        "hosts": _light_hosts(rows),
+        "findings": findings,
+    }
+    if changes is not None:
+        doc["changes"] = changes
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
 
 
@@ -225,17 +465,43 @@ def render_json(result: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def render_text(result: Mapping[str, Any]) -> str:
-    """The headline and one line per finding, worst first: what a terminal or an AWX log shows."""
+def _cluster_counts_text(c: Mapping[str, Any]) -> str:
+    text = "%s, %d audited: %s, %s, %d info" % (
+        _plural(_count(c, "hosts_total"), "host"), _count(c, "hosts_audited"),
+        _plural(_count(c, "error"), "error"), _plural(_count(c, "warning"), "warning"), _count(c, "info"))
+    if "new" in c:
+        text += "; %d new, %d resolved" % (_count(c, "new"), _count(c, "resolved"))
+    return text
+
+
+def render_text(
+    result: Mapping[str, Any],
+    hosts: Sequence[Mapping[str, Any]] | None = None,
+    previous: Mapping[str, Any] | None = None,
+) -> str:
+    """Metadata, headline, changes, clusters and one line per finding, worst first: for terminals and job logs."""
     findings = _findings(result)
-    lines = [_headline(_summary(result))]
+    changes = _changes(result, hosts, previous)
+    states = _change_states(result, changes)
+    lines = ["%s: %s" % pair for pair in _run_lines(_run(result))]
+    lines.append(_headline(_summary(result)))
+    if changes is not None:
+        lines.append("Changes: " + change_line(changes))
+    for c in cluster_summary(findings, hosts, changes):
+        lines.append("Cluster %s: %s" % (_cluster_label(c["datacenter"], c["cluster"], c.get("vcenter")), _cluster_counts_text(c)))
     for f in findings:
         where = "%s %s" % (_text(f.get("host")), _text(f.get("stack")) or "-")
-        lines.append("%-7s %-28s %s: %s" % (str(f.get("severity")).upper(), _text(f.get("rule")), where, _text(f.get("message"))))
+        if f.get("vcenter"):
+            where = "%s %s" % (_text(f["vcenter"]), where)
+        state = states.get(_finding_key(f))
+        lines.append("%-7s %s%-28s %s: %s" % (
+            str(f.get("severity")).upper(), "%-10s " % ("[%s]" % state) if state else "", _text(f.get("rule")), where, _text(f.get("message"))))
         if f.get("allowed"):
             lines.append("        accepted: %s" % _text((f.get("allowed") or {}).get("reason")))
     if not findings:
         lines.append("No findings.")
+    for f in (changes or {}).get("resolved") or []:
+        lines.append("RESOLVED %s %s %s: %s" % (_text(f.get("rule")), _text(f.get("host")), _text(f.get("stack")) or "-", _text(f.get("message"))))
     return "\n".join(lines) + "\n"
 
 
@@ -267,21 +533,57 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]
     return lines
 
 
-def render_markdown(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | None = None) -> str:
-    """A Markdown report: summary, rules that fired, every finding, remediation, hosts."""
+def _md_finding_place(f: Mapping[str, Any]) -> list[str]:
+    return [
+        _md(f.get("host")),
+        _md(_cluster_label(f.get("datacenter"), f.get("cluster"), f.get("vcenter"))),
+        _md_code(f.get("stack")),
+        _md_code(f.get("subnet")),
+    ]
+
+
+def _md_changes(findings: Sequence[Mapping[str, Any]], hosts: Sequence[Mapping[str, Any]] | None, changes: Mapping[str, Any] | None) -> list[str]:
+    """Clusters table, and with a previous report the change counts and what went away."""
+    out = ["## Clusters", ""]
+    clusters = cluster_summary(findings, hosts, changes)
+    cols = _CLUSTER_COLUMNS + (_CHANGE_COLUMNS if changes is not None else ())
+    out += _md_table([label for label, key in cols],
+                     [[_md(_cluster_label(c["datacenter"], c["cluster"], c.get("vcenter")))] + [str(c[key]) for label, key in cols if key]
+                      for c in clusters])
+    out.append("")
+    if changes is None:
+        return out
+    out += ["## Changes since the previous run", "", "**%s.**" % _md(change_line(changes)), ""]
+    for state, title in _GONE_SECTIONS:
+        gone = changes.get(state) or []
+        if gone:
+            out += ["### %s" % title, ""]
+            out += _md_table(["Severity", "Rule", "Host", "Datacenter / cluster", "Stack", "Subnet", "Message", "Id"],
+                             [[_md(f.get("severity")), _md_code(f.get("rule")), *_md_finding_place(f), _md(f.get("message")), _md_code(f.get("id"))]
+                              for f in gone])
+            out.append("")
+    return out
+
+
+def render_markdown(
+    result: Mapping[str, Any],
+    hosts: Sequence[Mapping[str, Any]] | None = None,
+    previous: Mapping[str, Any] | None = None,
+) -> str:
+    """A Markdown report: metadata, summary, clusters, changes, rules that fired, every finding, remediation, hosts."""
     findings = _findings(result)
     summary = _summary(result)
+    changes = _changes(result, hosts, previous)
+    states = _change_states(result, changes)
     out = ["# VMkernel multi-homing audit", ""]
 
-    meta = []
-    if result.get("generated"):
-        meta.append("Generated: %s" % _md(result["generated"]))
-    if result.get("scope"):
-        meta.append("Scope: %s" % _md(_scope_text(result["scope"])))
+    meta = ["%s: %s" % (label, _md(text)) for label, text in _run_lines(_run(result))]
     if meta:
         out += ["  \n".join(meta), ""]
 
     out += ["**%s.**" % _md(_headline(summary)), ""]
+    if changes is not None:
+        out += ["**%s.**" % _md(change_line(changes)), ""]
 
     out += ["## Summary", ""]
     out += _md_table(
@@ -297,6 +599,7 @@ def render_markdown(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]
         ],
     )
     out.append("")
+    out += _md_changes(findings, hosts, changes)
 
     if not findings:
         out += ["No findings.", ""]
@@ -328,17 +631,16 @@ def render_markdown(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]
                 [
                     _md(f.get("severity")),
                     _md_code(f.get("rule")),
-                    _md(f.get("host")),
-                    _md(_cluster_label(f.get("datacenter"), f.get("cluster"))),
-                    _md_code(f.get("stack")),
-                    _md_code(f.get("subnet")),
+                    *_md_finding_place(f),
                     _md_code(", ".join(f.get("vmknics") or [])),
                     _md_code(f.get("route_owner")),
                     message,
                 ]
+                + ([states[_finding_key(f)]] if states else [])
             )
         out += _md_table(
-            ["Severity", "Rule", "Host", "Datacenter / cluster", "Stack", "Subnet", "vmknics", "Route owner", "Message"],
+            ["Severity", "Rule", "Host", "Datacenter / cluster", "Stack", "Subnet", "vmknics", "Route owner", "Message"]
+            + (["Change"] if states else []),
             rows,
         )
         out.append("")
@@ -360,7 +662,7 @@ def render_markdown(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]
             [
                 [
                     _md(row["name"]),
-                    _md(_cluster_label(row["datacenter"], row["cluster"])),
+                    _md(_cluster_label(row["datacenter"], row["cluster"], row["vcenter"])),
                     _md(_host_state(row)),
                     *(str(row["counts"][s]) for s in SEVERITY_ORDER),
                 ]
@@ -418,68 +720,141 @@ def _finding_details(f: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_JUNIT_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?(?:Z|[+-]00:?00)?$")
+_NO_FINDINGS = "no multi-homing found"
+
+
+def _junit_classname(row: Mapping[str, Any]) -> str:
+    """``[vcenter.]datacenter.cluster.host``: CI servers split a classname at its dots into package
+    and class, so dots inside each part become ``_`` and the class is the host."""
+    parts = [row["vcenter"], row["datacenter"] or "unknown", row["cluster"] or _STANDALONE.strip("()"), row["name"]]
+    return ".".join(str(p).replace(".", "_") for p in parts if p)
+
+
+def _junit_names(findings: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A stable test name per finding of one host: rule, stack and subnet, so that a finding keeps
+    its history in CI when vmknics join or leave its group. Findings that would share a name get
+    the family and vmknics, and the id as the last resort."""
+
+    def base(f: Mapping[str, Any]) -> str:
+        return " ".join(_text(f.get(k)) for k in ("rule", "stack", "subnet") if f.get(k))
+
+    def detailed(f: Mapping[str, Any]) -> str:
+        extra = " ".join(_text(v) for v in (f.get("family"), ", ".join(f.get("vmknics") or [])) if v)
+        return "%s (%s)" % (base(f), extra) if extra else base(f)
+
+    names = [base(f) for f in findings]
+    for step in (detailed, lambda f: "%s [%s]" % (detailed(f), f.get("id"))):
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        names = [step(f) if counts[name] > 1 else name for f, name in zip(findings, names)]
+    return names
+
+
+def _junit_timestamp(value: Any) -> str | None:
+    """The JUnit schema's timestamp has no zone: UTC times lose their ``Z``, anything else is left out."""
+    match = _JUNIT_TIMESTAMP.match(str(value or ""))
+    return match.group(1) if match else None
+
+
 def render_junit(
     result: Mapping[str, Any],
     threshold: str = "error",
     hosts: Sequence[Mapping[str, Any]] | None = None,
+    previous: Mapping[str, Any] | None = None,
 ) -> str:
-    """JUnit XML: one testcase per host, one ``<failure>`` per finding at or above ``threshold``.
+    """JUnit XML: one testcase per finding, grouped by host (``classname``).
 
-    Findings below the threshold go to the testcase's ``<system-out>``. A host that was not
-    audited fails when its ``host-not-audited`` finding is at or above the threshold, else it is
-    ``<skipped>``. Without ``hosts`` only hosts that have findings are known, so only they appear.
+    A finding at or above ``threshold`` is a ``<failure>`` (errors are failures, not JUnit
+    errors: the check ran); one below it passes with its details in ``<system-out>``. A host that
+    was not audited is ``<skipped>`` unless its ``host-not-audited`` finding reaches the threshold.
+    An audited host without findings is one passing testcase; with ``previous``, each resolved
+    finding is a passing testcase under its old name. Only what the strict Jenkins JUnit schema
+    allows is written: no ``skipped`` count on ``<testsuites>``, no attributes on ``<skipped>``.
+    Run metadata, counts and the per-cluster summary are properties of the suite.
     """
     threshold = _check_threshold(threshold)
     findings = _findings(result)
-    by_host: dict[str, list[Mapping[str, Any]]] = {}
+    changes = _changes(result, hosts, previous)
+    states = _change_states(result, changes)
+    run = _run(result)
+    by_host: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for f in findings:
-        by_host.setdefault(str(f.get("host")), []).append(f)
+        by_host.setdefault(_finding_host(f), []).append(f)
+    resolved_by_host: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for f in (changes or {}).get("resolved") or []:
+        resolved_by_host.setdefault(_finding_host(f), []).append(f)
 
     suites = ET.Element("testsuites", name="vmkernel.multihoming audit")
     suite = ET.SubElement(suites, "testsuite", name="vmkernel.multihoming vmknic audit")
-    if result.get("generated"):
-        # JUnit wants an ISO 8601 timestamp; pass the caller's value through as given.
-        suite.set("timestamp", _xml(result["generated"]))
-    if result.get("scope"):
-        props = ET.SubElement(suite, "properties")
-        ET.SubElement(props, "property", name="scope", value=_xml(_scope_text(result["scope"])))
-    props_needed = suite.find("properties")
-    if props_needed is None:
-        props_needed = ET.SubElement(suite, "properties")
-    ET.SubElement(props_needed, "property", name="threshold", value=threshold)
+    timestamp = _junit_timestamp(run.get("generated"))
+    if timestamp:
+        suite.set("timestamp", timestamp)
+    if run.get("vcenter"):
+        suite.set("hostname", _xml(run["vcenter"]))
+    props = ET.SubElement(suite, "properties")
+
+    def prop(name: str, value: Any) -> None:
+        ET.SubElement(props, "property", name=name, value=_xml(_scope_text(value)))
+
+    for key in RUN_KEYS:
+        if key in run:
+            prop(key, run[key])
+    for key in ("vcenters", "failed_vcenters"):
+        if run.get(key):
+            prop(key, run[key])
+    prop("threshold", threshold)
+    if changes is not None:
+        for state in CHANGE_STATES:
+            prop("changes.%s" % state, changes["counts"][state])
+    for c in cluster_summary(findings, hosts, changes):
+        prop("cluster %s" % _cluster_label(c["datacenter"], c["cluster"], c.get("vcenter")), _cluster_counts_text(c))
 
     tests = failures = skipped = 0
-    for row in _host_rows(findings, hosts):
+
+    def case(classname: str, name: str) -> ET.Element:
+        nonlocal tests
         tests += 1
-        classname = ".".join(str(p) for p in (row["datacenter"], row["cluster"]) if p) or "unknown"
-        case = ET.SubElement(suite, "testcase", name=_xml(row["name"]), classname=_xml(classname), time="0")
-        mine = by_host.get(row["name"], [])
-        failing = [f for f in mine if _at_least(f.get("severity"), threshold)]
-        below = [f for f in mine if not _at_least(f.get("severity"), threshold)]
-        for f in failing:
-            failure = ET.SubElement(case, "failure", message=_xml(f.get("message")), type=_xml(f.get("rule")))
-            failure.text = _xml(_finding_details(f))
-        if failing:
-            failures += 1
-        elif not row["audited"]:
-            # Not audited and not failing at this threshold: the check did not run.
-            reason = next((f.get("message") for f in mine if f.get("rule") == "host-not-audited"), None)
-            ET.SubElement(
-                case,
-                "skipped",
-                message=_xml(reason or "host not audited (%s)" % (row.get("connection_state") or "not connected")),
-            )
-            skipped += 1
-        if below:
-            out = ET.SubElement(case, "system-out")
-            out.text = _xml("\n".join(_finding_details(f) for f in below))
+        return ET.SubElement(suite, "testcase", name=_xml(name), classname=_xml(classname), time="0")
+
+    for row in _host_rows(findings, hosts):
+        classname = _junit_classname(row)
+        mine = by_host.get(row["key"], [])
+        names = _junit_names(mine)
+        for f, name in zip(mine, names):
+            testcase = case(classname, name)
+            details = _finding_details(f)
+            if states:
+                details += "\n  change: %s" % states[_finding_key(f)]
+            if _at_least(f.get("severity"), threshold):
+                failure = ET.SubElement(testcase, "failure", message=_xml(f.get("message")), type=_xml(f.get("rule")))
+                failure.text = _xml(details)
+                failures += 1
+                continue
+            if f.get("rule") == "host-not-audited":
+                # The check did not run: skipped, with the reason as text (the schema allows no attribute).
+                ET.SubElement(testcase, "skipped").text = _xml(f.get("message"))
+                skipped += 1
+            ET.SubElement(testcase, "system-out").text = _xml(details)
+        if not mine:
+            testcase = case(classname, _NO_FINDINGS)
+            if not row["audited"]:
+                ET.SubElement(testcase, "skipped").text = _xml("host not audited (%s)" % (row.get("connection_state") or "not connected"))
+                skipped += 1
+        gone = resolved_by_host.get(row["key"], [])
+        for f, name in zip(gone, _junit_names(gone)):
+            if name in names:
+                continue  # the same check still fails or passes under this name: its history goes on
+            ET.SubElement(case(classname, name), "system-out").text = _xml(
+                "resolved since the previous run\n" + _finding_details(f))
 
     for element in (suites, suite):
         element.set("tests", str(tests))
         element.set("failures", str(failures))
         element.set("errors", "0")
-        element.set("skipped", str(skipped))
         element.set("time", "0")
+    suite.set("skipped", str(skipped))
 
     ET.indent(suites, space="  ")
     body = ET.tostring(suites, encoding="unicode")
@@ -501,6 +876,14 @@ def _anchor(prefix: str, name: Any) -> str:
     raw = str(name)
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-").lower()[:40] or "x"
     return "%s-%s-%s" % (prefix, slug, hashlib.sha1(raw.encode("utf-8")).hexdigest()[:6])
+
+
+def _host_anchor(key: tuple[str, str]) -> str:
+    return _anchor("host", "%s/%s" % key if key[0] else key[1])
+
+
+def _change_badge(state: str | None) -> str:
+    return ' <span class="chg chg-%s">%s</span>' % (_h(state), _h(state)) if state else ""
 
 
 def _badge(severity: Any) -> str:
@@ -533,7 +916,15 @@ code, .mono { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", M
 a { color: #0b57d0; }
 .skip { position: absolute; left: -9999px; }
 .skip:focus { left: 8px; top: 8px; background: var(--paper); padding: 4px 8px; }
-.meta { color: var(--muted); margin: 0 0 16px; }
+.meta { color: var(--muted); margin: 0 0 16px; display: grid; grid-template-columns: max-content 1fr; gap: 0 12px; font-size: 14px; }
+.meta dd { margin: 0; color: var(--ink); }
+.verdict.delta { background: var(--panel); border-color: var(--info-line); color: var(--ink); }
+.chg { display: inline-block; font-size: 11px; font-weight: 700; padding: 0 6px; border-radius: 4px; border: 1px solid var(--line);
+  text-transform: uppercase; letter-spacing: 0.04em; color: var(--muted); background: var(--panel); }
+.chg-new { color: #fff; background: var(--error); border-color: var(--error); }
+.chg-resolved { color: #fff; background: var(--ok); border-color: var(--ok); }
+.card.chg-card-new { border-top: 4px solid var(--error-line); } .card.chg-card-resolved { border-top: 4px solid var(--ok); }
+ul.findings.resolved > li { background: var(--ok-bg); }
 .verdict { font-size: 17px; font-weight: 600; padding: 12px 16px; border-radius: 8px; border-left: 6px solid; margin: 16px 0; }
 .verdict.bad { background: var(--error-bg); border-color: var(--error-line); color: var(--error); }
 .verdict.warn { background: var(--warning-bg); border-color: var(--warning-line); color: var(--warning); }
@@ -877,7 +1268,7 @@ def _details_html(f: Mapping[str, Any]) -> str:
     return "<details><summary>Evidence</summary>%s</details>" % body
 
 
-def _finding_item(f: Mapping[str, Any], with_host: bool) -> str:
+def _finding_item(f: Mapping[str, Any], with_host: bool, state: str | None = None) -> str:
     sub = []
     if with_host:
         sub.append("host %s" % f.get("host"))
@@ -890,7 +1281,8 @@ def _finding_item(f: Mapping[str, Any], with_host: bool) -> str:
     if f.get("route_owner"):
         sub.append("route owner %s" % f["route_owner"])
     parts = [
-        "<li>%s <code>%s</code> <span class=\"msg\">%s</span>" % (_badge(f.get("severity")), _h(f.get("rule")), _h(f.get("message"))),
+        "<li>%s <code>%s</code>%s <span class=\"msg\">%s</span>"
+        % (_badge(f.get("severity")), _h(f.get("rule")), _change_badge(state), _h(f.get("message"))),
     ]
     if sub:
         parts.append('<div class="sub">%s</div>' % _h(" · ".join(sub)))
@@ -902,7 +1294,7 @@ def _finding_item(f: Mapping[str, Any], with_host: bool) -> str:
     return "".join(parts)
 
 
-def _rule_section(rule: str, group: Sequence[Mapping[str, Any]]) -> str:
+def _rule_section(rule: str, group: Sequence[Mapping[str, Any]], states: Mapping[tuple[str, str], str]) -> str:
     """One rule: title, fix, reference and a table of its findings linking to the hosts."""
     worst = min(_rank(f.get("severity")) for f in group)
     out = ['<section class="rule" id="%s">' % _anchor("rule", rule)]
@@ -923,7 +1315,7 @@ def _rule_section(rule: str, group: Sequence[Mapping[str, Any]]) -> str:
     if reference:
         out.append('<p class="ref">Reference: %s</p>' % _h(reference))
     out.append("<table><thead><tr>")
-    for col in ("Severity", "Host", "Stack", "Subnet", "vmknics", "Route owner", "Message"):
+    for col in ("Severity", "Host", "Stack", "Subnet", "vmknics", "Route owner", "Message") + (("Change",) if states else ()):
         out.append('<th scope="col">%s</th>' % col)
     out.append("</tr></thead><tbody>")
     for f in group:
@@ -933,30 +1325,70 @@ def _rule_section(rule: str, group: Sequence[Mapping[str, Any]]) -> str:
             message += ' <span class="allowed">(allowed: %s)</span>' % _h(f["allowed"].get("reason"))
         out.append(
             '<tr class="row-%s"><td>%s</td><td class="host-cell"><a href="#%s">%s</a></td><td class="mono">%s</td>'
-            '<td class="mono">%s</td><td class="mono">%s</td><td class="mono">%s</td><td>%s</td></tr>'
+            '<td class="mono">%s</td><td class="mono">%s</td><td class="mono">%s</td><td>%s</td>%s</tr>'
             % (
                 _h(sev),
                 _badge(sev),
-                _anchor("host", f.get("host")),
-                _h(f.get("host")),
+                _host_anchor(_finding_host(f)),
+                _h("%s / %s" % (f["vcenter"], f.get("host")) if f.get("vcenter") else f.get("host")),
                 _h(f.get("stack") or "—"),
                 _h(f.get("subnet") or "—"),
                 _h(", ".join(f.get("vmknics") or []) or "—"),
                 _h(f.get("route_owner") or "—"),
                 message,
+                "<td>%s</td>" % _change_badge(states[_finding_key(f)]) if states else "",
             )
         )
     out.append("</tbody></table></section>")
     return "\n".join(out)
 
 
-def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | None = None) -> str:
+def _html_changes(changes: Mapping[str, Any]) -> list[str]:
+    """Counts of new, resolved and unchanged findings, and the findings that went away."""
+    out = ['<section aria-labelledby="changes"><h2 id="changes">Changes since the previous run</h2>']
+    out.append('<p class="verdict delta" role="status">%s</p>' % _h(change_line(changes)))
+    out.append('<ul class="cards">')
+    for state in CHANGE_STATES:
+        out.append('<li class="card chg-card-%s"><span class="num">%d</span><span class="lbl">%s</span></li>'
+                   % (state, changes["counts"][state], "not rechecked" if state == "unverified" else state))
+    out.append("</ul>")
+    for state, title in _GONE_SECTIONS:
+        gone = changes.get(state) or []
+        if gone:
+            out.append("<h3>%s</h3>" % title)
+            out.append('<ul class="findings %s">%s</ul>' % (state, "".join(_finding_item(f, with_host=True, state=state) for f in gone)))
+    out.append("</section>")
+    return out
+
+
+def _html_clusters(clusters: Sequence[Mapping[str, Any]], compared: bool) -> list[str]:
+    out = ['<section aria-labelledby="clusters"><h2 id="clusters">Clusters</h2>', "<table><thead><tr>"]
+    cols = _CLUSTER_COLUMNS + (_CHANGE_COLUMNS if compared else ())
+    out += ['<th scope="col"%s>%s</th>' % (' class="num"' if key else "", label) for label, key in cols]
+    out.append("</tr></thead><tbody>")
+    for c in clusters:
+        worst = next((s for s in SEVERITY_ORDER if c[s]), None)
+        out.append('<tr%s><th scope="row">%s</th>%s</tr>' % (
+            ' class="row-%s"' % worst if worst else "",
+            _h(_cluster_label(c["datacenter"], c["cluster"], c.get("vcenter"))),
+            "".join('<td class="num">%d</td>' % c[key] for label, key in cols if key)))
+    out.append("</tbody></table></section>")
+    return out
+
+
+def render_html(
+    result: Mapping[str, Any],
+    hosts: Sequence[Mapping[str, Any]] | None = None,
+    previous: Mapping[str, Any] | None = None,
+) -> str:
     """A self-contained HTML page for people (inline CSS, no scripts, no external assets)."""
     findings = _findings(result)
     summary = _summary(result)
-    by_host: dict[str, list[Mapping[str, Any]]] = {}
+    changes = _changes(result, hosts, previous)
+    states = _change_states(result, changes)
+    by_host: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for f in findings:
-        by_host.setdefault(str(f.get("host")), []).append(f)
+        by_host.setdefault(_finding_host(f), []).append(f)
     rows = _host_rows(findings, hosts)
     fired = _rules_fired(findings)
 
@@ -975,13 +1407,9 @@ def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | 
         "<header>",
         "<h1>VMkernel multi-homing audit</h1>",
     ]
-    meta = []
-    if result.get("generated"):
-        meta.append("Generated %s" % _h(result["generated"]))
-    if result.get("scope"):
-        meta.append("Scope: %s" % _h(_scope_text(result["scope"])))
+    meta = _run_lines(_run(result))
     if meta:
-        out.append('<p class="meta">%s</p>' % " · ".join(meta))
+        out.append('<dl class="meta">%s</dl>' % "".join("<dt>%s</dt><dd>%s</dd>" % (_h(label), _h(text)) for label, text in meta))
     out.append("</header>")
 
     # Summary
@@ -1014,6 +1442,9 @@ def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | 
         out.append('<li><a href="#findings-by-host">Hosts and their vmknics</a></li>')
         out.append("</ul></nav>")
     out.append("</section>")
+    if changes is not None:
+        out += _html_changes(changes)
+    out += _html_clusters(cluster_summary(findings, hosts, changes), changes is not None)
 
     # By rule: what needs doing first, then the informational rules (supported designs, ...).
     if fired:
@@ -1023,7 +1454,7 @@ def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | 
         for title, part in (("Needs action", action), ("For information", informational)):
             if part:
                 out.append("<h3>%s</h3>" % title)
-                out += [_rule_section(rule, group) for rule, group in part]
+                out += [_rule_section(rule, group, states) for rule, group in part]
         out.append("</section>")
 
     # By cluster / host
@@ -1039,13 +1470,13 @@ def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | 
             c = row["counts"]
             worst = next((s for s in SEVERITY_ORDER if c[s]), None)
             name = _h(row["name"])
-            link = '<a href="#%s">%s</a>' % (_anchor("host", row["name"]), name) if row["name"] in by_host else name
+            link = '<a href="#%s">%s</a>' % (_host_anchor(row["key"]), name) if row["key"] in by_host else name
             out.append(
                 '<tr%s><th scope="row">%s</th><td>%s</td><td>%s</td><td class="num">%d</td><td class="num">%d</td><td class="num">%d</td></tr>'
                 % (
                     ' class="row-%s"' % worst if worst else "",
                     link,
-                    _h(_cluster_label(row["datacenter"], row["cluster"])),
+                    _h(_cluster_label(row["datacenter"], row["cluster"], row["vcenter"])),
                     _h(_host_state(row)),
                     c["error"],
                     c["warning"],
@@ -1056,12 +1487,12 @@ def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | 
         if hosts is None:
             out.append('<p class="empty">Host facts were not supplied, so the vmknic pictures are left out.</p>')
 
-        affected = [r for r in rows if r["name"] in by_host]
+        affected = [r for r in rows if r["key"] in by_host]
         if affected:
             out.append(_LEGEND)
         current = None
         for row in affected:
-            cluster_key = (row["datacenter"], row["cluster"])
+            cluster_key = (row["datacenter"], row["cluster"], row["vcenter"])
             if cluster_key != current:
                 if current is not None:
                     out.append("</section>")
@@ -1070,13 +1501,13 @@ def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | 
                     '<section class="cluster" aria-label="%s"><h3>%s</h3>'
                     % (_h("Cluster " + _cluster_label(*cluster_key)), _h(_cluster_label(*cluster_key)))
                 )
-            mine = sorted(by_host[row["name"]], key=lambda f: (_rank(f.get("severity")), str(f.get("stack")), str(f.get("rule"))))
+            mine = sorted(by_host[row["key"]], key=lambda f: (_rank(f.get("severity")), str(f.get("stack")), str(f.get("rule"))))
             worst = SEVERITY_ORDER[min(_rank(f.get("severity")) for f in mine)] if mine else None
             out.append(
                 '<article class="host%s" id="%s" aria-labelledby="%s-h">'
-                % (" worst-%s" % worst if worst else "", _anchor("host", row["name"]), _anchor("host", row["name"]))
+                % (" worst-%s" % worst if worst else "", _host_anchor(row["key"]), _host_anchor(row["key"]))
             )
-            out.append('<h4 id="%s-h">%s</h4>' % (_anchor("host", row["name"]), _h(row["name"])))
+            out.append('<h4 id="%s-h">%s</h4>' % (_host_anchor(row["key"]), _h(row["name"])))
             facts = row.get("facts")
             info_bits = [_host_state(row)]
             if facts:
@@ -1088,7 +1519,8 @@ def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | 
                 if facts.get("moid"):
                     info_bits.append(str(facts["moid"]))
             out.append('<p class="facts">%s</p>' % _h(" · ".join(info_bits)))
-            out.append('<ul class="findings">%s</ul>' % "".join(_finding_item(f, with_host=False) for f in mine))
+            out.append('<ul class="findings">%s</ul>' % "".join(
+                _finding_item(f, with_host=False, state=states.get(_finding_key(f))) for f in mine))
             if facts and facts.get("config_available", True):
                 out.append(_host_diagram(facts, mine))
             out.append("</article>")
@@ -1102,3 +1534,18 @@ def render_html(result: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]] | 
     )
     out += ["</main>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
+
+
+def select_vcenter(report: Mapping[str, Any], vcenter: str) -> dict[str, Any]:
+    """The part of a fleet result or report (``merge``) that belongs to one vCenter, as a
+    single-vCenter one: its findings and hosts without their ``vcenter`` key, and the run metadata.
+
+    This is what a per-vCenter report of a fleet run is compared with.
+    """
+
+    def own(items: Any) -> list[dict[str, Any]]:
+        return [{k: v for k, v in item.items() if k != "vcenter"} for item in items or [] if item.get("vcenter") == vcenter]
+
+    run = {k: v for k, v in _run(report).items() if k not in ("vcenters", "failed_vcenters")}
+    run["vcenter"] = vcenter
+    return {"run": run, "findings": own(report.get("findings")), "hosts": own(report.get("hosts"))}

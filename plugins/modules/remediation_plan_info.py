@@ -18,6 +18,10 @@ description:
     safely (pool too small, overlapping class subnets, a gateway outside its subnet, a vmknic
     claimed by two classes, an unknown adapter or uplink, a result that would still be
     multi-homed, a change to the vmknic vCenter uses unless allowed).
+  - Checks the selectors of O(intent) before planning. An unknown service name, an unknown stack key
+    (one that is neither a system stack nor a stack of a host in scope) and a malformed pattern are
+    errors that list the valid choices and suggest the nearest one. A class that selects no vmknic
+    is a warning and is listed in RV(empty_classes).
   - Never changes anything. Apply a plan with M(vmkernel.multihoming.remediation_apply), or
     use the C(vmkernel.multihoming.remediate) role, which does both.
   - The intent format and the operations are described in the collection's C(docs/remediation.md).
@@ -101,9 +105,20 @@ plan:
       description: Counts of hosts, operations per vSphere method, and error findings before and after.
       type: dict
       sample: {"hosts_total": 6, "hosts_planned": 5, "hosts_changed": 2, "operations": 4, "findings_before": 3, "findings_after": 0}
+empty_classes:
+  description:
+    - Names of the intent's classes that select no vmknic of the planned hosts, in intent order (each is
+      also a warning). Usually a selector that does not say what was meant; the C(remediate) role fails
+      on them with C(remediate_fail_on_empty_class=true).
+  returned: success
+  type: list
+  elements: str
+  sample: [nfs]
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import validate_intent
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import (
+    classes_selecting_nothing, parse_intent, validate_intent,
+)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, plan
 
@@ -117,12 +132,19 @@ def main() -> None:
     if problems:
         module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
     hosts = module.read_scope("read vmknic facts")
+    # Now that the hosts are known, a stack key must be one of theirs (or a system stack).
+    problems = validate_intent(params["intent"], stacks={s["key"] for h in hosts for s in h.get("stacks") or ()})
+    if problems:
+        module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
     try:
         document = plan(hosts, params["intent"])
     except PlanError as error:
         module.fail_json(msg="Remediation refused: " + "; ".join(error.problems), problems=error.problems,
                          plan=error.plan)
-    module.exit_json(changed=False, plan=document)
+    empty = classes_selecting_nothing(parse_intent(params["intent"]), document["hosts"])
+    for name in empty:
+        module.warn(f"class {name} selects no vmknic in scope: check its selector")
+    module.exit_json(changed=False, plan=document, empty_classes=empty)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ tests/output/report/ for people to look at.
 from __future__ import annotations
 
 import html
+import json
 import os
 import shutil
 import struct
@@ -28,7 +29,7 @@ if str(REPO / ".build" / "collections") not in sys.path:
     sys.path.insert(0, str(REPO / ".build" / "collections"))
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse  # noqa: E402
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import render_html  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import render_html, render_json  # noqa: E402
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (  # noqa: E402
     sample_hosts,
 )
@@ -61,8 +62,15 @@ def report(tmp_path_factory):
     """The sample's HTML report on disk, and the facts and result it was made from."""
     hosts = sample_hosts()
     result = analyse(hosts)
-    result.update(generated="2026-03-01T12:00:00Z", scope="vcenter.lab.example (sample)")
-    page = render_html(result, hosts)
+    result["run"] = {"generated": "2026-03-01T12:00:00Z", "vcenter": "vcenter.lab.example", "scope": "every host of the vCenter",
+                     "collection_version": "0.1.0", "ansible_version": "2.19.14"}
+    # Last week's run: the first finding was not there yet, and one that is gone now was.
+    previous = json.loads(render_json(result, hosts))
+    previous["run"]["generated"] = "2026-02-22T12:00:00Z"
+    gone = dict(previous["findings"].pop(0))
+    previous["findings"].append(dict(gone, id="resolved-sample", host="esx-a02.lab.example", subnet="10.10.9.0/24",
+                                     message="vmk1 and vmk2 share 10.10.9.0/24 on defaultTcpipStack"))
+    page = render_html(result, hosts, previous)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / "report.html"
     path.write_text(page, encoding="utf-8")
@@ -165,3 +173,8 @@ def test_dom_shows_every_host_and_finding(chromium, report, tmp_path):
     assert 'class="subnet hit-error"' in dom
     assert "route owner" in text
     assert "<script" not in dom
+    # What changed since last week, the run metadata and the clusters, as drawn.
+    assert "1 new, 1 resolved, %d unchanged since the run of 2026-02-22T12:00:00Z" % (len(result["findings"]) - 1) in text
+    assert 'class="chg chg-new"' in dom and '<ul class="findings resolved">' in dom
+    assert "vcenter.lab.example" in text and "ansible-core" in text and "2.19.14" in text
+    assert '<h2 id="clusters">Clusters</h2>' in dom

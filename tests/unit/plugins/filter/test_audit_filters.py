@@ -15,7 +15,7 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmkernel.multihoming.plugins.filter.audit import (
+from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import (
     FilterModule,
     audit_report,
     vmknic_findings,
@@ -33,7 +33,7 @@ FILTER_DIR = REPO / "plugins" / "filter"
 def test_filters_are_registered():
     filters = FilterModule().filters()
     assert filters["vmknic_findings"] is vmknic_findings and filters["audit_report"] is audit_report
-    assert sorted(filters) == ["audit_report", "findings_at_least", "vmknic_findings"]
+    assert sorted(filters) == ["audit_merge", "audit_report", "audit_vcenter", "findings_at_least", "vmknic_findings"]
 
 
 def test_vmknic_findings_accepts_the_list_or_the_whole_result():
@@ -108,7 +108,7 @@ def test_audit_report_hosts_may_be_the_whole_facts_result():
 
 def test_audit_report_threshold_reaches_junit():
     root = ET.fromstring(audit_report(sample_result(), "junit", hosts=sample_hosts(), threshold="warning"))
-    assert root.get("failures") == "4"
+    assert root.get("failures") == "5"  # 4 errors and the warning, one testcase each
 
 
 def test_audit_report_errors():
@@ -130,10 +130,11 @@ def test_end_to_end_from_facts_to_every_format():
         for f in result["findings"]:
             if fmt == "markdown":
                 continue  # Markdown escapes punctuation inside messages
-            assert f["host"] in text
+            # JUnit classnames are split at dots by CI servers: the host's dots are "_" there.
+            assert (f["host"].replace(".", "_") if fmt == "junit" else f["host"]) in text
 
 
-@pytest.mark.parametrize("name", ["vmknic_findings", "audit_report"])
+@pytest.mark.parametrize("name", ["vmknic_findings", "audit_report", "audit_merge", "audit_vcenter"])
 def test_sidecar_docs(name):
     docs = yaml.safe_load((FILTER_DIR / ("%s.yml" % name)).read_text())
     assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
@@ -160,7 +161,7 @@ def _ansible_env():
     return env
 
 
-@pytest.mark.parametrize("name", ["vmknic_findings", "audit_report"])
+@pytest.mark.parametrize("name", ["vmknic_findings", "audit_report", "audit_merge", "audit_vcenter"])
 def test_ansible_doc_reads_the_sidecar(name):
     bindir = Path(sys.executable).parent
     out = subprocess.run(
@@ -216,11 +217,12 @@ def test_filters_in_a_playbook(tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert "esx-b01.lab.example" in html and "<script" not in html
     root = ET.parse(tmp_path / "report.xml").getroot()
-    assert root.get("tests") == "6" and root.get("failures") == "4"
+    # One testcase per finding (9) and one for the clean host; threshold warning: errors and the warning fail.
+    assert root.get("tests") == "10" and root.get("failures") == "5"
 
 
 def test_findings_at_least_selects_by_threshold():
-    from ansible_collections.vmkernel.multihoming.plugins.filter.audit import findings_at_least
+    from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import findings_at_least
 
     findings = [{"severity": "error", "id": "a"}, {"severity": "warning", "id": "b"}, {"severity": "info", "id": "c"}]
     assert [f["id"] for f in findings_at_least(findings, "error")] == ["a"]
@@ -232,7 +234,7 @@ def test_findings_at_least_selects_by_threshold():
 
 
 def test_text_report_lists_every_finding_worst_first():
-    from ansible_collections.vmkernel.multihoming.plugins.filter.audit import audit_report
+    from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import audit_report
 
     result = {
         "summary": {"error": 1, "warning": 0, "info": 1, "hosts_total": 2, "hosts_audited": 2, "hosts_with_errors": 1},
@@ -243,10 +245,41 @@ def test_text_report_lists_every_finding_worst_first():
              "message": "vmk3 and vmk4 are multi-NIC vMotion", "allowed": {"reason": "by design"}},
         ],
     }
-    lines = audit_report(result, "text").splitlines()
+    lines = [line for line in audit_report(result, "text").splitlines() if not line.startswith("Cluster ")]
     assert lines[0] == "1 error, 0 warnings, 1 info; 2 of 2 hosts audited; 1 host with errors"
     assert lines[1].split() == ["ERROR", "ipv4-same-subnet", "esx1", "defaultTcpipStack:", "vmk1", "and", "vmk2", "share", "10.0.0.0/24"]
     assert lines[2].startswith("INFO    multi-nic-vmotion")
     assert lines[3] == "        accepted: by design"
     empty = audit_report({"summary": {}, "findings": []}, "text").splitlines()
     assert empty[-1] == "No findings."
+
+
+def test_audit_report_previous_must_be_a_report():
+    with pytest.raises(AnsibleFilterError, match="previous must be the JSON report of an earlier run .* got str"):
+        audit_report(sample_result(), "json", previous="vmknic-audit.json")
+    with pytest.raises(AnsibleFilterError, match="previous must be .* got a dict with keys hosts, summary"):
+        audit_report(sample_result(), "json", previous={"summary": {}, "hosts": []})
+    # None, "" and {} (how a role passes "no previous report") mean no comparison.
+    for nothing in (None, "", {}):
+        assert "changes" not in json.loads(audit_report(sample_result(), "json", previous=nothing))
+    doc = json.loads(audit_report(sample_result(), "json", previous={"findings": []}))
+    assert doc["changes"]["counts"]["new"] == len(sample_result()["findings"])
+
+
+def test_audit_merge_and_vcenter_filters():
+    from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import audit_merge, audit_vcenter
+
+    parts = [{"vcenter": "vc01", "result": sample_result(), "hosts": sample_hosts()}, {"vcenter": "vc02", "error": "unreachable"}]
+    merged = audit_merge(parts)
+    assert merged["run"] == {"vcenters": ["vc01"], "failed_vcenters": ["vc02: unreachable"]}
+    assert audit_vcenter(merged, "vc01")["findings"] == sample_result()["findings"]
+    with pytest.raises(AnsibleFilterError, match="vCenter names must be unique, these appear twice: vc01"):
+        audit_merge(parts + [parts[0]])
+    with pytest.raises(AnsibleFilterError, match="item 0 must be a dict with a 'vcenter' name"):
+        audit_merge([{"result": {}}])
+    with pytest.raises(AnsibleFilterError, match=r"item 0 \(vc01\) has neither a 'result' nor an 'error'"):
+        audit_merge([{"vcenter": "vc01"}])
+    with pytest.raises(AnsibleFilterError, match="the input must be a list"):
+        audit_merge({"vcenter": "vc01"})
+    with pytest.raises(AnsibleFilterError, match="audit_vcenter: the input must be a fleet report"):
+        audit_vcenter("x", "vc01")

@@ -203,8 +203,13 @@ def sample_result():
     for f in findings:
         by_rule[f["rule"]] = by_rule.get(f["rule"], 0) + 1
     return {
-        "generated": "2026-03-01T12:00:00Z",
-        "scope": "vcenter.lab.example (all datacenters)",
+        "run": {
+            "generated": "2026-03-01T12:00:00Z",
+            "vcenter": "vcenter.lab.example",
+            "scope": "every host of the vCenter",
+            "collection_version": "0.1.0",
+            "ansible_version": "2.16.19",
+        },
         "findings": findings,
         "summary": {
             "error": 4,
@@ -217,6 +222,18 @@ def sample_result():
             "by_rule": by_rule,
         },
     }
+
+
+def sample_previous(result):
+    """The result of an earlier run: without the first finding of ``result`` (so that one is new
+    now) and with a finding on esx-a02 that is gone now (resolved: the host was audited again)."""
+    before = clone(result)
+    before["findings"] = before["findings"][1:] + [
+        finding("ipv4-same-subnet", "error", "esx-a02.lab.example", "vmk1 and vmk2 share 10.10.9.0/24 on defaultTcpipStack",
+                subnet="10.10.9.0/24", vmknics=["vmk1", "vmk2"], route_owner="vmk1"),
+    ]
+    before["run"] = dict(before["run"], generated="2026-02-22T12:00:00Z")
+    return before
 
 
 def clone(value):

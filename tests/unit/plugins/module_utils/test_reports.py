@@ -8,8 +8,11 @@ import html.parser
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import junitparser
 import pytest
+import xmlschema
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import (
     render_html,
@@ -21,6 +24,7 @@ from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.re
     clone,
     finding,
     sample_hosts,
+    sample_previous,
     sample_result,
 )
 
@@ -40,24 +44,36 @@ def hosts():
 # ------------------------------------------------------------------------------------- JSON
 
 
-def test_json_round_trips_the_report_keys_only(result):
+def test_json_round_trips_the_report_keys_only(result, hosts):
     result["changed"] = False  # Ansible bookkeeping of a module result stays out of the report
     result["invocation"] = {"module_args": {}}
-    doc = json.loads(render_json(result))
-    assert sorted(doc) == ["findings", "generated", "scope", "summary"]
+    doc = json.loads(render_json(result, hosts))
+    assert sorted(doc) == ["clusters", "findings", "hosts", "run", "summary"]
     assert doc["findings"] == result["findings"]
     assert doc["summary"] == result["summary"]
+    assert doc["run"] == result["run"]
+    # The hosts, light: enough to summarise clusters and compare runs, no facts.
+    assert doc["hosts"][0] == {"name": "esx-a01.lab.example", "datacenter": "DC-East", "cluster": "Compute-A", "audited": True,
+                               "connection_state": "connected"}
+    assert [h["name"] for h in doc["hosts"] if not h["audited"]] == ["esx-b02.lab.example"]
 
 
 def test_json_is_deterministic_and_sorted(result):
     text = render_json(result)
     assert text == render_json(clone(result))
     assert text.endswith("}\n")
-    assert text.index('"findings"') < text.index('"generated"') < text.index('"summary"')
+    assert text.index('"clusters"') < text.index('"findings"') < text.index('"run"') < text.index('"summary"')
 
 
 def test_json_of_an_empty_result():
-    assert json.loads(render_json({})) == {"findings": [], "summary": {}}
+    assert json.loads(render_json({})) == {"run": {}, "clusters": [], "hosts": [], "findings": [], "summary": {}}
+
+
+def test_json_reads_the_older_metadata_keys(result):
+    """generated and scope at the top level (as docs of 0.1.0 showed) still reach the run metadata."""
+    del result["run"]
+    result.update(generated="2026-03-01T12:00:00Z", scope="vcenter01, cluster Compute-A")
+    assert json.loads(render_json(result))["run"] == {"generated": "2026-03-01T12:00:00Z", "scope": "vcenter01, cluster Compute-A"}
 
 
 # --------------------------------------------------------------------------------- Markdown
@@ -66,7 +82,8 @@ def test_json_of_an_empty_result():
 def test_markdown_headline_and_summary(result, hosts):
     md = render_markdown(result, hosts)
     assert md.startswith("# VMkernel multi-homing audit\n")
-    assert "Generated: 2026-03-01T12:00:00Z  \nScope: vcenter.lab.example (all datacenters)" in md
+    assert ("Generated (UTC): 2026-03-01T12:00:00Z  \nvCenter: vcenter.lab.example  \nScope: every host of the vCenter  \n"
+            "vmkernel.multihoming: 0.1.0  \nansible-core: 2.16.19") in md
     assert "**4 errors, 1 warning, 4 info; 5 of 6 hosts audited; 1 not audited; 3 hosts with errors.**" in md
     assert "| hosts with errors | 3 |" in md
 
@@ -143,74 +160,119 @@ def _cases(suite):
     return {c.get("name"): c for c in suite.findall("testcase")}
 
 
-def test_junit_one_testcase_per_host_with_classname(result, hosts):
+SCHEMA = Path(__file__).with_name("jenkins-junit.xsd")
+A01 = "DC-East.Compute-A.esx-a01_lab_example"
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return xmlschema.XMLSchema(str(SCHEMA))
+
+
+def _case_map(suite):
+    return {(c.get("classname"), c.get("name")): c for c in suite.findall("testcase")}
+
+
+def test_junit_one_testcase_per_finding_grouped_by_host(result, hosts):
     root, suite = _suite(render_junit(result, hosts=hosts))
-    cases = _cases(suite)
-    assert list(cases) == [h["name"] for h in hosts]  # every host, audited or not, in order
-    assert cases["esx-a01.lab.example"].get("classname") == "DC-East.Compute-A"
-    assert cases["esx-b01.lab.example"].get("classname") == "DC-East.Storage-B"
-    assert cases["esx-w01.lab.example"].get("classname") == "DC-West"  # standalone
-    for element in (root, suite):
-        assert (element.get("tests"), element.get("failures"), element.get("errors"), element.get("skipped")) == (
-            "6", "3", "0", "1"
-        )
-
-
-def test_junit_failures_at_error_threshold(result, hosts):
-    suite = _suite(render_junit(result, "error", hosts))[1]
-    cases = _cases(suite)
-    b01 = cases["esx-b01.lab.example"].findall("failure")
-    assert [(f.get("type"), f.get("message")) for f in b01] == [
-        ("ipv4-same-subnet", result["findings"][1]["message"]),
-        ("management-shares-subnet", result["findings"][2]["message"]),
+    cases = _case_map(suite)
+    assert list(cases) == [
+        (A01, "management-shares-subnet defaultTcpipStack 10.10.1.0/24"),
+        (A01, "gateway-override-ineffective defaultTcpipStack 10.10.1.0/24"),
+        ("DC-East.Compute-A.esx-a02_lab_example", "no multi-homing found"),  # a clean host passes once
+        ("DC-East.Compute-A.esx-a03_lab_example", "iscsi-binding-compliant defaultTcpipStack 10.10.3.0/24"),
+        ("DC-East.Compute-A.esx-a03_lab_example", "multi-nic-vmotion defaultTcpipStack 10.10.2.0/24"),
+        ("DC-East.Storage-B.esx-b01_lab_example", "ipv4-same-subnet defaultTcpipStack 10.20.2.0/24"),
+        ("DC-East.Storage-B.esx-b01_lab_example", "management-shares-subnet defaultTcpipStack 2001:db8:20::/64"),
+        ("DC-East.Storage-B.esx-b02_lab_example", "host-not-audited"),
+        ("DC-West.standalone.esx-w01_lab_example", "ipv4-overlapping-subnet defaultTcpipStack 10.30.0.0/16"),
+        ("DC-West.standalone.esx-w01_lab_example", "system-owned-vmknic vxlan"),
     ]
-    assert "misrouted: vmk3 (vSphereReplication) leaves through vmk1" in b01[0].text
-    assert "remediation: " in b01[0].text and "reference: VMware KB 318546" in b01[0].text
-    assert cases["esx-a02.lab.example"].find("failure") is None
-    assert list(cases["esx-a02.lab.example"]) == []  # clean host: an empty, passing testcase
-    # info findings below the threshold go to system-out
-    a01 = cases["esx-a01.lab.example"]
-    assert [f.get("type") for f in a01.findall("failure")] == ["management-shares-subnet"]
-    assert "[info] gateway-override-ineffective:" in a01.find("system-out").text
-    a03 = cases["esx-a03.lab.example"]
-    assert a03.find("failure") is None
-    assert "multi-nic-vmotion" in a03.find("system-out").text
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("10", "4", "0")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("10", "4", "0", "1")
+    # The strict schema has no skipped count on <testsuites>.
+    assert root.get("skipped") is None
+
+
+def test_junit_errors_are_failures_with_details(result, hosts):
+    cases = _case_map(_suite(render_junit(result, "error", hosts))[1])
+    failure = cases[("DC-East.Storage-B.esx-b01_lab_example", "ipv4-same-subnet defaultTcpipStack 10.20.2.0/24")].find("failure")
+    assert (failure.get("type"), failure.get("message")) == ("ipv4-same-subnet", result["findings"][1]["message"])
+    assert "misrouted: vmk3 (vSphereReplication) leaves through vmk1" in failure.text
+    assert "remediation: " in failure.text and "reference: VMware KB 318546" in failure.text
+    assert "id: ipv4-same-subnet:esx-b01.lab.example:vmk1,vmk2,vmk3" in failure.text
+    # Below the threshold: a passing testcase, the details in its system-out.
+    info = cases[(A01, "gateway-override-ineffective defaultTcpipStack 10.10.1.0/24")]
+    assert info.find("failure") is None
+    assert "[info] gateway-override-ineffective:" in info.find("system-out").text
+    assert not _suite(render_junit(result, "error", hosts))[1].findall(".//error")
 
 
 def test_junit_not_audited_host_is_skipped_below_threshold(result, hosts):
-    suite = _suite(render_junit(result, "error", hosts))[1]
-    b02 = _cases(suite)["esx-b02.lab.example"]
-    skipped = b02.find("skipped")
-    assert skipped is not None
-    assert skipped.get("message") == "esx-b02.lab.example is notResponding; its network configuration was not audited"
-    assert b02.find("failure") is None
+    case = _case_map(_suite(render_junit(result, "error", hosts))[1])[("DC-East.Storage-B.esx-b02_lab_example", "host-not-audited")]
+    skipped = case.find("skipped")
+    assert skipped.text == "esx-b02.lab.example is notResponding; its network configuration was not audited"
+    assert skipped.attrib == {}  # no message attribute: the strict schema has none
+    assert case.find("failure") is None
 
 
 def test_junit_warning_threshold_fails_not_audited_host(result, hosts):
     root, suite = _suite(render_junit(result, "warning", hosts))
-    b02 = _cases(suite)["esx-b02.lab.example"]
-    assert [f.get("type") for f in b02.findall("failure")] == ["host-not-audited"]
-    assert b02.find("skipped") is None
-    assert (root.get("failures"), root.get("skipped")) == ("4", "0")
+    case = _case_map(suite)[("DC-East.Storage-B.esx-b02_lab_example", "host-not-audited")]
+    assert [f.get("type") for f in case.findall("failure")] == ["host-not-audited"]
+    assert case.find("skipped") is None
+    assert (root.get("failures"), suite.get("skipped")) == ("5", "0")
 
 
-def test_junit_info_threshold_fails_every_host_with_findings(result, hosts):
+def test_junit_info_threshold_fails_every_finding(result, hosts):
     root, suite = _suite(render_junit(result, "info", hosts))
-    assert root.get("failures") == "5"
-    assert sum(len(c.findall("failure")) for c in suite) == len(result["findings"])
-    assert not suite.findall(".//system-out")
+    assert root.get("failures") == str(len(result["findings"]))
+    assert not [c for c in suite.findall("testcase") if c.find("system-out") is not None]
+
+
+def test_junit_threshold_never_fails_nothing(result, hosts):
+    suite = _suite(render_junit(result, "never", hosts=hosts))[1]
+    assert suite.get("failures") == "0" and not suite.findall(".//failure")
+    assert len(suite.findall("testcase/system-out")) == len(result["findings"])
 
 
 def test_junit_without_hosts_lists_hosts_with_findings(result):
     suite = _suite(render_junit(result))[1]
-    assert sorted(_cases(suite)) == sorted({f["host"] for f in result["findings"]})
+    assert len(suite.findall("testcase")) == len(result["findings"])
 
 
-def test_junit_properties_and_timestamp(result):
-    suite = _suite(render_junit(result, "warning"))[1]
+def test_junit_names_of_findings_that_would_collide(result, hosts):
+    """Two findings of one rule on one stack without a subnet (DHCP IPv4 and IPv6) get the family and vmknics."""
+    result["findings"] += [
+        finding("dhcp-multiple-vmknics", "warning", "esx-a02.lab.example", "v4", subnet=None, vmknics=["vmk1", "vmk2"]),
+        finding("dhcp-multiple-vmknics", "warning", "esx-a02.lab.example", "v6", subnet=None, family="ipv6", vmknics=["vmk1", "vmk2"]),
+    ]
+    names = [c.get("name") for c in _suite(render_junit(result, hosts=hosts))[1].findall("testcase")
+             if c.get("classname") == "DC-East.Compute-A.esx-a02_lab_example"]
+    assert names == ["dhcp-multiple-vmknics defaultTcpipStack (ipv4 vmk1, vmk2)", "dhcp-multiple-vmknics defaultTcpipStack (ipv6 vmk1, vmk2)"]
+
+
+def test_junit_metadata_and_cluster_summary_are_properties(result, hosts):
+    suite = _suite(render_junit(result, "warning", hosts))[1]
     props = {p.get("name"): p.get("value") for p in suite.find("properties")}
-    assert props == {"scope": "vcenter.lab.example (all datacenters)", "threshold": "warning"}
-    assert suite.get("timestamp") == "2026-03-01T12:00:00Z"
+    assert props == {
+        "generated": "2026-03-01T12:00:00Z",
+        "vcenter": "vcenter.lab.example",
+        "scope": "every host of the vCenter",
+        "collection_version": "0.1.0",
+        "ansible_version": "2.16.19",
+        "threshold": "warning",
+        "cluster DC-East / Compute-A": "3 hosts, 3 audited: 1 error, 0 warnings, 3 info",
+        "cluster DC-East / Storage-B": "2 hosts, 1 audited: 2 errors, 1 warning, 0 info",
+        "cluster DC-West / (standalone)": "1 host, 1 audited: 1 error, 0 warnings, 1 info",
+    }
+    # The schema's timestamp has no zone.
+    assert (suite.get("timestamp"), suite.get("hostname")) == ("2026-03-01T12:00:00", "vcenter.lab.example")
+
+
+def test_junit_timestamp_that_is_not_utc_is_left_out(result):
+    result["run"]["generated"] = "1 March 2026"
+    assert _suite(render_junit(result))[1].get("timestamp") is None
 
 
 def test_junit_escapes_and_strips_invalid_characters(result, hosts):
@@ -218,7 +280,7 @@ def test_junit_escapes_and_strips_invalid_characters(result, hosts):
     result["findings"][0]["host"] = hosts[0]["name"] = "esx<&>\"01"
     text = render_junit(result, hosts=hosts)
     suite = _suite(text)[1]  # parses: valid XML
-    case = _cases(suite)['esx<&>"01']
+    case = _case_map(suite)[('DC-East.Compute-A.esx<&>"01', "management-shares-subnet defaultTcpipStack 10.10.1.0/24")]
     assert case.find("failure").get("message") == EVIL + " bell"
     assert "<script>" not in text
 
@@ -228,16 +290,63 @@ def test_junit_rejects_unknown_threshold(result):
         render_junit(result, "critical")
 
 
-def test_junit_threshold_never_fails_nothing(result, hosts):
-    suite = _suite(render_junit(result, "never", hosts=hosts))[1]
-    assert suite.get("failures") == "0"
-    assert all(case.find("failure") is None for case in _cases(suite).values())
-    assert any(case.find("system-out") is not None for case in _cases(suite).values())
-
-
 def test_junit_empty():
     root, suite = _suite(render_junit({"findings": [], "summary": {}}))
     assert root.get("tests") == "0" and suite.findall("testcase") == []
+
+
+@pytest.mark.parametrize("threshold", ["error", "warning", "info", "never"])
+def test_junit_validates_against_the_jenkins_schema(schema, result, hosts, threshold):
+    previous = json.loads(render_json(sample_previous(result)))
+    for text in (render_junit(result, threshold, hosts), render_junit(result, threshold, hosts, previous=previous),
+                 render_junit({"findings": [], "summary": {}}), render_junit(result, threshold)):
+        schema.validate(text)
+
+
+def test_the_schema_rejects_what_strict_jenkins_rejects(schema, result, hosts):
+    """The check can fail: the two things the strict schema refuses, and a bad timestamp."""
+    text = render_junit(result, hosts=hosts)
+    for bad in (text.replace("<testsuites ", '<testsuites skipped="1" ', 1),
+                text.replace("<skipped>", '<skipped message="x">', 1),
+                text.replace('timestamp="2026-03-01T12:00:00"', 'timestamp="2026-03-01T12:00:00Z"', 1)):
+        assert bad != text
+        with pytest.raises(xmlschema.XMLSchemaValidationError):
+            schema.validate(bad)
+
+
+def test_junit_read_back_by_junitparser(result, hosts, tmp_path):
+    """A real consumer: junitparser sees one result per finding, failures, skips and passes."""
+    path = tmp_path / "audit.xml"
+    path.write_text(render_junit(result, "error", hosts), encoding="utf-8")
+    xml = junitparser.JUnitXml.fromfile(str(path))
+    suites = list(xml) if isinstance(xml, junitparser.JUnitXml) else [xml]
+    assert [s.name for s in suites] == ["vmkernel.multihoming vmknic audit"]
+    cases = list(suites[0])
+    assert len(cases) == 10
+    outcome = {}
+    for case in cases:
+        kinds = [type(r).__name__ for r in case.result]
+        outcome[(case.classname, case.name)] = kinds[0] if kinds else "passed"
+    assert outcome[(A01, "management-shares-subnet defaultTcpipStack 10.10.1.0/24")] == "Failure"
+    assert outcome[("DC-East.Storage-B.esx-b02_lab_example", "host-not-audited")] == "Skipped"
+    assert outcome[("DC-East.Compute-A.esx-a02_lab_example", "no multi-homing found")] == "passed"
+    assert sorted(outcome.values()).count("Failure") == 4
+    failure = next(r for c in cases for r in c.result if c.name.startswith("ipv4-same-subnet"))
+    assert (failure.type, failure.message) == ("ipv4-same-subnet", result["findings"][1]["message"])
+    assert (suites[0].tests, suites[0].failures, suites[0].errors, suites[0].skipped) == (10, 4, 0, 1)
+
+
+def test_junit_with_previous_marks_changes_and_passes_resolved(result, hosts):
+    before = sample_previous(result)
+    root, suite = _suite(render_junit(result, "error", hosts, previous=json.loads(render_json(before))))
+    cases = _case_map(suite)
+    props = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert (props["changes.new"], props["changes.resolved"], props["changes.unchanged"], props["changes.unverified"]) == ("1", "1", "8", "0")
+    new = cases[(A01, "management-shares-subnet defaultTcpipStack 10.10.1.0/24")].find("failure").text
+    assert new.endswith("change: new")
+    resolved = cases[("DC-East.Compute-A.esx-a02_lab_example", "ipv4-same-subnet defaultTcpipStack 10.10.9.0/24")]
+    assert resolved.find("failure") is None and resolved.find("system-out").text.startswith("resolved since the previous run")
+    assert root.get("tests") == "11"
 
 
 # ------------------------------------------------------------------------------------- HTML
@@ -356,7 +465,7 @@ def test_html_escapes_everything(result, hosts):
     hosts[0]["name"] = result["findings"][0]["host"] = result["findings"][5]["host"] = "esx-" + EVIL
     result["findings"][0]["message"] = EVIL
     result["findings"][0]["evidence"] = {EVIL: [EVIL]}
-    result["scope"] = EVIL
+    result["run"]["scope"] = EVIL
     page = render_html(result, hosts)
     assert "<script" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&quot;&#x27;" in page

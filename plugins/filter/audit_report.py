@@ -2,9 +2,11 @@
 # Copyright: (c) 2026, vmkernel.multihoming contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Audit filters: ``vmknic_findings`` (facts to findings) and ``audit_report`` (findings to text).
+"""Audit filters: ``vmknic_findings`` (facts to findings), ``audit_report`` (findings to text),
+``audit_merge`` (several vCenters' results to one) and ``findings_at_least``.
 
-Documentation lives in the sidecar files vmknic_findings.yml and audit_report.yml.
+Documentation lives in the sidecar files vmknic_findings.yml, audit_report.yml, audit_merge.yml
+and findings_at_least.yml.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis imp
     validate_policy,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import (
+    merge,
     render_html,
     render_json,
     render_junit,
     render_markdown,
     render_text,
+    select_vcenter,
 )
 
 FORMATS = ("json", "markdown", "junit", "html", "text")
@@ -69,7 +73,19 @@ def vmknic_findings(hosts: Any, allow_list: Any = None, severity_overrides: Any 
         raise AnsibleFilterError("vmknic_findings: cannot audit these facts: %s" % exc) from exc
 
 
-def audit_report(result: Any, format: str, hosts: Any = None, threshold: str = "error") -> str:
+def _previous(value: Any) -> Mapping | None:
+    """The previous run's JSON report (parsed), or None for no comparison."""
+    if value is None or value == "" or value == {}:
+        return None
+    if not isinstance(value, Mapping) or not isinstance(value.get("findings"), list):
+        raise AnsibleFilterError(
+            "audit_report: previous must be the JSON report of an earlier run (a dict with a 'findings' list), got %s"
+            % (type(value).__name__ if not isinstance(value, Mapping) else "a dict with keys " + ", ".join(sorted(map(str, value))))
+        )
+    return value
+
+
+def audit_report(result: Any, format: str, hosts: Any = None, threshold: str = "error", previous: Any = None) -> str:
     """Render an audit result (vmknic_findings / vmknic_audit output) as json, markdown, junit, html or text."""
     if not isinstance(result, Mapping) or "findings" not in result:
         raise AnsibleFilterError(
@@ -82,18 +98,44 @@ def audit_report(result: Any, format: str, hosts: Any = None, threshold: str = "
             "audit_report: format must be one of %s, got %r" % (", ".join(FORMATS), format)
         )
     host_list = _hosts(hosts, "audit_report", "hosts")
+    before = _previous(previous)
     try:
         if fmt == "json":
-            return render_json(result)
+            return render_json(result, hosts=host_list, previous=before)
         if fmt == "markdown":
-            return render_markdown(result, hosts=host_list)
+            return render_markdown(result, hosts=host_list, previous=before)
         if fmt == "junit":
-            return render_junit(result, threshold=threshold, hosts=host_list)
+            return render_junit(result, threshold=threshold, hosts=host_list, previous=before)
         if fmt == "text":
-            return render_text(result)
-        return render_html(result, hosts=host_list)
+            return render_text(result, hosts=host_list, previous=before)
+        return render_html(result, hosts=host_list, previous=before)
     except ValueError as exc:  # a bad threshold
         raise AnsibleFilterError("audit_report: %s" % exc) from exc
+
+
+def audit_merge(parts: Any) -> dict:
+    """One fleet result from ``[{vcenter, result, hosts}]`` (or ``{vcenter, error}`` for a vCenter that failed)."""
+    if isinstance(parts, (str, bytes, Mapping)) or not isinstance(parts, (list, tuple)):
+        raise AnsibleFilterError("audit_merge: the input must be a list of {vcenter, result, hosts}, got %s" % type(parts).__name__)
+    names = []
+    for i, part in enumerate(parts):
+        if not isinstance(part, Mapping) or not part.get("vcenter"):
+            raise AnsibleFilterError("audit_merge: item %d must be a dict with a 'vcenter' name" % i)
+        if not part.get("error") and not isinstance(part.get("result"), Mapping):
+            raise AnsibleFilterError("audit_merge: item %d (%s) has neither a 'result' nor an 'error'" % (i, part["vcenter"]))
+        names.append(str(part["vcenter"]))
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise AnsibleFilterError("audit_merge: vCenter names must be unique, these appear twice: %s" % ", ".join(twice))
+    return merge(parts)
+
+
+def audit_vcenter(report: Any, vcenter: str) -> dict:
+    """The part of a fleet report or result that belongs to one vCenter, as a single-vCenter one."""
+    if not isinstance(report, Mapping) or not isinstance(report.get("findings"), list):
+        raise AnsibleFilterError("audit_vcenter: the input must be a fleet report or result (a dict with a 'findings' list), got %s"
+                                 % type(report).__name__)
+    return select_vcenter(report, str(vcenter))
 
 
 def findings_at_least(findings: Any, threshold: str) -> list:
@@ -116,5 +158,7 @@ class FilterModule:
         return {
             "vmknic_findings": vmknic_findings,
             "audit_report": audit_report,
+            "audit_merge": audit_merge,
+            "audit_vcenter": audit_vcenter,
             "findings_at_least": findings_at_least,
         }
