@@ -24,6 +24,7 @@ type entry struct {
 	Args    map[string]interface{} `json:"args"`
 	Fault   string                 `json:"fault,omitempty"`
 	Message string                 `json:"message,omitempty"`
+	Event   string                 `json:"event,omitempty"` // hold/drop primitives (holds.go)
 }
 
 type faultRule struct {

@@ -75,6 +75,7 @@ func main() {
 	for _, h := range lab.hosts {
 		h.refresh()
 	}
+	installCustomFields()
 	started = true
 	built := time.Since(t0)
 
@@ -83,9 +84,11 @@ func main() {
 	m.Service.ServeMux = http.NewServeMux()
 	m.Service.Handle("/lab/journal", http.HandlerFunc(journalHandler))
 	m.Service.Handle("/lab/faults", http.HandlerFunc(faultsHandler))
+	m.Service.Handle("/lab/holds", http.HandlerFunc(holdsHandler))
+	m.Service.Handle("/lab/holds/release", http.HandlerFunc(holdsHandler))
 	s := m.Service.NewServer()
 	// Wrap the running server's handler before any client knows the port.
-	s.Config.Handler = ownerRewrite(s.Config.Handler)
+	s.Config.Handler = interceptCalls(ownerRewrite(s.Config.Handler))
 
 	info := map[string]interface{}{
 		"hostname": s.URL.Hostname(), "port": atoi(s.URL.Port()), "username": *user, "password": *pass,
