@@ -210,7 +210,7 @@ class HostApplier:
         if (entry.get("recovery") or {}).get("run") != info["run"]:
             return {"status": DRIFTED, "interrupted": info,
                     "error": f"the host has an interrupted change (run {info['run']} of {info['owner']}, {info['time']}, "
-                             f"{info['done']} of {info['total']} operations done); plan again to recover it"}
+                             f"{info['done']} of {info['total']} operations done); recover it with the remediate role (or remediation_plan_info and remediation_apply)"}
         return None
 
     def _lost_lease(self) -> dict | None:

@@ -106,7 +106,7 @@ def read_topology(content: Any) -> dict[str, Any]:
             obj = item.obj
             if isinstance(obj, vim.CustomFieldsManager):
                 topology["record_field"] = next((f.key for f in props.get("field") or () if f.name == FIELD_NAME
-                                                 and f.managedObjectType in (None, "", "HostSystem")), None)
+                                                 and f.managedObjectType in (None, vim.HostSystem)), None)
             elif isinstance(obj, vim.dvs.DistributedVirtualPortgroup):
                 topology["dvportgroups"][props.get("key")] = props
             elif isinstance(obj, vim.DistributedVirtualSwitch):

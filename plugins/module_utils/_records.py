@@ -257,3 +257,37 @@ def recovery_goal(current: dict, record: dict, choice: str) -> dict:
     state = record["before"] if choice == UNDO else record["target"]
     return goal_state(current, state, record["operations"], record.get("renamed"), rename=choice == FINISH)
 
+
+
+def with_records(document: dict, hosts: list[dict], choice: str) -> dict:
+    """The plan document with the change records of ``hosts`` (facts) taken into account: a host
+    with an interrupted record gets a recovery entry (to the record's before-state or target, as
+    ``choice`` says) instead of the intent's, and the intent's refusals of it are dropped; a host
+    with a live lease of another run keeps its entry, marked ``locked`` (remediation_apply refuses
+    it); an unusable record is a refusal naming the host."""
+    from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import reconcile, simulate
+
+    by_name = {h["name"]: h for h in hosts}
+    recovering, refusals = set(), []
+    entries = []
+    for entry in document["hosts"]:
+        found = (by_name.get(entry["host"]) or {}).get("change_record")
+        if not found:
+            entries.append(entry)
+        elif found["error"]:
+            refusals.append({"host": entry["host"], "class": None,
+                             "message": f"host {entry['host']}: {found['error']}; nothing is changed there"})
+            entries.append(entry)
+        elif found["lease"] == "live":
+            entries.append(dict(entry, locked=found["summary"]))
+        else:
+            current = by_name[entry["host"]]
+            operations = reconcile(current, recovery_goal(current, found["record"], choice))
+            recovering.add(entry["host"])
+            entries.append(dict(entry, changed=True, classes={}, operations=operations, after=simulate(current, operations),
+                                recovery=dict(found["summary"], choice=choice)))
+    kept = [r for r in document["refusals"] if r.get("host") not in recovering] + refusals
+    result = dict(document, hosts=entries, refusals=kept, executable=not kept)
+    result["summary"] = dict(document["summary"], refusals=len(kept), hosts_recovering=len(recovering),
+                             hosts_changed=sum(1 for e in entries if e["changed"]))
+    return result
