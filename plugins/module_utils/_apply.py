@@ -15,6 +15,7 @@ the first change leaves it in place and gives the status ``interrupted``.
 from __future__ import annotations
 
 import copy
+import http.client
 from typing import Any, Callable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
@@ -50,6 +51,13 @@ FAILURE_SUMMARY = {
     LOCKED: "changed nothing",
     INTERRUPTED: "INTERRUPTED, the host may have changed; its change record is kept: the next run recovers it",
 }
+
+
+def unanswered(error: BaseException) -> bool:
+    """A call that got no answer (connection lost or reset, timeout, broken HTTP): vCenter may
+    still carry it out, so nothing is known about the host until it is read again. A vSphere fault
+    is an answer: the call was refused and changed nothing."""
+    return isinstance(error, (OSError, http.client.HTTPException))
 
 
 def comparable_view(host: dict) -> dict:
@@ -190,8 +198,11 @@ class HostApplier:
         outcome["changed"] = True
         try:
             return self._change(entry, current, operations, outcome)
-        except Exception as error:  # lost connection, timeout, vSphere fault outside a call, bug
-            outcome.update(status=INTERRUPTED, error=f"interrupted: {describe(error)}", state=self._try_read())
+        except Exception as error:  # no answer, a fault outside a call (read back, record), a bug
+            failed = outcome["failed_operation"]
+            call = f"{failed['op']} got no answer: " if failed and unanswered(error) else ""
+            # No rollback: an unanswered call may still be carried out by vCenter. The record stays.
+            outcome.update(status=INTERRUPTED, error=f"interrupted: {call}{describe(error)}", state=self._try_read())
             return outcome
 
     def _record_refusal(self, entry: dict, current: dict) -> dict | None:
@@ -244,6 +255,10 @@ class HostApplier:
                 self.maintenance[0]()
                 entered = True
             self._execute(operations, outcome)
+        except Exception:
+            entered = False  # interrupted: the host stays as it is (in maintenance mode) for recovery
+            raise
+        try:
             read_back = self._read()
             if outcome["error"] is None:
                 outcome["differences"] = _verify(entry["after"], read_back)
@@ -265,6 +280,8 @@ class HostApplier:
             except Exception as error:  # any failure of a call stops the host and triggers recovery
                 outcome["failed_operation"] = operation
                 outcome["error"] = f"{operation['op']} failed: {describe(error)}"
+                if unanswered(error):
+                    raise
                 return
             outcome["executed"].append(operation)
             self._progress(outcome)

@@ -180,7 +180,11 @@ def _alive(pid: Any) -> bool:
         return False
     except (PermissionError, ValueError, TypeError, OverflowError):
         return True  # exists but not ours, or unknown: assume alive
-    return True
+    try:  # a killed process nobody reaped yet (a zombie) is gone too
+        with open(f"/proc/{int(pid)}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def lease_state(record: dict, owner: dict | None = None, now: float | None = None) -> str:

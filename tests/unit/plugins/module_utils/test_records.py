@@ -246,3 +246,19 @@ def test_rollback_reverts_only_this_runs_operations():
     assert outcome["status"] == "rolled_back" and host.value == ""
     assert all(op.get("device") != "vmk0" for op in outcome["rollback"]["commands"])
     assert next(n for n in host.state["vmknics"] if n["device"] == "vmk0")["mtu"] == 9000
+
+
+@pytest.mark.parametrize("error", [TimeoutError("timed out"), ConnectionResetError("reset"), OSError("no route")])
+def test_unanswered_call_is_interrupted_without_rollback(error):
+    host = RecordedHost(before_host())
+
+    def run(operation):
+        if host.calls:
+            raise error
+        host.run(operation)
+
+    outcome = HostApplier(host.read, run, records=RecordKeeper(host.write, 60, ME)).apply(entry_of(before_host()), check_mode=False)
+    assert outcome["status"] == "interrupted" and outcome["rollback"] is None
+    assert outcome["error"].startswith("interrupted: UpdateVirtualNic got no answer: ") and str(error) in outcome["error"]
+    assert host.calls == ["UpdatePortGroup"]  # no rollback call: vCenter may still carry the call out
+    assert records.decode(host.value)["done"] == 1
