@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,9 +30,13 @@ from typing import Any
 import pytest
 
 from harness import REPO, Lab, ansible_env, connection_args, run_module, run_playbook
+from pyVmomi import vim
+from test_remediate_continue_on_failure import custom_stats
 from test_remediation import CLASSES, EXPECTED_CALLS, HOST, SCENARIO
+from vsphere import Vsphere
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME
 
 MARK = "VMKMH_TEST_RUN"
 PLAYBOOK = REPO / "playbooks" / "remediate.yml"
@@ -194,6 +199,112 @@ def test_killed_before_the_first_call_needs_no_change(lab, tmp_path):
     intended = intended_state(lab, tmp_path, "subnet")
     interrupt(lab, tmp_path, "subnet", 0)
     recover_and_check(lab, tmp_path, "subnet", before, intended, "undo")
+
+
+def test_sigint(lab, tmp_path):
+    """Ctrl-C (SIGINT to ansible-playbook's process group) while AddVirtualNic of a stack move is
+    held: ansible-playbook stops its workers and the module with them; the record stays and the
+    next run recovers the host."""
+    interrupted_case(lab, tmp_path, "stack", 2, "finish", signal.SIGINT)
+
+
+def test_dropped_connection_mid_stack_move(lab, tmp_path):
+    """vCenter closes the connection without answering AddVirtualNic (not carried out): the host is
+    left without the vmknic, the outcome is interrupted with the failed call and the record; the
+    next run recovers it."""
+    before = facts(lab)
+    intended = intended_state(lab, tmp_path, "stack")
+    lab.drop("AddVirtualNic", host=HOST)
+    proc = playbook(lab, tmp_path, "stack")
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert custom_stats(proc.stdout)["outcome"] == {HOST: "interrupted"}
+    assert "AddVirtualNic got no answer" in proc.stdout
+    lab.clear_holds()
+    assert "Provisioning" not in vmknics_by_portgroup(facts(lab))  # the loss the record makes visible
+    recover_and_check(lab, tmp_path, "stack", before, intended, "finish")
+
+
+def test_timeout_of_a_hung_call(lab, tmp_path):
+    """A call vCenter does not answer within remediate_timeout fails the host cleanly (interrupted,
+    record kept); vCenter carries the call out later; the next run recovers from the record."""
+    before = facts(lab)
+    intended = intended_state(lab, tmp_path, "subnet")
+    lab.hold("UpdateVirtualNic", host=HOST, timeout_s=300)
+    proc = playbook(lab, tmp_path, "subnet", remediate_timeout=3)
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert custom_stats(proc.stdout)["outcome"] == {HOST: "interrupted"}
+    assert "UpdateVirtualNic got no answer" in proc.stdout and "timed out" in proc.stdout
+    lab.release_held()
+    lab.clear_holds()
+    recover_and_check(lab, tmp_path, "subnet", before, intended, "undo")
+
+
+@pytest.mark.parametrize("continue_when_locked", [False, True])
+def test_overlapping_jobs(lab, tmp_path, continue_when_locked):
+    """Job A holds the host (its second call held); job B on the same scope finds A's live lease:
+    it reports the host locked by A, changes nothing, and fails unless told to continue. A then
+    finishes; the host is at the intent; nothing rolled A back."""
+    intended = intended_state(lab, tmp_path, "subnet")
+    lab.hold("UpdateVirtualNic", host=HOST, timeout_s=300)
+    marker = uuid.uuid4().hex
+    job_a = start(lab, tmp_path, "subnet", marker)
+    lab.wait_held(timeout=120)
+    seen = lab.journal(records=True)[-1]["seq"]
+    job_b = playbook(lab, tmp_path, "subnet", remediate_continue_when_locked=continue_when_locked)
+    assert lab.journal(since=seen, records=True) == []  # B made no call at all
+    assert job_b.returncode == (0 if continue_when_locked else 2), job_b.stdout[-3000:]
+    assert custom_stats(job_b.stdout)["outcome"] == {HOST: "locked"}
+    assert f"locked by {socket.gethostname()} pid " in job_b.stdout
+    lab.release_held()
+    out, _ = job_a.communicate(timeout=300)
+    assert job_a.returncode == 0, out[-3000:]
+    lab.clear_holds()
+    now = facts(lab)
+    assert now["change_record"] is None
+    assert state_differences(intended, now, by_device=False) == []
+    methods = [e["method"] for e in lab.journal() if e.get("event") is None]
+    assert methods == EXPECTED_CALLS["subnet"]  # A's calls, no rollback by anyone
+
+
+def test_approved_plan_refused_after_a_change(lab, tmp_path):
+    """Plan job (no apply) publishes the digest; the host changes during the approval wait; the
+    apply job given the approved digest refuses and makes zero calls."""
+    planned = playbook(lab, tmp_path, "subnet", remediate_apply=False)
+    assert planned.returncode == 0, planned.stdout[-3000:]
+    stats = custom_stats(planned.stdout)
+    digest = stats["digest"]
+    assert stats["operations"][HOST][0]["op"] == "UpdatePortGroup"
+    with Vsphere(lab) as api:  # someone re-addresses the vMotion vmknic meanwhile: the plan differs
+        network = api.host(HOST).configManager.networkSystem
+        spec = vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=False, ipAddress="10.10.1.77", subnetMask="255.255.248.0"))
+        network.UpdateVirtualNic(device="vmk1", nic=spec)
+    lab.clear_journal()
+    refused = playbook(lab, tmp_path, "subnet", remediate_approved_digest=digest)
+    assert refused.returncode == 2, refused.stdout[-3000:]
+    assert f"is not the approved plan (digest {digest})" in refused.stdout
+    assert lab.journal(records=True) == []
+    # Unchanged hosts: the same digest is accepted and applied.
+    fresh = custom_stats(playbook(lab, tmp_path, "subnet", remediate_apply=False).stdout)["digest"]
+    applied = playbook(lab, tmp_path, "subnet", remediate_approved_digest=fresh)
+    assert applied.returncode == 0, applied.stdout[-3000:]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("hand-written note", "foreign format"),
+    ("vmkmh/7:eJwDAAAAAAE=", "format version 7, newer than this collection's 1"),
+    ("vmkmh/1:!!!", "damaged"),
+])
+def test_unusable_record_is_a_clear_error_and_zero_calls(lab, tmp_path, value, message):
+    with Vsphere(lab) as api:
+        manager = api.content.customFieldsManager
+        key = manager.AddCustomFieldDef(name=FIELD_NAME, moType=vim.HostSystem).key
+        manager.SetField(entity=api.host(HOST), key=key, value=value)
+    lab.clear_journal()
+    proc = playbook(lab, tmp_path, "subnet")
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert f"host {HOST}: host record unusable: " in proc.stdout and message in proc.stdout
+    assert lab.journal(records=True) == []
+    assert "remediation-interrupted" in audit_rules(lab)
 
 
 # ---------------------------------------------------------------------- the full matrix
