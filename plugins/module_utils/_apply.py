@@ -86,14 +86,16 @@ def _error_ids(host: dict) -> set[str]:
     return {f["id"] for f in analyse([host])["findings"] if f["severity"] == "error"}
 
 
-def _verify(expected: dict, actual: dict) -> list[str]:
-    """What differs from the prediction: controlled state, and error findings the plan did not expect."""
+def _verify(expected: dict, actual: dict, findings: bool = True) -> list[str]:
+    """What differs from the prediction: controlled state, and (``findings``) error findings the
+    plan did not expect. A recovery is checked on state only: undo deliberately goes back to the
+    recorded before-state, multi-homed as it was (with SLAAC addresses the planner cannot predict)."""
     expected = _resolve_software_adapter(expected, actual)
     problems = state_differences(expected, actual)
     if problems and not state_differences(expected, actual, by_device=False):
         # ESXi chose another vmk number for a re-created vmknic: same state under another name.
         problems = []
-    unexpected = _error_ids(actual) - _error_ids(expected)
+    unexpected = _error_ids(actual) - _error_ids(expected) if findings else set()
     if unexpected:
         problems.append(f"{len(unexpected)} error finding(s) not predicted by the plan remain after it")
     return problems
@@ -261,7 +263,7 @@ class HostApplier:
         try:
             read_back = self._read()
             if outcome["error"] is None:
-                outcome["differences"] = _verify(entry["after"], read_back)
+                outcome["differences"] = _verify(entry["after"], read_back, findings=not entry.get("recovery"))
                 if not outcome["differences"]:
                     outcome["status"] = APPLIED
                     self._finish()

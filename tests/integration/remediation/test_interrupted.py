@@ -35,7 +35,8 @@ from test_remediate_continue_on_failure import custom_stats
 from test_remediation import CLASSES, EXPECTED_CALLS, HOST, SCENARIO
 from vsphere import Vsphere
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import _resolve_software_adapter
+from ansible_collections.vmkernel.multihoming.plugins.module_utils import _plan
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME
 
 MARK = "VMKMH_TEST_RUN"
@@ -168,6 +169,12 @@ def recover_and_check(lab: Lab, tmp_path: Path, kind: str, before: dict, intende
     further = playbook(lab, tmp_path, kind)
     assert further.returncode == 0, further.stdout[-3000:]
     assert lab.journal(records=True) == []  # a no-op: zero calls, change records included
+
+
+def state_differences(expected: dict, actual: dict, by_device: bool = True) -> list[str]:
+    """The planner's comparison, with the plan's placeholder for the software iSCSI adapter
+    replaced by the adapter the host has (as remediation_apply's verification does)."""
+    return _plan.state_differences(_resolve_software_adapter(expected, actual), actual, by_device)
 
 
 def intended_state(lab: Lab, tmp_path: Path, kind: str) -> dict:
