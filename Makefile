@@ -31,6 +31,9 @@ lint: bootstrap
 build-check: bootstrap
 	scripts/build-check
 
+test-interrupt: bootstrap
+	VMKMH_INTERRUPT_MATRIX=1 pytest tests/integration/remediation/test_interrupted.py -m interrupt_matrix
+
 bench: bootstrap
 	python tests/bench/bench.py
 

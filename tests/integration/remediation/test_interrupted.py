@@ -321,6 +321,7 @@ MATRIX = [(kind, position, choice) for kind in sorted(EXPECTED_CALLS) for positi
 
 
 @pytest.mark.interrupt_matrix
+@pytest.mark.skipif(not os.environ.get("VMKMH_INTERRUPT_MATRIX"), reason="the full matrix (~15 min): make test-interrupt")
 @pytest.mark.parametrize("kind, position, choice", MATRIX, ids=[f"{k}-{p}-{c}" for k, p, c in MATRIX])
 def test_every_kind_every_position(lab, tmp_path, kind, position, choice):
     interrupted_case(lab, tmp_path, kind, position, choice)
