@@ -223,7 +223,8 @@ class HostApplier:
         if (entry.get("recovery") or {}).get("run") != info["run"]:
             return {"status": DRIFTED, "interrupted": info,
                     "error": f"the host has an interrupted change (run {info['run']} of {info['owner']}, {info['time']}, "
-                             f"{info['done']} of {info['total']} operations done); recover it with the remediate role (or remediation_plan_info and remediation_apply)"}
+                             f"{info['done']} of {info['total']} operations done); "
+                             "recover it with the remediate role (or remediation_plan_info and remediation_apply)"}
         return None
 
     def _lost_lease(self) -> dict | None:

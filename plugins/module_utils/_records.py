@@ -262,7 +262,6 @@ def recovery_goal(current: dict, record: dict, choice: str) -> dict:
     return goal_state(current, state, record["operations"], record.get("renamed"), rename=choice == FINISH)
 
 
-
 def with_records(document: dict, hosts: list[dict], choice: str) -> dict:
     """The plan document with the change records of ``hosts`` (facts) taken into account: a host
     with an interrupted record gets a recovery entry (to the record's before-state or target, as

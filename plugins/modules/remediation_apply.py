@@ -17,16 +17,16 @@ description:
   - After the calls it reads the host back and compares it with the predicted after-state, and
     checks that no error finding remains that the plan did not predict.
   - Before its first change it writes a change record into the host's custom attribute
-    C(vmkernel.multihoming.change) in vCenter (the field is defined once per vCenter): run id,
-    owner (AWX job id, controller host, pid), plan digest, the before-state and target of what the
+    C(vmkernel.multihoming.change) in vCenter (the field is defined once per vCenter) with the run id,
+    the owner (AWX job id, controller host, pid), the plan digest, the before-state and target of what the
     plan touches and the progress; it is updated after every call and cleared only when the host
-    is verified. The record is also a lease: a host whose record belongs to another live run is
+    is verified. The record is also a lease, and a host whose record belongs to another live run is
     not touched (status V(locked)). See docs/remediation.md, "Interruption, locks and recovery".
-  - On a failed call or verification it rolls back what this run executed (and only that: the
+  - When vCenter refuses a call (a vSphere fault) or the verification fails, it rolls back what this run executed (and only that, the
     rest of the host stays as read, so another run's changes are kept), verifies the rollback, and
     fails with a report of exactly what happened.
   - Any other exception after the first change (lost connection, timeout, unexpected error) gives
-    status V(interrupted): the calls made, the failed call, the last state that could be read; the
+    status V(interrupted), with the calls made, the failed call and the last state that could be read; the
     record stays in vCenter and the next plan recovers the host from it.
   - An entry with a C(recovery) key (made by M(vmkernel.multihoming.remediation_plan_info) for a
     host with an interrupted record) is applied only while that record is still there, and
@@ -100,7 +100,7 @@ status:
       at the before-state; V(rollback_failed) failed and not fully restored (see RV(rollback) and RV(state));
       V(failed) failed before any change (nothing changed); V(locked) another live run holds the
       host's change record (see RV(locked_by)), nothing done; V(interrupted) stopped after changes
-      began (lost connection, timeout, unexpected error, or O(rollback=false)): see RV(executed),
+      began (lost connection, timeout, unexpected error, or O(rollback=false)), see RV(executed),
       RV(failed_operation), RV(state); the change record stays for recovery.
   returned: always
   type: str

@@ -42,7 +42,7 @@ options:
         (docs/remediation.md, "Interruption, locks and recovery"). Such a host is never planned from
         the intent; its entry has a C(recovery) key and the operations of the recovery.
       - V(undo) puts back the before-state the interrupted run recorded for what it touched (the
-        safe default: the host returns to a state that worked). V(finish) completes the interrupted
+        safe default, the host returns to a state that worked). V(finish) completes the interrupted
         change to the target it recorded.
       - A host whose record cannot be read (foreign or newer format, damaged) is refused, naming it.
     type: str
