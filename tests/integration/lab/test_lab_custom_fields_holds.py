@@ -42,7 +42,7 @@ def test_custom_field_definition_and_values(lab, si, hosts):
     assert field.key in [f.key for f in manager.field]
     with pytest.raises(vmodl.fault.InvalidArgument):
         manager.SetField(entity=host, key=field.key + 1000, value="x")
-    journal = lab.journal()
+    journal = lab.journal(records=True)
     assert [(e["method"], e.get("fault")) for e in journal] == [
         ("AddCustomFieldDef", None), ("AddCustomFieldDef", "DuplicateName"),
         ("SetField", None), ("SetField", None), ("SetField", "InvalidArgument")]

@@ -109,17 +109,26 @@ func matchIntercept(method string, h *host) *interceptRule {
 	intercepts.Lock()
 	defer intercepts.Unlock()
 	for _, r := range intercepts.rules {
-		if r.Method != method || !(r.Host == "*" || (h != nil && (r.Host == h.Name || r.Host == h.Ref.Value))) {
-			continue
-		}
-		r.Seen++
-		if r.Seen >= r.Nth && r.Seen < r.Nth+r.Count {
-			r.Fired++
+		if fires(method, h, r.Method, r.Host, r.Nth, r.Count, &r.Seen, &r.Fired) {
 			fired := *r
 			return &fired
 		}
 	}
 	return nil
+}
+
+// fires counts a call of method on h against one rule (its method, host, nth and count, as fault
+// rules and hold/drop rules have them) and says whether the rule fires for this call.
+func fires(method string, h *host, ruleMethod, ruleHost string, nth, count int, seen, fired *int) bool {
+	if ruleMethod != method || !(ruleHost == "*" || (h != nil && (ruleHost == h.Name || ruleHost == h.Ref.Value))) {
+		return false
+	}
+	*seen++
+	if *seen >= nth && *seen < nth+count {
+		*fired++
+		return true
+	}
+	return false
 }
 
 func journalEvent(event, method string, h *host, object string, args map[string]interface{}) {

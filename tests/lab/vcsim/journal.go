@@ -103,12 +103,7 @@ func injected(method string, h *host) (types.BaseMethodFault, string) {
 	journal.Lock()
 	defer journal.Unlock()
 	for _, r := range journal.faults {
-		if r.Method != method || !(r.Host == "*" || (h != nil && (r.Host == h.Name || r.Host == h.Ref.Value))) {
-			continue
-		}
-		r.Seen++
-		if r.Seen >= r.Nth && r.Seen < r.Nth+r.Count {
-			r.Fired++
+		if fires(method, h, r.Method, r.Host, r.Nth, r.Count, &r.Seen, &r.Fired) {
 			f, _ := newFault(r.Fault)
 			msg := r.Message
 			if msg == "" {
