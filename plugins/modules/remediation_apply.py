@@ -193,7 +193,7 @@ def main() -> None:
             timeout = params["maintenance_timeout"]
             maintenance = (lambda: set_maintenance_mode(host, True, timeout), lambda: set_maintenance_mode(host, False, timeout))
         records = None
-        if not module.check_mode and entry["operations"] or entry.get("recovery"):
+        if not module.check_mode and (entry["operations"] or entry.get("recovery")):
             # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
             topology["record_field"] = record_field_key(content, topology["record_field"])
         if topology["record_field"] is not None:
