@@ -15,11 +15,18 @@ from __future__ import annotations
 import functools
 import ipaddress
 import socket
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gc import cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME, record_facts
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._retrieve_stream import (
+    FastReadUnsupported,
+    vmodl_isinstance,
+    vmodl_type_name,
+)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._retrieve_stream import retrieve as stream_retrieve
 
 if HAS_PYVMOMI:
     from pyVmomi import vim, vmodl
@@ -74,6 +81,17 @@ def _container_spec(content: Any, types: list[Any]) -> tuple[Any, Any]:
 
 def _props(object_content: Any) -> dict[str, Any]:
     return {prop.name: prop.val for prop in object_content.propSet or ()}
+
+
+def _missing(object_content: Any) -> list[str]:
+    """What vCenter could not read of this object (ObjectContent.missingSet), for facts' errors."""
+    problems = []
+    for missing in object_content.missingSet or ():
+        fault = missing.fault
+        reason = vmodl_type_name(fault) if fault is not None else "unknown fault"
+        message = getattr(fault, "msg", None)
+        problems.append(f"{missing.path} could not be read: {reason}" + (f": {message}" if message else ""))
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,7 +365,7 @@ def _stacks(props: dict[str, Any]) -> list[dict[str, Any]]:
 def _iscsi_adapters(props: dict[str, Any]) -> list[dict[str, Any]]:
     adapters = []
     for hba in props.get("config.storageDevice.hostBusAdapter") or []:
-        if isinstance(hba, vim.host.InternetScsiHba):
+        if vmodl_isinstance(hba, vim.host.InternetScsiHba):
             adapters.append({
                 "device": hba.device,
                 "software": bool(hba.isSoftwareBased),
@@ -502,10 +520,31 @@ def iscsi_migration_dependencies(host: Any, pnics: list[str]) -> dict[str, Any]:
 # Entry point
 
 
+def _read_hosts(content: Any, object_specs: list[Any], property_spec: Any, convert: Callable[[Any], Any],
+                fast_read: bool, warn: Callable[[str], None] | None, timeout: float | None) -> list[Any]:
+    """``convert(object_content)`` of every host of the bulk read, parsed by _retrieve_stream when
+    ``fast_read``, by pyVmomi otherwise or when our parser meets something it does not understand
+    (then ``warn`` says so, and what the parser read is discarded: one source per read)."""
+    with cyclic_gc_paused():
+        if fast_read:
+            filter_spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=[property_spec])
+            try:
+                return [convert(item) for item in stream_retrieve(content.propertyCollector, [filter_spec], PAGE_SIZE, timeout)]
+            except FastReadUnsupported as reason:
+                if warn is not None:
+                    warn(f"The bulk host read was parsed by pyVmomi instead of this collection's parser ({reason}); "
+                         "the facts are the same, only slower.")
+        return [convert(item) for item in _retrieve(content, object_specs, [property_spec])]
+
+
 def gather(service_instance: Any, datacenter: str | None = None, clusters: list[str] | None = None,
-           esxi_hostnames: list[str] | None = None, topology: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+           esxi_hostnames: list[str] | None = None, topology: dict[str, Any] | None = None,
+           fast_read: bool = True, warn: Callable[[str], None] | None = None,
+           timeout: float | None = None) -> list[dict[str, Any]]:
     """Facts of every host in scope, sorted by name. Pass ``topology`` (read_topology) to read the
-    same hosts again without re-reading the inventory, as a remediation does around its changes."""
+    same hosts again without re-reading the inventory, as a remediation does around its changes.
+    ``fast_read``: parse the bulk read with _retrieve_stream (falling back to pyVmomi, with a
+    message to ``warn``); ``timeout``: seconds per socket read of that parse."""
     content = service_instance.RetrieveContent()
     if topology is None:
         topology = read_topology(content)
@@ -516,13 +555,18 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
     placement = {host._moId: (dc, cl) for host, dc, cl in selected}
     object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _dc, _cluster in selected]
     property_spec = pc.PropertySpec(type=vim.HostSystem, pathSet=list(HOST_PATHS))
-    hosts = []
-    for item in _retrieve(content, object_specs, [property_spec]):
+
+    def convert(item: Any) -> tuple[dict[str, Any], Any]:
         props = _props(item)
         moid = item.obj._moId
         facts = host_facts(props, topology, moid, *placement[moid])
         facts["change_record"] = change_record(props, topology.get("record_field"))
-        iscsi_manager = props.get("configManager.iscsiManager")
+        facts["errors"].extend(_missing(item))
+        return facts, props.get("configManager.iscsiManager")
+
+    hosts = []
+    # iSCSI bindings are method calls, made once the bulk read is complete (and its source final).
+    for facts, iscsi_manager in _read_hosts(content, object_specs, property_spec, convert, fast_read, warn, timeout):
         if facts["config_available"] and iscsi_manager is not None and facts["iscsi_adapters"]:
             add_iscsi_bindings(facts, iscsi_manager)
         hosts.append(facts)

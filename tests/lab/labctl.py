@@ -127,7 +127,11 @@ class Lab:
     # ---- life cycle ----
 
     @classmethod
-    def start(cls, hosts=None, clusters=None, esx=False, scenario=None, state_dir=None, timeout=120):
+    def start(cls, hosts=None, clusters=None, esx=False, scenario=None, state_dir=None, timeout=120,
+              latency_ms=0, jitter_ms=0, latency_methods=None, password=None):
+        """latency_ms/jitter_ms: every SOAP call (or only those named in latency_methods) waits
+        latency_ms plus a random 0..jitter_ms milliseconds before the lab serves it. password: the
+        login password (default VMware1!)."""
         binary = ensure_built()
         own = state_dir is None
         if own:
@@ -148,6 +152,12 @@ class Lab:
             args += ["-clusters", str(int(clusters))]
         if esx:
             args.append("-esx")
+        if latency_ms or jitter_ms:
+            args += ["-latency-ms", str(int(latency_ms)), "-jitter-ms", str(int(jitter_ms))]
+        if latency_methods:
+            args += ["-latency-methods", ",".join(latency_methods)]
+        if password is not None:
+            args += ["-password", password]
         data = load_scenario(scenario)
         if data is not None:
             path = os.path.join(state_dir, "scenario.json")
@@ -307,6 +317,10 @@ class Lab:
     def clear_holds(self):
         """Remove every hold and drop rule and release every held call."""
         self._call("DELETE", "/lab/holds")
+
+    def latency(self):
+        """{latency_ms, jitter_ms, methods, delayed: {SOAP method: calls delayed so far}}."""
+        return self._call("GET", "/lab/latency")
 
     def connection(self):
         return {"hostname": self.hostname, "port": self.port, "username": self.username,

@@ -28,6 +28,9 @@ func main() {
 	connFile := flag.String("conn-file", "", "write the connection JSON here once serving")
 	user := flag.String("username", "administrator@vsphere.local", "login user")
 	pass := flag.String("password", "VMware1!", "login password")
+	latencyMs := flag.Int("latency-ms", 0, "delay every SOAP call by this many milliseconds (see latency.go)")
+	jitterMs := flag.Int("jitter-ms", 0, "plus a uniform random 0..jitter-ms milliseconds")
+	latencyMethods := flag.String("latency-methods", "", "comma-separated SOAP methods to delay (default: all)")
 	flag.Parse()
 	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
 
@@ -76,6 +79,7 @@ func main() {
 		h.refresh()
 	}
 	installCustomFields()
+	installPaging()
 	started = true
 	built := time.Since(t0)
 
@@ -84,11 +88,13 @@ func main() {
 	m.Service.ServeMux = http.NewServeMux()
 	m.Service.Handle("/lab/journal", http.HandlerFunc(journalHandler))
 	m.Service.Handle("/lab/faults", http.HandlerFunc(faultsHandler))
+	latency := parseLatency(*latencyMs, *jitterMs, *latencyMethods)
+	m.Service.Handle("/lab/latency", latencyHandler(latency))
 	m.Service.Handle("/lab/holds", http.HandlerFunc(holdsHandler))
 	m.Service.Handle("/lab/holds/release", http.HandlerFunc(holdsHandler))
 	s := m.Service.NewServer()
 	// Wrap the running server's handler before any client knows the port.
-	s.Config.Handler = interceptCalls(ownerRewrite(s.Config.Handler))
+	s.Config.Handler = interceptCalls(withLatency(latency, ownerRewrite(s.Config.Handler)))
 
 	info := map[string]interface{}{
 		"hostname": s.URL.Hostname(), "port": atoi(s.URL.Port()), "username": *user, "password": *pass,
