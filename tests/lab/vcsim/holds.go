@@ -55,7 +55,6 @@ var intercepts = struct {
 }{}
 
 var (
-	soapMethodRe = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?Body[^>]*>\s*<(?:[A-Za-z0-9_]+:)?([A-Za-z0-9_]+)[\s>/]`)
 	soapThisRe   = regexp.MustCompile(`<_this[^>]*>([^<]+)</_this>`)
 	soapEntityRe = regexp.MustCompile(`<entity[^>]*>([^<]+)</entity>`)
 )
@@ -205,12 +204,11 @@ func interceptCalls(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		m := soapMethodRe.FindSubmatch(body)
-		if m == nil {
+		method, object := soapMethod(body), "" // latency.go
+		if method == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		method, object := string(m[1]), ""
 		if t := soapThisRe.FindSubmatch(body); t != nil {
 			object = string(t[1])
 		}
