@@ -5,10 +5,15 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
-.PHONY: test demo bootstrap unit integration sanity lint build-check bench lab-build clean
+.PHONY: test test-matrix demo bootstrap unit integration sanity lint build-check galaxy-import bench lab-build clean
 
 test: bootstrap
 	scripts/test
+
+# The integration tests and sanity on every ansible-core between the oldest and the newest
+# (tests/ansible-versions.txt), each in its own .venv-2.X; not part of `make test` (time).
+test-matrix: bootstrap
+	scripts/test-matrix
 
 demo: bootstrap
 	scripts/demo
@@ -34,6 +39,9 @@ build-check: bootstrap
 test-interrupt: bootstrap
 	VMKMH_INTERRUPT_MATRIX=1 pytest tests/integration/remediation/test_interrupted.py -m interrupt_matrix
 
+galaxy-import: build-check
+	scripts/galaxy-import
+
 bench: bootstrap
 	python tests/bench/bench.py
 
@@ -42,4 +50,4 @@ lab-build: bootstrap
 
 clean:
 	-tests/lab/lab stop >/dev/null 2>&1
-	rm -rf .build tests/lab/.build tests/lab/.state tests/output reports
+	rm -rf .build .venv-2.* tests/lab/.build tests/lab/.state tests/output reports

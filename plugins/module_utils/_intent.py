@@ -10,22 +10,30 @@ small immutable objects the planner (_plan.py) works with. Pure Python, standard
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK
 
 __all__ = [
-    "ACTIONS", "SELECT_KEYS", "SYSTEM_STACKS", "DEFAULT_STACK",
+    "ACTIONS", "SELECT_KEYS", "SERVICE_NAMES", "SYSTEM_STACKS", "DEFAULT_STACK",
     "Addressing", "ClassIntent", "Intent", "IntentError", "IscsiIntent", "Ipv6Intent", "Pool", "PortgroupIntent",
-    "Selector", "class_addressings", "effective_services", "parse_intent", "validate_intent",
+    "Selector", "class_addressings", "classes_selecting_nothing", "effective_services", "parse_intent",
+    "validate_intent",
 ]
 
 # Stacks every ESXi host has; custom stacks must already exist on the host (no API creates them).
 SYSTEM_STACKS = (DEFAULT_STACK, "vmotion", "vSphereProvisioning")
+# Every HostVirtualNicManagerNicType of the vSphere API (ESXI-NETWORKING.md 1.4): the service names
+# a selector may use (vmknic facts list a vmknic's services by these names).
+SERVICE_NAMES = ("faultToleranceLogging", "management", "nvmeRdma", "nvmeTcp", "ptp", "vSphereBackupNFC",
+                 "vSphereProvisioning", "vSphereReplication", "vSphereReplicationNFC", "vmotion", "vnetworking",
+                 "vsan", "vsanExternal", "vsanReplication", "vsanWitness")
 # The dedicated stacks carry their own traffic without (and cannot take) a service tag.
 IMPLIED_SERVICES = {"vmotion": ("vmotion",), "vSphereProvisioning": ("vSphereProvisioning",)}
 
@@ -42,6 +50,12 @@ _POOL_KEYS = ("start", "end", "exclude")
 _PORTGROUP_KEYS = ("name", "vlan", "teaming")
 _TEAMING_KEYS = ("active", "standby")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Selector keys whose values are shell-style wildcard patterns (fnmatch), not regular expressions.
+PATTERN_KEYS = ("portgroups", "devices", "hosts", "switches")
+# What only a regular expression would contain: anchors, ".+", character-class escapes (not ".*":
+# "10.10.0.*" and "esx01.*" are good wildcards).
+_REGEX_HINT = re.compile(r"^\^|\$$|\.\+|\\[dDsSwWb]")
+_DEVICE_RE = re.compile(r"^vmk[0-9]+$")
 MTU_MIN, MTU_MAX = 1280, 9000
 # Longest prefix a class subnet may have: room for at least two vmknics (IPv4 /30; IPv6 /126).
 LONGEST_PREFIX = {4: 30, 6: 126}
@@ -210,11 +224,48 @@ def _any_fnmatch(value: str, patterns: tuple[str, ...]) -> bool:
 # --------------------------------------------------------------------------- validation
 
 
-class _Checker:
-    """Collects problems while parsing, so one pass both validates and builds the parsed form."""
+def suggestion(value: str, choices: Iterable[str]) -> str:
+    """' (did you mean X?)' for a near miss of one of ``choices`` (case or a typo), else ''."""
+    choices = list(choices)
+    folded = [c for c in choices if c.lower() == value.lower()]
+    close = folded or difflib.get_close_matches(value, choices, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
 
-    def __init__(self) -> None:
+
+def pattern_problem(pattern: str, key: str) -> Optional[str]:
+    """Why ``pattern`` (a value of selector key ``key``) cannot mean what was meant, or None."""
+    if _REGEX_HINT.search(pattern):
+        return (f"{pattern!r} looks like a regular expression; selectors take shell-style wildcards "
+                "(*, ?, [abc]), e.g. 'vMotion-*'")
+    last_open = pattern.rfind("[")
+    if last_open >= 0 and "]" not in pattern[last_open + 1:]:
+        return f"{pattern!r} has a '[' that is never closed (write '[[]' for a literal '[')"
+    if key == "devices" and not any(c in pattern for c in "*?[") and not _DEVICE_RE.match(pattern):
+        number = re.search(r"[0-9]+", pattern)
+        hint = f" (did you mean vmk{number.group()}?)" if number else ""
+        return f"{pattern!r} is not a vmknic device name (vmk0, vmk1, ...){hint}"
+    return None
+
+
+class _Checker:
+    """Collects problems while parsing, so one pass both validates and builds the parsed form.
+
+    ``stacks``: the TCP/IP stack keys of the hosts in scope, when known. Without them any stack name
+    other than a near miss of a system stack is taken as a custom stack (the planner checks it)."""
+
+    def __init__(self, stacks: Optional[Iterable[str]] = None) -> None:
         self.problems: list[str] = []
+        self.stacks = None if stacks is None else sorted(set(SYSTEM_STACKS) | set(stacks))
+
+    def stack_key(self, key: str, where: str) -> None:
+        if key in SYSTEM_STACKS or (self.stacks is not None and key in self.stacks):
+            return
+        if self.stacks is None:
+            hint = suggestion(key, SYSTEM_STACKS)
+            if hint:  # a custom stack named like a system stack is a typo, not a custom stack
+                self.add(where, f"unknown stack {key!r}{hint}; system stacks: {', '.join(SYSTEM_STACKS)}")
+            return
+        self.add(where, f"unknown stack {key!r}{suggestion(key, self.stacks)}; stacks in scope: {', '.join(self.stacks)}")
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}" if where else message)
@@ -224,7 +275,8 @@ class _Checker:
             self.add(where, "must be a mapping")
             return None
         for key in sorted(set(value) - set(allowed), key=str):
-            self.add(where, f"unknown key {key!r} (expected one of {', '.join(allowed)})")
+            hint = suggestion(key, allowed) if isinstance(key, str) else ""
+            self.add(where, f"unknown key {key!r}{hint} (expected one of {', '.join(allowed)})")
         return value
 
     def string_list(self, value: Any, where: str) -> tuple[str, ...]:
@@ -258,16 +310,17 @@ class _Checker:
         return value
 
 
-def validate_intent(intent: Any) -> list[str]:
-    """Every problem with ``intent`` as a sentence naming where it is; empty when it is valid."""
-    checker = _Checker()
+def validate_intent(intent: Any, stacks: Optional[Iterable[str]] = None) -> list[str]:
+    """Every problem with ``intent`` as a sentence naming where it is; empty when it is valid.
+    ``stacks``: the stack keys of the hosts in scope, when known (then any other key is unknown)."""
+    checker = _Checker(stacks)
     _parse(intent, checker)
     return checker.problems
 
 
-def parse_intent(intent: Any) -> Intent:
+def parse_intent(intent: Any, stacks: Optional[Iterable[str]] = None) -> Intent:
     """The parsed intent; raises IntentError listing every problem when it is invalid."""
-    checker = _Checker()
+    checker = _Checker(stacks)
     parsed = _parse(intent, checker)
     if checker.problems or parsed is None:
         raise IntentError(checker.problems or ["the intent is empty"])
@@ -344,6 +397,17 @@ def _parse_selector(raw: Any, where: str, checker: _Checker) -> Optional[Selecto
     for key in SELECT_KEYS:
         if key in sel:
             values[key] = checker.string_list(sel[key], f"{where}.{key}")
+    for service in values.get("services", ()):
+        if service not in SERVICE_NAMES:
+            checker.add(f"{where}.services", f"unknown service {service!r}{suggestion(service, SERVICE_NAMES)}; "
+                        f"services: {', '.join(SERVICE_NAMES)}")
+    for stack in values.get("stacks", ()):
+        checker.stack_key(stack, f"{where}.stacks")
+    for key in PATTERN_KEYS:
+        for pattern in values.get(key, ()):
+            problem = pattern_problem(pattern, key)
+            if problem:
+                checker.add(f"{where}.{key}", problem)
     networks = []
     for text in values.get("networks", ()):
         try:
@@ -552,6 +616,8 @@ def _parse_stack_action(raw: Any, cls: ClassIntent, where: str, checker: _Checke
     if not isinstance(key, str) or not key.strip():
         checker.add(f"{where}.key", "is required: the netStackInstanceKey to move the vmknics to")
         key = None
+    else:
+        checker.stack_key(key, f"{where}.key")
     addressing = _parse_optional_addressing(block, where, checker)
     ipv6 = _parse_ipv6(block.get("ipv6"), f"{where}.ipv6", checker)
     mtu = checker.integer(block["mtu"], f"{where}.mtu", MTU_MIN, MTU_MAX) if block.get("mtu") is not None else None
@@ -613,6 +679,13 @@ def _parse_iscsi_action(raw: Any, cls: ClassIntent, where: str, checker: _Checke
                             "binding needs a different uplink per port group")
     return ClassIntent(name=cls.name, select=cls.select, action=cls.action, reason=cls.reason,
                        iscsi=IscsiIntent(adapter=adapter, enable=enable, uplinks=uplinks))
+
+
+def classes_selecting_nothing(intent: Intent, plan_hosts: list[dict]) -> list[str]:
+    """Names of the classes (in intent order) that select no vmknic of the planned hosts, from the
+    ``classes`` map (device: class name) of each host entry of a plan document."""
+    used = {name for entry in plan_hosts for name in (entry.get("classes") or {}).values()}
+    return [cls.name for cls in intent.classes if cls.name not in used]
 
 
 def class_addressings(cls: ClassIntent) -> list[Addressing]:

@@ -18,6 +18,10 @@ description:
     safely (pool too small, overlapping class subnets, a gateway outside its subnet, a vmknic
     claimed by two classes, an unknown adapter or uplink, a result that would still be
     multi-homed, a change to the vmknic vCenter uses unless allowed).
+  - Checks the selectors of O(intent) before planning. An unknown service name, an unknown stack key
+    (one that is neither a system stack nor a stack of a host in scope) and a malformed pattern are
+    errors that list the valid choices and suggest the nearest one. A class that selects no vmknic
+    is a warning and is listed in RV(empty_classes).
   - Never changes anything. Apply a plan with M(vmkernel.multihoming.remediation_apply), or
     use the C(vmkernel.multihoming.remediate) role, which does both.
   - The intent format and the operations are described in the collection's C(docs/remediation.md).
@@ -123,9 +127,20 @@ digest:
   returned: always
   type: str
   sample: 3f1c9a0e5b7d4c2a9f8e6d5c4b3a2918f7e6d5c4b3a29180f7e6d5c4b3a29180
+empty_classes:
+  description:
+    - Names of the intent's classes that select no vmknic of the planned hosts, in intent order (each is
+      also a warning). Usually a selector that does not say what was meant; the C(remediate) role fails
+      on them with C(remediate_fail_on_empty_class=true).
+  returned: success
+  type: list
+  elements: str
+  sample: [nfs]
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import validate_intent
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import (
+    classes_selecting_nothing, parse_intent, validate_intent,
+)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, build_plan
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import RECOVERY_CHOICES, UNDO, plan_digest, with_records
@@ -142,6 +157,10 @@ def main() -> None:
     if problems:
         module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
     hosts = module.read_scope("read vmknic facts")
+    # Now that the hosts are known, a stack key must be one of theirs (or a system stack).
+    problems = validate_intent(params["intent"], stacks={s["key"] for h in hosts for s in h.get("stacks") or ()})
+    if problems:
+        module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
     try:
         document = with_records(build_plan(hosts, params["intent"]), hosts, params["recovery"])
     except PlanError as error:
@@ -155,7 +174,10 @@ def main() -> None:
         module.fail_json(msg=f"The plan read now (digest {document['digest']}) is not the approved plan (digest {approved}): "
                          "the hosts changed since it was approved; nothing is applied. Review the new plan.",
                          plan=document)
-    module.exit_json(changed=False, plan=document, digest=document["digest"])
+    empty = classes_selecting_nothing(parse_intent(params["intent"]), document["hosts"])
+    for name in empty:
+        module.warn(f"class {name} selects no vmknic in scope: check its selector")
+    module.exit_json(changed=False, plan=document, digest=document["digest"], empty_classes=empty)
 
 
 if __name__ == "__main__":

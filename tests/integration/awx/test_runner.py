@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -26,16 +27,17 @@ from harness import COLLECTIONS, REPO, connection_args, run_module
 ansible_runner = pytest.importorskip("ansible_runner")
 
 DEMO = REPO / "tests" / "lab" / "scenarios" / "demo.yaml"
-# As an AWX survey would pass it: relative to the playbook (include_vars looks in playbooks/vars/).
+# As an AWX survey would pass it: relative to the project (AWX and ansible-runner run in its checkout).
 INTENT_FILE = "vars/remediate_intent.example.yml"
 # Hosts of the demo the example intent changes (10.10.0.17 is notResponding and is skipped).
 CHANGED_HOSTS = ["10.10.0.12", "10.10.0.13", "10.10.0.15", "10.10.0.16"]
 
 
-def job(lab, tmp_path_factory, playbook: str, extravars: dict[str, Any], job_type: str = "run", diff: bool = False) -> Any:
-    """One AWX job: project = the repo's playbooks, inventory = localhost, credential = VMWARE_*."""
+def job(lab, tmp_path_factory, playbook: str, extravars: dict[str, Any], job_type: str = "run", diff: bool = False,
+        project: Path = REPO / "playbooks") -> Any:
+    """One AWX job: project = the repo's playbooks (or ``project``), inventory = localhost, credential = VMWARE_*."""
     private_data_dir = tmp_path_factory.mktemp("job")
-    shutil.copytree(REPO / "playbooks", private_data_dir / "project")
+    shutil.copytree(project, private_data_dir / "project")
     envvars = {
         # What AWX's "VMware vCenter" credential injects.
         "VMWARE_HOST": lab.hostname, "VMWARE_USER": lab.username, "VMWARE_PASSWORD": lab.password,
@@ -253,3 +255,40 @@ def test_survey_blank_datacenter_means_no_limit(audit_lab, tmp_path_factory):
     runner = job(audit_lab, tmp_path_factory, "remediate.yml", answers, "check")
     assert (runner.rc, runner.status) == (0, "successful"), stdout(runner)[-3000:]
     assert artifact(runner)["vmkernel_multihoming_remediation"]["plan"]["hosts_total"] == 7
+
+
+# ------------------------------------------------------------------ wrapper project (docs/awx.md, 2.)
+
+
+def wrapper_project(root: Path) -> Path:
+    """The user's own project of docs/awx.md section 2: one-line playbooks importing the collection's,
+    and the intent kept beside them in vars/. The collection comes from the EE (here:
+    ANSIBLE_COLLECTIONS_PATH), not from this directory."""
+    text = (REPO / "docs" / "awx.md").read_text(encoding="utf-8")
+    section = text[text.index("## 2. Project"):text.index("## 3. Credential")]
+    blocks = [textwrap.dedent(block.split("```", 1)[0]) for block in section.split("```yaml\n")[1:]]
+    project = root / "my-project"
+    (project / "vars").mkdir(parents=True)
+    for block in blocks:
+        name = block.splitlines()[0].lstrip("# ").strip()  # each block starts with "# <file name>"
+        (project / name).write_text(block, encoding="utf-8")
+    shutil.copy(REPO / "playbooks" / "vars" / "remediate_intent.example.yml", project / "vars" / "intent-prod.yml")
+    return project
+
+
+def test_wrapper_project_remediation_job(remediation_lab, tmp_path_factory):
+    project = wrapper_project(tmp_path_factory.mktemp("scm"))
+    assert sorted(p.name for p in project.iterdir()) == ["audit.yml", "remediate.yml", "vars"]
+    remediation_lab.clear_journal()
+    # A check job after the apply job of remediation_jobs would plan nothing: plan on the lab's state
+    # as it is, and compare with a plan made by the module itself.
+    runner = job(remediation_lab, tmp_path_factory, "remediate.yml", {"remediate_intent_file": "vars/intent-prod.yml"},
+                 "check", project=project)
+    assert (runner.rc, runner.status) == (0, "successful"), stdout(runner)[-3000:]
+    assert remediation_lab.journal() == []
+    data = artifact(runner)["vmkernel_multihoming_remediation"]
+    intent = yaml.safe_load((project / "vars" / "intent-prod.yml").read_text())["remediate_intent"]
+    expected = run_module("remediation_plan_info", dict(connection_args(remediation_lab), intent=intent))
+    assert not expected.get("failed"), expected.get("msg")
+    assert data["plan"] == expected["plan"]["summary"]
+    assert data["applied"] is False

@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible.release import __version__ as ansible_core_version
 
 from harness import REPO, Lab, ansible_env, connection_args, run_module, run_playbook
 
+# The ansible-core running the playbooks (the one of the venv running pytest).
+ANSIBLE_CORE = tuple(int(part) for part in ansible_core_version.split(".")[:2])
 HOSTS = ["10.10.0.11", "10.10.0.12", "10.10.0.13"]
 # Every host has vMotion in the management subnet: each gets the same two calls.
 SCENARIO: dict[str, Any] = {
@@ -208,5 +211,8 @@ def test_inventory_stop_ends_later_batches(lab, before, tmp_path):
     assert_applied(after["10.10.0.12"])
     assert after["10.10.0.13"] == before["10.10.0.13"]
     assert custom_stats(proc.stdout)["outcome"] == {"10.10.0.11": "rolled_back", "10.10.0.12": "applied", "10.10.0.13": "not_tried"}
-    # The batch was not continued: 10.10.0.13 never ran a task.
-    assert "10.10.0.13" not in recap(proc.stdout)
+    # The batch was not continued: 10.10.0.13 never ran a task. ansible-core 2.16 still starts the
+    # next batch after an any_errors_fatal task of an included file: there the role applies nothing
+    # to it (the calls and facts above).
+    if ANSIBLE_CORE >= (2, 17):
+        assert "10.10.0.13" not in recap(proc.stdout)

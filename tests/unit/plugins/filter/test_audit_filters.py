@@ -15,7 +15,7 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmkernel.multihoming.plugins.filter.audit import (
+from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import (
     FilterModule,
     audit_report,
     vmknic_findings,
@@ -220,7 +220,7 @@ def test_filters_in_a_playbook(tmp_path):
 
 
 def test_findings_at_least_selects_by_threshold():
-    from ansible_collections.vmkernel.multihoming.plugins.filter.audit import findings_at_least
+    from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import findings_at_least
 
     findings = [{"severity": "error", "id": "a"}, {"severity": "warning", "id": "b"}, {"severity": "info", "id": "c"}]
     assert [f["id"] for f in findings_at_least(findings, "error")] == ["a"]
@@ -232,7 +232,7 @@ def test_findings_at_least_selects_by_threshold():
 
 
 def test_text_report_lists_every_finding_worst_first():
-    from ansible_collections.vmkernel.multihoming.plugins.filter.audit import audit_report
+    from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import audit_report
 
     result = {
         "summary": {"error": 1, "warning": 0, "info": 1, "hosts_total": 2, "hosts_audited": 2, "hosts_with_errors": 1},

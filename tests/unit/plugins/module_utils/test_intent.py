@@ -10,7 +10,7 @@ import ipaddress
 import pytest
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import (
-    IntentError, effective_services, parse_intent, validate_intent,
+    IntentError, classes_selecting_nothing, effective_services, parse_intent, validate_intent,
 )
 
 FULL = {
@@ -251,3 +251,65 @@ def test_ipv6_class_subnets_overlap():
     problems = validate_intent(intent)
     assert problems == ["classes vmotion and provisioning: subnets 2001:db8::/64 and 2001:db8::/48 overlap",
                         "explicit address 2001:db8::5 is given more than once (esx01, esx02)"]
+
+
+# ------------------------------------------------------------------------- selector values
+
+
+def selecting(**select) -> dict:
+    return {"classes": [{"name": "c", "select": select, "action": "accept", "reason": "test"}]}
+
+
+@pytest.mark.parametrize("select, problem", [
+    ({"services": ["vmotoin"]},
+     "class c.select.services: unknown service 'vmotoin' (did you mean vmotion?); services: faultToleranceLogging, "
+     "management, nvmeRdma, nvmeTcp, ptp, vSphereBackupNFC, vSphereProvisioning, vSphereReplication, "
+     "vSphereReplicationNFC, vmotion, vnetworking, vsan, vsanExternal, vsanReplication, vsanWitness"),
+    ({"services": ["VMotion"]}, "unknown service 'VMotion' (did you mean vmotion?)"),
+    ({"services": ["backup"]}, "unknown service 'backup'; services: "),
+    ({"stacks": ["vMotion"]},
+     "class c.select.stacks: unknown stack 'vMotion' (did you mean vmotion?); system stacks: defaultTcpipStack, "
+     "vmotion, vSphereProvisioning"),
+    ({"stacks": ["defaultTcpIpStack"]}, "unknown stack 'defaultTcpIpStack' (did you mean defaultTcpipStack?)"),
+    ({"devices": ["^vmk[12]$"]}, "class c.select.devices: '^vmk[12]$' looks like a regular expression; selectors "
+                                 "take shell-style wildcards (*, ?, [abc]), e.g. 'vMotion-*'"),
+    ({"portgroups": ["iSCSI-.+"]}, "'iSCSI-.+' looks like a regular expression"),
+    ({"portgroups": ["iSCSI-\\d"]}, "looks like a regular expression"),
+    ({"hosts": ["esx[01"]}, "class c.select.hosts: 'esx[01' has a '[' that is never closed (write '[[]' for a literal '[')"),
+    ({"devices": ["vmk 2"]}, "class c.select.devices: 'vmk 2' is not a vmknic device name (vmk0, vmk1, ...) (did you mean vmk2?)"),
+    ({"devices": ["eth0"]}, "'eth0' is not a vmknic device name (vmk0, vmk1, ...) (did you mean vmk0?)"),
+])
+def test_selector_values_are_checked(select, problem):
+    problems = validate_intent(selecting(**select))
+    assert len(problems) == 1 and problem in problems[0], problems
+
+
+@pytest.mark.parametrize("select", [
+    {"services": ["vmotion", "vsan", "vSphereReplicationNFC"]},
+    {"stacks": ["defaultTcpipStack", "vmotion", "vSphereProvisioning"]},
+    {"stacks": ["vxlan"]},  # a custom stack: checked against the hosts by the plan
+    {"devices": ["vmk1", "vmk1?", "vmk[12]", "*"]},
+    {"portgroups": ["VM Network (prod)", "iSCSI-[AB]", "[[]legacy]*"], "hosts": ["10.10.0.*", "esx01.*"]},
+])
+def test_valid_selector_values(select):
+    assert validate_intent(selecting(**select)) == []
+
+
+def test_stacks_of_the_scope_are_the_valid_choices():
+    intent = {"classes": [{"name": "nsx", "select": {"stacks": ["vxlan"]}, "action": "stack",
+                           "stack": {"key": "vxaln"}}]}
+    assert validate_intent(intent) == []  # no host known: any name that is no near miss of a system stack
+    assert validate_intent(intent, stacks=["vxlan", "defaultTcpipStack"]) == [
+        "class nsx.stack.key: unknown stack 'vxaln' (did you mean vxlan?); stacks in scope: defaultTcpipStack, "
+        "vSphereProvisioning, vmotion, vxlan"]
+    assert validate_intent(intent, stacks=["ops"]) == [
+        "class nsx.select.stacks: unknown stack 'vxlan'; stacks in scope: defaultTcpipStack, ops, vSphereProvisioning, vmotion",
+        "class nsx.stack.key: unknown stack 'vxaln'; stacks in scope: defaultTcpipStack, ops, vSphereProvisioning, vmotion"]
+
+
+def test_classes_selecting_nothing():
+    parsed = parse_intent(FULL)
+    hosts = [{"host": "esx01", "classes": {"vmk1": "vmotion", "vmk3": "iscsi"}},
+             {"host": "esx02", "classes": {"vmk4": "iscsi"}}]
+    assert classes_selecting_nothing(parsed, hosts) == ["provisioning", "multi-nic-vmotion"]
+    assert classes_selecting_nothing(parsed, []) == ["vmotion", "provisioning", "iscsi", "multi-nic-vmotion"]
