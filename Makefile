@@ -36,6 +36,9 @@ lint: bootstrap
 build-check: bootstrap
 	scripts/build-check
 
+test-interrupt: bootstrap
+	VMKMH_INTERRUPT_MATRIX=1 pytest tests/integration/remediation/test_interrupted.py -m interrupt_matrix
+
 galaxy-import: build-check
 	scripts/galaxy-import
 

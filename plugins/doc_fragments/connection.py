@@ -55,6 +55,14 @@ options:
       - The port of O(proxy_host).
       - If not set, the value of the E(VMWARE_PROXY_PORT) environment variable is used.
     type: int
+  timeout:
+    description:
+      - Seconds to wait for vCenter to accept the connection and for each answer (the socket
+        timeout of every call). A vCenter that does not answer in time fails the host cleanly; a
+        remediation interrupted this way keeps its change record in vCenter for recovery.
+      - If not set, the value of the E(VMWARE_TIMEOUT) environment variable is used.
+    type: int
+    default: 120
 requirements:
   - pyVmomi >= 8.0.3.0
 notes:

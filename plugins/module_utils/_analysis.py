@@ -124,6 +124,13 @@ RULES: dict[str, RuleInfo] = {
             "vSphere API HostSystem.runtime.connectionState",
             "Reconnect the host to vCenter and run the audit again.",
         ),
+        RuleInfo(
+            "remediation-interrupted", "error",
+            "A remediation was interrupted on this host; its change record is in vCenter",
+            "docs/remediation.md, Interruption, locks and recovery",
+            "Run the remediation again: it recovers the host from the record (remediate_recovery: undo "
+            "or finish), verifies it and clears the record.",
+        ),
     )
 }
 
@@ -747,8 +754,32 @@ def _dhcp_finding(host: _Host, stack: str, nics: list[_Nic]) -> dict | None:
     )
 
 
+def _interruption_finding(host: "_Host", record: dict) -> dict | None:
+    """An interrupted (expired, or unreadable) change record; a live one is a run in progress."""
+    if record.get("error"):
+        return _finding(host, "remediation-interrupted", message=f"{host.name}: {record['error']}; nothing can be "
+                        "recovered automatically: inspect the host and clear the attribute", evidence={"error": record["error"]})
+    if record.get("lease") != "expired":
+        return None
+    info = record["summary"]
+    return _finding(
+        host, "remediation-interrupted", vmknics=info["vmknics"],
+        message=(f"{host.name}: remediation run {info['run']} of {info['owner']}, started {info['time']}, was interrupted "
+                 f"after {info['done']} of {info['total']} operations"
+                 + (f" (next: {info['next']})" if info["next"] else "") + f"; vmknics affected: {_join(info['vmknics'])}"),
+        evidence={key: info[key] for key in ("run", "owner", "job", "time", "phase", "done", "total", "next", "digest")},
+    )
+
+
 def _analyse_host(raw: dict) -> list[dict]:
     host = _Host(raw)
+    interrupted = _interruption_finding(host, raw["change_record"]) if raw.get("change_record") else None
+    if interrupted is not None:
+        return [interrupted] + _analyse_config(host, raw)
+    return _analyse_config(host, raw)
+
+
+def _analyse_config(host: "_Host", raw: dict) -> list[dict]:
     if not raw.get("config_available", True):
         state = raw.get("connection_state")
         return [_finding(

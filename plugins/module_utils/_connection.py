@@ -41,6 +41,7 @@ def connection_argument_spec() -> dict[str, dict[str, Any]]:
         proxy_protocol=dict(type="str", default="https", choices=["https", "http"], aliases=["protocol"]),
         proxy_host=dict(type="str", fallback=(env_fallback, ["VMWARE_PROXY_HOST"])),
         proxy_port=dict(type="int", fallback=(env_fallback, ["VMWARE_PROXY_PORT"])),
+        timeout=dict(type="int", default=120, fallback=(env_fallback, ["VMWARE_TIMEOUT"])),
     )
 
 
@@ -61,6 +62,8 @@ def connect(params: dict[str, Any]) -> Any:
         user=params["username"],
         pwd=params["password"],
         port=port,
+        # The socket timeout of the connection and of every call: a hung vCenter fails the call.
+        httpConnectionTimeout=params.get("timeout") or None,
     )
     if params["validate_certs"]:
         # An explicit context: without one pyVmomi skips verification for localhost addresses.

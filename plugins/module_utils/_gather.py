@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import HAS_PYVMOMI
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._gc import cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME, record_facts
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._retrieve_stream import (
     FastReadUnsupported,
     vmodl_isinstance,
@@ -48,6 +49,7 @@ HOST_PATHS = (
     "configManager.iscsiManager",
     "summary.managementServerIp",
     "config.network.pnic",
+    "customValue",
 )
 PAGE_SIZE = 200
 
@@ -113,12 +115,19 @@ def read_topology(content: Any) -> dict[str, Any]:
         pc.PropertySpec(type=vim.dvs.DistributedVirtualPortgroup, pathSet=["key", "name", "config.defaultPortConfig"]),
         pc.PropertySpec(type=vim.DistributedVirtualSwitch, pathSet=["name", "uuid"]),
     ]
-    topology: dict[str, Any] = {"objects": {}, "hosts": [], "dvportgroups": {}, "dvswitches": {}}
+    topology: dict[str, Any] = {"objects": {}, "hosts": [], "dvportgroups": {}, "dvswitches": {}, "record_field": None}
+    object_specs = [object_spec]
+    if content.customFieldsManager is not None:  # vCenter only: the change records' field definition
+        object_specs.append(pc.ObjectSpec(obj=content.customFieldsManager, skip=False))
+        property_specs.append(pc.PropertySpec(type=vim.CustomFieldsManager, pathSet=["field"]))
     try:
-        for item in _retrieve(content, [object_spec], property_specs):
+        for item in _retrieve(content, object_specs, property_specs):
             props = _props(item)
             obj = item.obj
-            if isinstance(obj, vim.dvs.DistributedVirtualPortgroup):
+            if isinstance(obj, vim.CustomFieldsManager):
+                topology["record_field"] = next((f.key for f in props.get("field") or () if f.name == FIELD_NAME
+                                                 and f.managedObjectType in (None, vim.HostSystem)), None)
+            elif isinstance(obj, vim.dvs.DistributedVirtualPortgroup):
                 topology["dvportgroups"][props.get("key")] = props
             elif isinstance(obj, vim.DistributedVirtualSwitch):
                 topology["dvswitches"][props.get("uuid")] = props.get("name")
@@ -432,6 +441,14 @@ def host_facts(props: dict[str, Any], topology: dict[str, Any], moid: str,
     return facts
 
 
+def change_record(props: dict[str, Any], field_key: int | None) -> dict[str, Any] | None:
+    """The host's change record (docs/facts.md): None when it has none, else the record, its lease
+    state and summary, or the error that makes it unusable."""
+    if field_key is None:
+        return None
+    return record_facts(next((v.value for v in props.get("customValue") or () if v.key == field_key), None))
+
+
 def _resolve(name: str) -> list[str]:
     try:
         return sorted({info[4][0] for info in socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)})
@@ -553,6 +570,7 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
         props = _props(item)
         moid = item.obj._moId
         facts = host_facts(props, topology, moid, *placement[moid])
+        facts["change_record"] = change_record(props, topology.get("record_field"))
         facts["errors"].extend(_missing(item))
         return facts, props.get("configManager.iscsiManager")
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURE_SUMMARY, FAILURES, PLANNED, HostApplier
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURE_SUMMARY, FAILURES, PLANNED, HostApplier, RecordKeeper
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather, iscsi_migration_dependencies, read_topology
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._host_targets import Change, InvalidOptions, Request, plan_change
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import OperationRunner, host_object
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import OperationRunner, host_object, record_field_key, record_writer
 
 
 def host_change_argument_spec(**options: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -78,7 +78,16 @@ def run_host_change(module: VsphereModule, request_type: type[Request], action: 
                                  lambda pnics: iscsi_migration_dependencies(host, pnics))
         except PlanError as error:
             module.fail_json(msg=f"{name}: " + "; ".join(error.problems) + " (nothing was changed)", problems=error.problems)
-        applier = HostApplier(reader.read, OperationRunner(host).run)
+        runner = OperationRunner(host)
+        records = None
+        content = service_instance.RetrieveContent()
+        if not module.check_mode and change.entry["operations"]:
+            # The same change records as remediation_apply (docs/remediation.md): written before the
+            # first call, cleared once verified; none on a direct ESXi connection.
+            reader.topology["record_field"] = record_field_key(content, reader.topology["record_field"])
+        if reader.topology["record_field"] is not None:
+            records = RecordKeeper(record_writer(content, host, reader.topology["record_field"]), params["timeout"] or 0)
+        applier = HostApplier(reader.read, runner.run, records=records, renamed=lambda: runner.renamed)
         outcome = applier.apply(change.entry, module.check_mode)
     # Check mode shows the prediction; otherwise the host as last read (read back after the calls,
     # after the rollback, or unchanged).

@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME
 
 if HAS_PYVMOMI:
     from pyVmomi import vim, vmodl
@@ -221,6 +222,29 @@ def set_maintenance_mode(host: Any, enabled: bool, timeout: float) -> None:
         wait_for_task(host.EnterMaintenanceMode_Task(timeout=int(timeout)), timeout)
     else:
         wait_for_task(host.ExitMaintenanceMode_Task(timeout=int(timeout)), timeout)
+
+
+def record_field_key(content: Any, known: int | None) -> int | None:
+    """The key of the change records' custom field, defined once per vCenter (None on a direct
+    ESXi connection, which has no CustomFieldsManager). Two runs defining it at the same time:
+    the second gets DuplicateName and uses the first one's definition."""
+    if known is not None or content.customFieldsManager is None:
+        return known
+    manager = content.customFieldsManager
+    try:
+        return manager.AddCustomFieldDef(name=FIELD_NAME, moType=vim.HostSystem).key
+    except vim.fault.DuplicateName:
+        for field in manager.field or ():
+            if field.name == FIELD_NAME:
+                return field.key
+        raise
+
+
+def record_writer(content: Any, host: Any, key: int) -> Callable[[str], None]:
+    """SetField of the host's change record ("" clears it)."""
+    def write(value: str) -> None:
+        content.customFieldsManager.SetField(entity=host, key=key, value=value)
+    return write
 
 
 def is_fault(error: BaseException) -> bool:

@@ -16,9 +16,21 @@ description:
     matches the plan's after-state, it reports no change.
   - After the calls it reads the host back and compares it with the predicted after-state, and
     checks that no error finding remains that the plan did not predict.
-  - On any failure (a call, or the verification) it rolls the host back to its before-state
-    (address, port group, stack, services, bindings, teaming), verifies the rollback, and fails
-    with a report of exactly what happened.
+  - Before its first change it writes a change record into the host's custom attribute
+    C(vmkernel.multihoming.change) in vCenter (the field is defined once per vCenter) with the run id,
+    the owner (AWX job id, controller host, pid), the plan digest, the before-state and target of what the
+    plan touches and the progress; it is updated after every call and cleared only when the host
+    is verified. The record is also a lease, and a host whose record belongs to another live run is
+    not touched (status V(locked)). See docs/remediation.md, "Interruption, locks and recovery".
+  - When vCenter refuses a call (a vSphere fault) or the verification fails, it rolls back what this run executed (and only that, the
+    rest of the host stays as read, so another run's changes are kept), verifies the rollback, and
+    fails with a report of exactly what happened.
+  - Any other exception after the first change (lost connection, timeout, unexpected error) gives
+    status V(interrupted), with the calls made, the failed call and the last state that could be read; the
+    record stays in vCenter and the next plan recovers the host from it.
+  - An entry with a C(recovery) key (made by M(vmkernel.multihoming.remediation_plan_info) for a
+    host with an interrupted record) is applied only while that record is still there, and
+    clears it once the host is verified.
   - In check mode nothing is written. RV(ignore:changed) says whether a real run would change the
     host, and with C(--diff) the before and after of every vmknic and port group are shown.
 author:
@@ -86,7 +98,10 @@ status:
     - V(unchanged) nothing to do; V(planned) check mode, would apply; V(applied) applied and verified;
       V(drifted) the host changed since it was planned, nothing done; V(rolled_back) failed and verified back
       at the before-state; V(rollback_failed) failed and not fully restored (see RV(rollback) and RV(state));
-      V(failed) failed with O(rollback=false).
+      V(failed) failed before any change (nothing changed); V(locked) another live run holds the
+      host's change record (see RV(locked_by)), nothing done; V(interrupted) stopped after changes
+      began (lost connection, timeout, unexpected error, or O(rollback=false)), see RV(executed),
+      RV(failed_operation), RV(state); the change record stays for recovery.
   returned: always
   type: str
   sample: applied
@@ -119,8 +134,12 @@ rollback:
   returned: when a rollback was attempted
   type: dict
 state:
-  description: The host's facts as read at the end, when it is not where it should be.
-  returned: when status is rollback_failed or failed
+  description: The host's facts as read at the end (the last that could be read), when it is not where it should be.
+  returned: when status is rollback_failed, interrupted or failed
+  type: dict
+locked_by:
+  description: The change record summary of the run holding the host (run, owner, job, time, expires, progress).
+  returned: when status is locked
   type: dict
 before:
   description: The host's vmknics and port groups before, as compared (device to settings).
@@ -132,10 +151,12 @@ after:
   type: dict
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURE_SUMMARY, FAILURES, HostApplier, comparable_view
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURE_SUMMARY, FAILURES, HostApplier, RecordKeeper, comparable_view
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import gather, read_topology
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import OperationRunner, host_object, set_maintenance_mode
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import (
+    OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
+)
 
 
 def main() -> None:
@@ -158,8 +179,9 @@ def main() -> None:
         module.fail_json(msg=f"host_plan is for {entry['host']}, not for {name}")
 
     with module.session(f"apply the remediation plan of {name}") as service_instance:
+        content = service_instance.RetrieveContent()
         # The inventory (names, clusters, port groups) does not change while one host is changed.
-        topology = read_topology(service_instance.RetrieveContent())
+        topology = read_topology(content)
 
         def read_host() -> dict:
             return gather(service_instance, esxi_hostnames=[name], topology=topology)[0]
@@ -170,7 +192,16 @@ def main() -> None:
         if params["maintenance_mode"]:
             timeout = params["maintenance_timeout"]
             maintenance = (lambda: set_maintenance_mode(host, True, timeout), lambda: set_maintenance_mode(host, False, timeout))
-        applier = HostApplier(read_host, runner.run, maintenance=maintenance, rollback=params["rollback"])
+        records = None
+        if not module.check_mode and (entry["operations"] or entry.get("recovery")):
+            # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
+            topology["record_field"] = record_field_key(content, topology["record_field"])
+        if topology["record_field"] is not None:
+            # The lease outlasts the longest wait of one step (a call, or maintenance mode).
+            longest = max(params["timeout"] or 0, params["maintenance_timeout"] if params["maintenance_mode"] else 0)
+            records = RecordKeeper(record_writer(content, host, topology["record_field"]), longest)
+        applier = HostApplier(read_host, runner.run, maintenance=maintenance, rollback=params["rollback"],
+                              records=records, renamed=lambda: runner.renamed)
         outcome = applier.apply(entry, module.check_mode)
 
     outcome["before"] = comparable_view(entry["before"])

@@ -40,6 +40,23 @@ options:
         V(subnet), V(stack), V(iscsi) or V(accept); C(allow_management_change) defaults to V(false).
     type: dict
     required: true
+  recovery:
+    description:
+      - What to plan for a host whose change record in vCenter shows an interrupted remediation
+        (docs/remediation.md, "Interruption, locks and recovery"). Such a host is never planned from
+        the intent; its entry has a C(recovery) key and the operations of the recovery.
+      - V(undo) puts back the before-state the interrupted run recorded for what it touched (the
+        safe default, the host returns to a state that worked). V(finish) completes the interrupted
+        change to the target it recorded.
+      - A host whose record cannot be read (foreign or newer format, damaged) is refused, naming it.
+    type: str
+    choices: [undo, finish]
+    default: undo
+  approved_digest:
+    description:
+      - The RV(digest) of the plan that was approved (for example in an AWX approval step). When the
+        plan made now from a fresh read differs, the module fails and nothing is applied.
+    type: str
 seealso:
   - module: vmkernel.multihoming.remediation_apply
   - module: vmkernel.multihoming.vmknic_audit
@@ -105,6 +122,11 @@ plan:
       description: Counts of hosts, operations per vSphere method, and error findings before and after.
       type: dict
       sample: {"hosts_total": 6, "hosts_planned": 5, "hosts_changed": 2, "operations": 4, "findings_before": 3, "findings_after": 0}
+digest:
+  description: The sha256 of the plan's hosts and operations; pass it as O(approved_digest) to apply exactly this plan.
+  returned: always
+  type: str
+  sample: 3f1c9a0e5b7d4c2a9f8e6d5c4b3a2918f7e6d5c4b3a29180f7e6d5c4b3a29180
 empty_classes:
   description:
     - Names of the intent's classes that select no vmknic of the planned hosts, in intent order (each is
@@ -120,12 +142,15 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent impor
     classes_selecting_nothing, parse_intent, validate_intent,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, plan
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, build_plan
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import RECOVERY_CHOICES, UNDO, plan_digest, with_records
 
 
 def main() -> None:
     argument_spec = scope_argument_spec()
-    argument_spec.update(intent=dict(type="dict", required=True))
+    argument_spec.update(intent=dict(type="dict", required=True),
+                         recovery=dict(type="str", default=UNDO, choices=list(RECOVERY_CHOICES)),
+                         approved_digest=dict(type="str"))
     module = VsphereModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     problems = validate_intent(params["intent"])
@@ -137,14 +162,22 @@ def main() -> None:
     if problems:
         module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
     try:
-        document = plan(hosts, params["intent"])
+        document = with_records(build_plan(hosts, params["intent"]), hosts, params["recovery"])
     except PlanError as error:
-        module.fail_json(msg="Remediation refused: " + "; ".join(error.problems), problems=error.problems,
-                         plan=error.plan)
+        module.fail_json(msg="Remediation refused: " + "; ".join(error.problems), problems=error.problems)
+    if document["refusals"]:
+        problems = [r["message"] for r in document["refusals"]]
+        module.fail_json(msg="Remediation refused: " + "; ".join(problems), problems=problems, plan=document)
+    document["digest"] = plan_digest({"hosts": [{k: e[k] for k in ("host", "operations")} for e in document["hosts"]]})
+    approved = params["approved_digest"]
+    if approved and approved != document["digest"]:
+        module.fail_json(msg=f"The plan read now (digest {document['digest']}) is not the approved plan (digest {approved}): "
+                         "the hosts changed since it was approved; nothing is applied. Review the new plan.",
+                         plan=document)
     empty = classes_selecting_nothing(parse_intent(params["intent"]), document["hosts"])
     for name in empty:
         module.warn(f"class {name} selects no vmknic in scope: check its selector")
-    module.exit_json(changed=False, plan=document, empty_classes=empty)
+    module.exit_json(changed=False, plan=document, digest=document["digest"], empty_classes=empty)
 
 
 if __name__ == "__main__":

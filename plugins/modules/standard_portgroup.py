@@ -105,7 +105,10 @@ status:
   description:
     - V(unchanged), V(planned) (check mode), V(applied) (applied and verified), V(drifted) (the host changed while
       the module ran; nothing done), V(rolled_back) (failed, host verified back at its state before),
-      V(rollback_failed) (failed and not restored; see RV(rollback) and RV(state)).
+      V(rollback_failed) (failed and not restored; see RV(rollback) and RV(state)), V(failed) (nothing
+      changed, for example an unreadable change record), V(locked) (another live run holds the host's
+      change record; nothing done), V(interrupted) (no answer from vCenter after changes began; the
+      change record in vCenter is kept and the remediate role recovers the host).
   returned: always
   type: str
   sample: applied

@@ -172,6 +172,7 @@ def test_demo_summary(demo):
             "ipv4-same-subnet": 2, "ipv4-overlapping-subnet": 1, "ipv6-same-prefix": 1, "management-shares-subnet": 1,
             "dhcp-multiple-vmknics": 1, "iscsi-binding-compliant": 1, "iscsi-binding-noncompliant": 1,
             "multi-nic-vmotion": 1, "system-owned-vmknic": 2, "gateway-override-ineffective": 1, "host-not-audited": 1,
+            "remediation-interrupted": 0,
         },
     }
     assert demo["changed"] is False

@@ -260,9 +260,14 @@ def test_rollback_disabled_reports_state(lab):
     entry = plan_for(lab, intent("portgroup"))["hosts"][0]
     lab.inject_fault("UpdateVirtualNic", host=HOST, fault="HostConfigFault")
     result = apply(lab, entry, rollback=False)
-    assert result["failed"] is True and result["status"] == "failed"
+    # AddPortGroup was made: the host changed, so it is an interruption with the record kept.
+    assert result["failed"] is True and result["status"] == "interrupted"
     assert result["rollback"] is None
     assert [p["name"] for p in result["state"]["portgroups"] if p["name"] == "NFS-30"] == ["NFS-30"]
+    lab.clear_faults()
+    recovery = plan_for(lab, intent("portgroup"))["hosts"][0]
+    assert recovery["recovery"]["choice"] == "undo" and recovery["recovery"]["done"] == 1
+    assert [op["op"] for op in recovery["operations"]] == ["RemovePortGroup"]
 
 
 def test_drift_is_refused(lab):

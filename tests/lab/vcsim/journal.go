@@ -24,6 +24,7 @@ type entry struct {
 	Args    map[string]interface{} `json:"args"`
 	Fault   string                 `json:"fault,omitempty"`
 	Message string                 `json:"message,omitempty"`
+	Event   string                 `json:"event,omitempty"` // hold/drop primitives (holds.go)
 }
 
 type faultRule struct {
@@ -102,12 +103,7 @@ func injected(method string, h *host) (types.BaseMethodFault, string) {
 	journal.Lock()
 	defer journal.Unlock()
 	for _, r := range journal.faults {
-		if r.Method != method || !(r.Host == "*" || (h != nil && (r.Host == h.Name || r.Host == h.Ref.Value))) {
-			continue
-		}
-		r.Seen++
-		if r.Seen >= r.Nth && r.Seen < r.Nth+r.Count {
-			r.Fired++
+		if fires(method, h, r.Method, r.Host, r.Nth, r.Count, &r.Seen, &r.Fired) {
 			f, _ := newFault(r.Fault)
 			msg := r.Message
 			if msg == "" {

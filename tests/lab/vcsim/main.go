@@ -78,6 +78,7 @@ func main() {
 	for _, h := range lab.hosts {
 		h.refresh()
 	}
+	installCustomFields()
 	installPaging()
 	started = true
 	built := time.Since(t0)
@@ -89,9 +90,11 @@ func main() {
 	m.Service.Handle("/lab/faults", http.HandlerFunc(faultsHandler))
 	latency := parseLatency(*latencyMs, *jitterMs, *latencyMethods)
 	m.Service.Handle("/lab/latency", latencyHandler(latency))
+	m.Service.Handle("/lab/holds", http.HandlerFunc(holdsHandler))
+	m.Service.Handle("/lab/holds/release", http.HandlerFunc(holdsHandler))
 	s := m.Service.NewServer()
 	// Wrap the running server's handler before any client knows the port.
-	s.Config.Handler = withLatency(latency, ownerRewrite(s.Config.Handler))
+	s.Config.Handler = interceptCalls(withLatency(latency, ownerRewrite(s.Config.Handler)))
 
 	info := map[string]interface{}{
 		"hostname": s.URL.Hostname(), "port": atoi(s.URL.Port()), "username": *user, "password": *pass,

@@ -133,8 +133,15 @@ def test_failed_rollback_reports_state(entry):
 def test_rollback_disabled_leaves_host(entry):
     host = FakeHost(entry["before"], fail_at={1})
     outcome = applier(host, rollback=False).apply(entry, check_mode=False)
-    assert outcome["status"] == "failed" and outcome["rollback"] is None
+    # One call was made: the host changed, so it is an interruption, not a plain failure.
+    assert outcome["status"] == "interrupted" and outcome["rollback"] is None
     assert host.calls == ["UpdatePortGroup", "UpdateVirtualNic"]
+
+
+def test_rollback_disabled_first_call_failed_is_failed(entry):
+    host = FakeHost(entry["before"], fail_at={0})
+    outcome = applier(host, rollback=False).apply(entry, check_mode=False)
+    assert outcome["status"] == "failed" and outcome["executed"] == []
 
 
 def test_maintenance_mode_entered_and_left_even_on_failure(entry):
