@@ -59,6 +59,32 @@ def plan_digest(entry: dict) -> str:
     return hashlib.sha256(json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
+def approved_plan_differences(approved: dict[str, list], hosts: list[dict]) -> list[str]:
+    """How the plan made now differs from the approved one, host by host. ``approved`` maps each
+    changed host to its operations, as the plan job publishes them (set_stats ``operations``)."""
+    planned = {entry["host"]: entry["operations"] for entry in hosts if entry.get("operations")}
+    problems = []
+    for host in sorted(set(approved) | set(planned)):
+        if host not in planned:
+            problems.append(f"{host}: approved with {len(approved[host])} call(s), now nothing to do")
+        elif host not in approved:
+            problems.append(f"{host}: not in the approved plan, now {len(planned[host])} call(s)")
+        elif plan_digest(approved[host]) != plan_digest(planned[host]):
+            now = [operation.get("op") for operation in planned[host]]
+            then = [operation.get("op") for operation in approved[host]]
+            if now != then:
+                problems.append(f"{host}: calls {', '.join(then)} -> {', '.join(now)}")
+                continue
+            changed = [f"{_described(was)} -> {_described(op)}"
+                       for was, op in zip(approved[host], planned[host]) if plan_digest(was) != plan_digest(op)]
+            problems.append(f"{host}: {'; '.join(changed)}")
+    return problems
+
+
+def _described(operation: dict) -> str:
+    return str(operation.get("description") or json.dumps(operation, sort_keys=True, default=str))
+
+
 def current_owner(environ: dict | None = None) -> dict:
     """Who is writing: the AWX / Automation Controller job (JOB_ID, set by AWX for every job, and
     AWX_HOST when present), and always the controller host and the process id."""

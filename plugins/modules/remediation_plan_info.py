@@ -57,6 +57,13 @@ options:
       - The RV(digest) of the plan that was approved (for example in an AWX approval step). When the
         plan made now from a fresh read differs, the module fails and nothing is applied.
     type: str
+  approved_operations:
+    description:
+      - The approved plan's operations per host, as the plan job publishes them (the C(operations)
+        of the role's set_stats artifact). When the plan made now differs, the module fails naming
+        each host that differs and how, and nothing is applied.
+      - Can be given with O(approved_digest) or instead of it.
+    type: dict
 seealso:
   - module: vmkernel.multihoming.remediation_apply
   - module: vmkernel.multihoming.vmknic_audit
@@ -143,14 +150,20 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent impor
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
 from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, build_plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import RECOVERY_CHOICES, UNDO, plan_digest, with_records
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import (
+    RECOVERY_CHOICES,
+    UNDO,
+    approved_plan_differences,
+    plan_digest,
+    with_records,
+)
 
 
 def main() -> None:
     argument_spec = scope_argument_spec()
     argument_spec.update(intent=dict(type="dict", required=True),
                          recovery=dict(type="str", default=UNDO, choices=list(RECOVERY_CHOICES)),
-                         approved_digest=dict(type="str"))
+                         approved_digest=dict(type="str"), approved_operations=dict(type="dict"))
     module = VsphereModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     problems = validate_intent(params["intent"])
@@ -170,10 +183,13 @@ def main() -> None:
         module.fail_json(msg="Remediation refused: " + "; ".join(problems), problems=problems, plan=document)
     document["digest"] = plan_digest({"hosts": [{k: e[k] for k in ("host", "operations")} for e in document["hosts"]]})
     approved = params["approved_digest"]
-    if approved and approved != document["digest"]:
-        module.fail_json(msg=f"The plan read now (digest {document['digest']}) is not the approved plan (digest {approved}): "
-                         "the hosts changed since it was approved; nothing is applied. Review the new plan.",
-                         plan=document)
+    differences = [] if params["approved_operations"] is None else approved_plan_differences(params["approved_operations"], document["hosts"])
+    if differences or (approved and approved != document["digest"]):
+        which = f"digest {approved}" if approved else "the approved operations"
+        detail = ": " + "; ".join(differences) if differences else ""
+        module.fail_json(msg=f"The plan read now (digest {document['digest']}) is not the approved plan ({which}): "
+                         f"the hosts changed since it was approved{detail}; nothing is applied. Review the new plan.",
+                         plan=document, differences=differences)
     empty = classes_selecting_nothing(parse_intent(params["intent"]), document["hosts"])
     for name in empty:
         module.warn(f"class {name} selects no vmknic in scope: check its selector")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import site
 import subprocess
 import sys
 from pathlib import Path
@@ -22,22 +21,10 @@ from typing import Any
 import pytest
 import yaml
 
+from esxi_inventory import EXAMPLE, SCENARIO, VMWARE_PATH, requires_vmware_vmware
 from harness import COLLECTIONS, REPO, Lab, ansible_env, connection_args, run_module
 
-EXAMPLE = REPO / "playbooks" / "inventory" / "vcenter.esxi_hosts.yml"
-VMWARE_PATH = next((p for p in site.getsitepackages() if (Path(p) / "ansible_collections" / "vmware" / "vmware").is_dir()), None)
-pytestmark = pytest.mark.skipif(VMWARE_PATH is None, reason="the vmware.vmware collection (the `ansible` package) is not installed")
-
-# C0: 10.10.0.11-13, C1: 10.10.0.14-15; vMotion in the management subnet everywhere. 10.10.0.13 does
-# not respond: the plugin leaves it out.
-SCENARIO: dict[str, Any] = {
-    "inventory": {"hosts": 5, "clusters": 2},
-    "hosts": [
-        {"portgroups": [{"name": "vMotion", "vlan": 0}],
-         "vmknics": [{"portgroup": "vMotion", "ip": "10.10.1.{i+11}/21", "services": ["vmotion"]}]},
-        {"index": 2, "connection": "notResponding"},
-    ],
-}
+pytestmark = requires_vmware_vmware
 
 
 @pytest.fixture(scope="module")

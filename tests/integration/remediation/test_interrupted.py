@@ -290,6 +290,13 @@ def test_approved_plan_refused_after_a_change(lab, tmp_path):
     assert refused.returncode == 2, refused.stdout[-3000:]
     assert f"is not the approved plan (digest {digest})" in refused.stdout
     assert lab.journal(records=True) == []
+    # Given the approved operations too, the refusal names the host and the call that changed: the
+    # same re-addressing of vmk1, now from the address set meanwhile.
+    refused = playbook(lab, tmp_path, "subnet", remediate_approved_digest=digest, remediate_approved_operations=stats["operations"])
+    assert refused.returncode == 2, refused.stdout[-3000:]
+    readdress = stats["operations"][HOST][1]["description"]
+    assert f"{HOST}: {readdress} -> {readdress.split(' (was ')[0]} (was 10.10.1.77/21)" in refused.stdout, refused.stdout[-3000:]
+    assert lab.journal(records=True) == []
     # Unchanged hosts: the same digest is accepted and applied.
     fresh = custom_stats(playbook(lab, tmp_path, "subnet", remediate_apply=False).stdout)["digest"]
     applied = playbook(lab, tmp_path, "subnet", remediate_approved_digest=fresh)

@@ -262,3 +262,24 @@ def test_unanswered_call_is_interrupted_without_rollback(error):
     assert outcome["error"].startswith("interrupted: UpdateVirtualNic got no answer: ") and str(error) in outcome["error"]
     assert host.calls == ["UpdatePortGroup"]  # no rollback call: vCenter may still carry the call out
     assert records.decode(host.value)["done"] == 1
+
+
+def test_approved_plan_differences_name_each_host_and_how():
+    update_pg = {"op": "UpdatePortGroup", "host": "h1", "args": {"name": "vMotion", "vlan": 20}}
+    update_nic = {"op": "UpdateVirtualNic", "host": "h1", "args": {"device": "vmk1", "ipv4": "10.20.0.10"}}
+    approved = {"h1": [update_pg, update_nic], "h2": [update_nic], "h3": [update_nic]}
+    now = [
+        {"host": "h1", "operations": [update_nic]},                                               # a call less
+        {"host": "h2", "operations": [dict(update_nic, args={"device": "vmk1", "ipv4": "10.20.0.11"})]},  # other address
+        {"host": "h3", "operations": []},                                                         # fixed meanwhile
+        {"host": "h4", "operations": [update_pg]},                                                # new
+        {"host": "h5", "operations": []},
+    ]
+    assert records.approved_plan_differences(approved, now) == [
+        "h1: calls UpdatePortGroup, UpdateVirtualNic -> UpdateVirtualNic",
+        'h2: {"args": {"device": "vmk1", "ipv4": "10.20.0.10"}, "host": "h1", "op": "UpdateVirtualNic"} -> {"args": {"device": "vmk1", "ipv4": "10.20.0.11"}, "host": "h1", "op": "UpdateVirtualNic"}',
+        "h3: approved with 1 call(s), now nothing to do",
+        "h4: not in the approved plan, now 1 call(s)",
+    ]
+    same = [{"host": h, "operations": ops} for h, ops in approved.items()] + [{"host": "h5", "operations": []}]
+    assert records.approved_plan_differences(approved, same) == []
