@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
-.PHONY: test test-matrix demo bootstrap unit integration sanity lint build-check galaxy-import bench lab-build clean
+.PHONY: test test-matrix test-interrupt demo bootstrap unit integration sanity lint build-check galaxy-import bench lab-build clean
 
 test: bootstrap
 	scripts/test

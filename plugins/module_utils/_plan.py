@@ -339,7 +339,7 @@ def vcenter_path_problems(host: dict, operations: list[dict], subject: str) -> l
     management vmknic is unknown, or the path was not whole before."""
     if not host.get("vcenter_address") or not (host.get("management") or {}).get("vmknic"):
         return []
-    before, _ = _vcenter_path(host)
+    before = _vcenter_path(host)[0]
     if before is None:
         return []
     state = simulate(host, [])

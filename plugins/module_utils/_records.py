@@ -168,7 +168,7 @@ def decode(value: str | None) -> dict | None:
         return None
     if not value.startswith(PREFIX):
         raise RecordError(f"its {FIELD_NAME} attribute holds a value in a foreign format (not written by this collection)")
-    version_text, _, payload = value[len(PREFIX):].partition(":")
+    version_text, _colon, payload = value[len(PREFIX):].partition(":")
     if not version_text.isdigit():
         raise RecordError(f"its {FIELD_NAME} attribute is damaged (no format version)")
     version = int(version_text)

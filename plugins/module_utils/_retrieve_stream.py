@@ -29,7 +29,7 @@ import base64
 import http.client
 import io
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 import zlib
 from typing import Any, Callable, Iterator
 

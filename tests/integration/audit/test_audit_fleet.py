@@ -90,12 +90,12 @@ def fleet_run(labs, single, tmp_path_factory):
 
 
 def test_each_vcenter_is_read_by_its_own_host(fleet_run):
-    proc, _ = fleet_run
+    proc = fleet_run[0]
     assert audit_task_hosts(proc.stdout) == list(NAMES)
 
 
 def test_merged_report_covers_the_fleet(fleet_run, single):
-    _, report_dir = fleet_run
+    report_dir = fleet_run[1]
     merged = read_json(report_dir / "vmknic-audit.json")
     assert merged["run"]["vcenters"] == list(NAMES)
     assert merged["run"]["vcenter"] == "vc-a, vc-b, vc-c"
@@ -114,7 +114,7 @@ def test_merged_report_covers_the_fleet(fleet_run, single):
 
 
 def test_one_report_per_vcenter_as_a_single_audit(fleet_run, single, labs):
-    _, report_dir = fleet_run
+    report_dir = fleet_run[1]
     for name in NAMES:
         own = read_json(report_dir / f"vmknic-audit-{name}.json")
         assert own["findings"] == single[name]["findings"]
@@ -127,7 +127,7 @@ def test_one_report_per_vcenter_as_a_single_audit(fleet_run, single, labs):
 
 
 def test_second_run_against_the_merged_report_finds_nothing_new(labs, single, fleet_run, tmp_path):
-    _, first_dir = fleet_run
+    first_dir = fleet_run[1]
     proc, report_dir = run(labs, tmp_path, {"audit_previous_report": str(first_dir / "vmknic-audit.json")})
     assert proc.returncode == 0, proc.stdout[-4000:]
     total = sum(len(single[name]["findings"]) for name in NAMES)

@@ -10,6 +10,7 @@ Each run takes a few seconds, so every run is a module-scoped fixture shared by 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -355,8 +356,12 @@ def test_reports_default_to_the_working_directory(lab, tmp_path):
     assert build.returncode == 0, build.stdout + build.stderr
     tarball = next(tmp_path.glob("vmkernel-multihoming-*.tar.gz"))
     installed = tmp_path / "collections"
+    # Only the new path is configured: the checkout of the same version on the configured path
+    # would make the install a no-op ("already installed").
     install = subprocess.run([str(Path(sys.executable).parent / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(installed), str(tarball)],
-                             capture_output=True, text=True, check=False, timeout=300)
+                             capture_output=True, text=True, check=False, timeout=300,
+                             env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed)))
+    assert (installed / "ansible_collections" / "vmkernel" / "multihoming" / "MANIFEST.json").is_file(), install.stdout
     assert install.returncode == 0, install.stdout + install.stderr
     collection = installed / "ansible_collections" / "vmkernel" / "multihoming"
     work = tmp_path / "work"

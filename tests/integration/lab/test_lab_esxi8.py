@@ -68,7 +68,7 @@ def fault_names(status):
 
 
 def test_router_advertisements_slaac_and_m_flag(esx8):
-    _, hosts = esx8
+    hosts = esx8[1]
     h = hosts["10.10.0.11"]
     ns = h.configManager.networkSystem
     add_pg(h, "V6-RA", vlan=60)
@@ -100,7 +100,7 @@ def test_router_advertisements_slaac_and_m_flag(esx8):
 
 
 def test_ipv6_off_is_a_scenario_choice(esx8):
-    _, hosts = esx8
+    hosts = esx8[1]
     h = hosts["10.10.0.13"]
     assert (h.config.network.ipV6Enabled, h.config.network.atBootIpV6Enabled) == (False, False)
     assert vnic(h, "vmk0").spec.ip.ipV6Config is None
@@ -108,17 +108,17 @@ def test_ipv6_off_is_a_scenario_choice(esx8):
 
 
 def test_nsx_teps_on_the_vxlan_stack(esx8):
-    _, hosts = esx8
+    hosts = esx8[1]
     h = hosts["10.10.0.14"]
     assert [s.key for s in h.config.network.netStackInstance] == [
         "vxlan", "ops", "mirror", "vSphereProvisioning", "vmotion", "defaultTcpipStack"]
     teps = [v for v in h.config.network.vnic if v.spec.netStackInstanceKey == "vxlan"]
     assert [(v.device, v.spec.ip.ipAddress, v.owner) for v in teps] == [("vmk1", "10.90.0.14", "NSX"), ("vmk2", "10.90.0.114", "NSX")]
-    assert [r for r in routes(h, "vxlan")] == [("10.90.0.0", 24, "0.0.0.0", "vmk1")]
+    assert list(routes(h, "vxlan")) == [("10.90.0.0", 24, "0.0.0.0", "vmk1")]
 
 
 def test_iscsi_path_states_and_migration_dependencies(esx8):
-    _, hosts = esx8
+    hosts = esx8[1]
     # A scenario host: two bound ports, the second to an ALUA standby target port.
     ism = hosts["10.10.0.15"].configManager.iscsiManager
     assert [(p.vnicDevice, p.pathStatus) for p in ism.QueryBoundVnics("vmhba65")] == [("vmk1", "lastActive"), ("vmk2", "standBy")]
@@ -230,7 +230,7 @@ def test_rollback_on_the_vmknic_owning_the_route_to_vcenter(tmp_path):
 
 
 def test_provisioning_stack_takes_over_provisioning(esx8):
-    _, hosts = esx8
+    hosts = esx8[1]
     h = hosts["10.10.0.11"]
     add_pg(h, "Prov-Default", vlan=70)
     add_pg(h, "Prov-Stack", vlan=71)

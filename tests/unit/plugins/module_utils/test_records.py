@@ -22,11 +22,13 @@ ME = {"job": None, "controller": None, "host": "ctl", "pid": 100}
 OTHER = {"job": "42", "controller": "https://awx.example.com", "host": "automation-job-42-abcde", "pid": 7}
 
 
-def entry_of(before: dict, operations: list[dict] = OPERATIONS) -> dict:
+def entry_of(before: dict, operations: list[dict] | None = None) -> dict:
+    operations = OPERATIONS if operations is None else operations
     return {"host": before["name"], "operations": operations, "before": before, "after": simulate(before, operations)}
 
 
-def record_of(owner: dict = OTHER, done: int = 0, now: float = 1000.0) -> dict:
+def record_of(owner: dict | None = None, done: int = 0, now: float = 1000.0) -> dict:
+    owner = OTHER if owner is None else owner
     before = before_host()
     record = records.new_record(entry_of(before), before, owner, lease_seconds=60, now=now)
     return dict(record, done=done)

@@ -202,7 +202,7 @@ def test_values_typed_by_metadata():
     manager = props["configManager.iscsiManager"]
     assert isinstance(manager, vim.host.IscsiManager) and manager._moId == "iscsimgr-20"
     vmk0, vmk1 = props["config.network.vnic"]
-    assert vmodl_isinstance(vmk0, vim.host.VirtualNic) and vmk0.spec.mtu == 1500 and type(vmk0.spec.mtu) is int
+    assert vmodl_isinstance(vmk0, vim.host.VirtualNic) and vmk0.spec.mtu == 1500 and isinstance(vmk0.spec.mtu, int) and not isinstance(vmk0.spec.mtu, bool)
     assert [a.prefixLength for a in vmk0.spec.ip.ipV6Config.ipV6Address] == [64, 64]
     assert vmk0.spec.distributedVirtualPort is None and vmk0.spec.opaqueNetwork is None  # unset optional fields
     assert vmk1.portgroup == "" and vmk1.owner == "NSX" and vmk1.spec.ip.ipV6Config is None
