@@ -279,7 +279,9 @@ def test_approved_plan_differences_name_each_host_and_how():
     ]
     assert records.approved_plan_differences(approved, now) == [
         "h1: calls UpdatePortGroup, UpdateVirtualNic -> UpdateVirtualNic",
-        'h2: {"args": {"device": "vmk1", "ipv4": "10.20.0.10"}, "host": "h1", "op": "UpdateVirtualNic"} -> {"args": {"device": "vmk1", "ipv4": "10.20.0.11"}, "host": "h1", "op": "UpdateVirtualNic"}',
+        # Without a description, an operation is named by its JSON.
+        'h2: {"args": {"device": "vmk1", "ipv4": "10.20.0.10"}, "host": "h1", "op": "UpdateVirtualNic"}'
+        ' -> {"args": {"device": "vmk1", "ipv4": "10.20.0.11"}, "host": "h1", "op": "UpdateVirtualNic"}',
         "h3: approved with 1 call(s), now nothing to do",
         "h4: not in the approved plan, now 1 call(s)",
     ]
