@@ -23,22 +23,10 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports impo
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (
     clone,
     finding,
-    sample_hosts,
     sample_previous,
-    sample_result,
 )
 
 EVIL = '<script>alert("x")</script>&"\''
-
-
-@pytest.fixture
-def result():
-    return sample_result()
-
-
-@pytest.fixture
-def hosts():
-    return sample_hosts()
 
 
 # ------------------------------------------------------------------------------------- JSON

@@ -40,16 +40,6 @@ RENDERERS = {
 
 
 @pytest.fixture
-def result():
-    return sample_result()
-
-
-@pytest.fixture
-def hosts():
-    return sample_hosts()
-
-
-@pytest.fixture
 def previous(result):
     """The previous run's report as the role reads it back: parsed JSON."""
     return json.loads(render_json(sample_previous(result), sample_hosts()))
