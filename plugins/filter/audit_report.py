@@ -16,13 +16,13 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
     SEVERITIES,
     analyse,
     severity_at_least,
     validate_policy,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import (
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils._reports import (
     merge,
     render_html,
     render_json,

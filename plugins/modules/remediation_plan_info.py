@@ -145,12 +145,12 @@ empty_classes:
   sample: [nfs]
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
     classes_selecting_nothing, parse_intent, validate_intent,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, build_plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import PlanError, build_plan
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
     RECOVERY_CHOICES,
     UNDO,
     approved_plan_differences,

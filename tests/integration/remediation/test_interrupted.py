@@ -35,9 +35,9 @@ from test_remediate_continue_on_failure import custom_stats
 from test_remediation import CLASSES, EXPECTED_CALLS, HOST, SCENARIO
 from vsphere import Vsphere
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import _resolve_software_adapter
-from ansible_collections.vmkernel.multihoming.plugins.module_utils import _plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import _resolve_software_adapter
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner import _planner as _plan
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import FIELD_NAME
 
 MARK = "VMKMH_TEST_RUN"
 PLAYBOOK = REPO / "playbooks" / "remediate.yml"

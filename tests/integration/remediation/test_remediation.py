@@ -196,7 +196,7 @@ def touched(kind: str, host: dict) -> list[str]:
 
 
 def run_audit_findings(host: dict) -> list[dict]:
-    from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
+    from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
 
     return analyse([host])["findings"]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils import _analysis
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis import _audit as _analysis
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
     RULES,
     SEVERITIES,
     analyse,

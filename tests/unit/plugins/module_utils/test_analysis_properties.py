@@ -12,7 +12,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
     GROUP_RULES,
     RULES,
     SEVERITIES,

@@ -7,8 +7,8 @@ vCenter's path to the host."""
 
 from __future__ import annotations
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import (
     _configure_ipv6, simulate, unbind_problems, vcenter_path_problems,
 )
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (

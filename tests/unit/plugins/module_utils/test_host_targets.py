@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import state_differences
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._host_targets import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import (
     BindingRequest, InvalidOptions, PortgroupRequest, Refused, VmknicRequest, plan_change,
 )
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (

@@ -9,7 +9,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
     IntentError, classes_selecting_nothing, effective_services, parse_intent, validate_intent,
 )
 

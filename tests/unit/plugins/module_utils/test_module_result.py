@@ -11,7 +11,7 @@ from ansible.module_utils.common.parameters import remove_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import _free_of, _scrub_only_where_needed
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import _free_of, _scrub_only_where_needed
 
 SECRET = "VMware1!"
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import (
     PlanError, SimulationError, build_plan, plan, reconcile, simulate, state_differences,
 )
 

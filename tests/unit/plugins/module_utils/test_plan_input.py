@@ -16,8 +16,8 @@ from typing import Any, Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils import _plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, build_plan, plan, simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner import _planner as _plan
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import PlanError, build_plan, plan, simulate
 
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding, make_host, make_iscsi_adapter, make_ipv6, make_ipv6_address, make_vmknic,

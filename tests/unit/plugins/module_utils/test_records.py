@@ -12,9 +12,9 @@ import zlib
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils import _records as records
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import HostApplier, RecordKeeper
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import reconcile, simulate, state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply import _records as records
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import HostApplier, RecordKeeper
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import reconcile, simulate, state_differences
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import make_host, make_portgroup, make_vmknic
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.test_apply import OPERATIONS, FakeHost, before_host
 

@@ -14,7 +14,7 @@ import junitparser
 import pytest
 import xmlschema
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import (
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils._reports import (
     render_html,
     render_json,
     render_junit,

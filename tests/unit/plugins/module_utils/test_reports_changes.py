@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import (
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils._reports import (
     change_line,
     cluster_summary,
     compare,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from pyVmomi import SoapAdapter, VmomiSupport, vim, vmodl
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils import _gather
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._retrieve_stream import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere import _gather
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import (
     FastReadUnsupported,
     VmodlData,
     call,

@@ -15,9 +15,9 @@ from typing import Any, Callable, Iterator
 from ansible.module_utils import basic as _basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._errors import describe
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import ScopeError, gather
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import (
     HAS_PYVMOMI,
     PYVMOMI_IMPORT_ERROR,
     VsphereConnectionError,

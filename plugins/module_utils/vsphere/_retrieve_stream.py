@@ -33,7 +33,7 @@ from xml.etree import ElementTree
 import zlib
 from typing import Any, Callable, Iterator
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
 
 if HAS_PYVMOMI:
     from pyVmomi import Iso8601, SoapAdapter, VmomiSupport, vmodl

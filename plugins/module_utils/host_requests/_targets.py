@@ -19,10 +19,10 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Protocol
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, system_owner, vmk_sort_key
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import (
     SOFTWARE_ADAPTER, VSAN_SERVICES, PlanError, explicit_teaming, find_portgroup, management_devices, management_problems, reconcile, simulate,
     state_differences, switch_uplinks, vcenter_path_problems,
 )

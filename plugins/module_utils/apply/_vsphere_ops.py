@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import HAS_PYVMOMI
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import FIELD_NAME
 
 if HAS_PYVMOMI:
     from pyVmomi import vim, vmodl

@@ -17,16 +17,16 @@ import ipaddress
 import socket
 from typing import Any, Callable, Iterable
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._connection import HAS_PYVMOMI
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gc import cyclic_gc_paused
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME, record_facts
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._retrieve_stream import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import FIELD_NAME, record_facts
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import (
     FastReadUnsupported,
     vmodl_isinstance,
     vmodl_type_name,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._retrieve_stream import retrieve as stream_retrieve
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import retrieve as stream_retrieve
 
 if HAS_PYVMOMI:
     from pyVmomi import vim, vmodl

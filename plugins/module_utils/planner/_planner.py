@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gc import cyclic_gc_paused
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, system_owner, vmk_sort_key
-from ._intent import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
     IMPLIED_SERVICES, SYSTEM_STACKS, Addressing, ClassIntent, Intent, IntentError, class_addressings, parse_intent,
 )
 
-from ._analysis import analyse as _analyse
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse as _analyse
 
 __all__ = [
     "OPERATIONS", "PlanError", "SimulationError", "build_plan", "explicit_teaming", "find_portgroup", "management_devices", "management_problems", "plan",

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURE_SUMMARY, FAILURES, PLANNED, HostApplier, RecordKeeper
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import ScopeError, gather, iscsi_migration_dependencies, read_topology
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._host_targets import Change, InvalidOptions, Request, plan_change
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import OperationRunner, host_object, record_field_key, record_writer
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import FAILURE_SUMMARY, FAILURES, PLANNED, HostApplier, RecordKeeper
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import ScopeError, gather, iscsi_migration_dependencies, read_topology
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import Change, InvalidOptions, Request, plan_change
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import OperationRunner, host_object, record_field_key, record_writer
 
 
 def host_change_argument_spec(**options: dict[str, Any]) -> dict[str, dict[str, Any]]:

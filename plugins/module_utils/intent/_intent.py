@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK
 
 __all__ = [
     "ACTIONS", "SELECT_KEYS", "SERVICE_NAMES", "SYSTEM_STACKS", "DEFAULT_STACK",

@@ -18,10 +18,10 @@ import copy
 import http.client
 from typing import Any, Callable
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._errors import describe
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import SOFTWARE_ADAPTER, PlanError, projection, reconcile, state_differences
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import SOFTWARE_ADAPTER, PlanError, projection, reconcile, state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
     RecordError, current_owner, encode, goal_state, new_record, renew, state_of,
 )
 

@@ -28,8 +28,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, vmk_sort_key
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
     RULES as _RULES,
     SEVERITIES as SEVERITY_ORDER,
 )

@@ -17,7 +17,7 @@ import ipaddress
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._names import DEFAULT_STACK, system_owner, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_sort_key
 __all__ = ["RULES", "SEVERITIES", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
 
 SEVERITIES = ("error", "warning", "info")
