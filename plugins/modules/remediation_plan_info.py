@@ -149,7 +149,8 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._inten
     classes_selecting_nothing, parse_intent, validate_intent,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import PlanError, build_plan
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
     RECOVERY_CHOICES,
     UNDO,

@@ -18,7 +18,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applie
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import ScopeError, gather, iscsi_migration_dependencies, read_topology
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import Change, InvalidOptions, Request, plan_change
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import OperationRunner, host_object, record_field_key, record_writer
 
 

@@ -294,7 +294,8 @@ def with_records(document: dict, hosts: list[dict], choice: str) -> dict:
     ``choice`` says) instead of the intent's, and the intent's refusals of it are dropped; a host
     with a live lease of another run keeps its entry, marked ``locked`` (remediation_apply refuses
     it); an unusable record is a refusal naming the host."""
-    from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import reconcile, simulate
+    from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
+    from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
 
     by_name = {h["name"]: h for h in hosts}
     recovering, refusals = set(), []

@@ -9,7 +9,8 @@ import copy
 import pytest
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import HostApplier
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import simulate, state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import make_host, make_portgroup, make_vmknic
 
 

@@ -8,9 +8,9 @@ vCenter's path to the host."""
 from __future__ import annotations
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import (
-    _configure_ipv6, simulate, unbind_problems, vcenter_path_problems,
-)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import configure_ipv6
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import unbind_problems, vcenter_path_problems
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding, make_host, make_ipv6, make_ipv6_address, make_portgroup, make_route, make_stack, make_vmknic,
 )
@@ -79,13 +79,13 @@ def test_turning_autoconf_off_drops_the_m_flag_address_only_with_dhcpv6_off():
     nic = ipv6_nic("vmk2", "10.62.0.11/24", LL2, make_ipv6_address("2001:db8:61::d:0:102/64", origin="dhcp"),
                    make_ipv6_address("2001:db8:61::250:56ff:fe00:3/64", origin="linklayer"), autoconf=True)
     kept = dict(nic)
-    _configure_ipv6(kept, True, False, [])  # unchanged: the RA's M flag keeps giving the address
+    configure_ipv6(kept, True, False, [])  # unchanged: the RA's M flag keeps giving the address
     assert [a["origin"] for a in kept["ipv6"]["addresses"]] == ["dhcp", "linklayer", "other"]  # in address order
     dhcp_on = dict(nic)
-    _configure_ipv6(dhcp_on, False, True, [])
+    configure_ipv6(dhcp_on, False, True, [])
     assert [a["origin"] for a in dhcp_on["ipv6"]["addresses"]] == ["dhcp", "other"]
     both_off = dict(nic)
-    _configure_ipv6(both_off, False, False, [])
+    configure_ipv6(both_off, False, False, [])
     assert [a["address"] for a in both_off["ipv6"]["addresses"]] == [LL2]
 
 

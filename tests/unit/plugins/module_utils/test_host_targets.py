@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import (
     BindingRequest, InvalidOptions, PortgroupRequest, Refused, VmknicRequest, plan_change,
 )

@@ -13,9 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import (
-    PlanError, SimulationError, build_plan, plan, reconcile, simulate, state_differences,
-)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError, SimulationError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan, plan
 
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding, make_host, make_iscsi_adapter, make_ipv6, make_ipv6_address, make_portgroup, make_stack, make_vmknic,

@@ -17,7 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner import _planner as _plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import PlanError, build_plan, plan, simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import copy_data
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan, plan
 
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding, make_host, make_iscsi_adapter, make_ipv6, make_ipv6_address, make_vmknic,
@@ -113,7 +116,7 @@ def test_simulate_does_not_change_its_input():
 
 def test_copy_data_is_a_deep_copy():
     value = {"a": [{"b": 1, "c": None}, ("x", [2])], "d": {"e": {"f", "g"}}, "h": 1.5, "i": True}
-    copied = _plan._copy_data(value)
+    copied = copy_data(value)
     assert copied == value
     assert not {id(item) for item in containers(copied)} & {id(item) for item in containers(value)}
     assert copied["a"][1][1] is not value["a"][1][1]  # lists inside tuples are copied too

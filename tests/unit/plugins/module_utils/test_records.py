@@ -14,7 +14,9 @@ import pytest
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply import _records as records
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import HostApplier, RecordKeeper
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import reconcile, simulate, state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import make_host, make_portgroup, make_vmknic
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.test_apply import OPERATIONS, FakeHost, before_host
 
