@@ -14,12 +14,10 @@ import junitparser
 import pytest
 import xmlschema
 
-from ansible_collections.vmkernel.multihoming.plugins.plugin_utils._reports import (
-    render_html,
-    render_json,
-    render_junit,
-    render_markdown,
-)
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._html import render_html
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._json import render_json
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._junit import render_junit
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._markdown import render_markdown
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (
     clone,
     finding,

@@ -10,18 +10,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.plugins.plugin_utils._reports import (
-    change_line,
-    cluster_summary,
-    compare,
-    merge,
-    render_html,
-    render_json,
-    render_junit,
-    render_markdown,
-    render_text,
-    select_vcenter,
-)
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._html import render_html
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._json import render_json
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._junit import render_junit
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._markdown import render_markdown
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._model import change_line, cluster_summary, compare, merge, select_vcenter
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._text import render_text
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (
     clone,
     finding,
