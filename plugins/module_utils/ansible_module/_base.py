@@ -15,15 +15,10 @@ from typing import Any, Callable, Iterator
 from ansible.module_utils import basic as _basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import ScopeError, gather
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ModuleFailure, ScopeError, VsphereConnectionError, describe
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import (
-    HAS_PYVMOMI,
-    PYVMOMI_IMPORT_ERROR,
-    VsphereConnectionError,
-    connect,
-    connection_argument_spec,
-    disconnect,
+    HAS_PYVMOMI, PYVMOMI_IMPORT_ERROR, connect, connection_argument_spec, disconnect,
 )
 
 if HAS_PYVMOMI:
@@ -56,6 +51,16 @@ class VsphereModule(AnsibleModule):
     def fail_json(self, *args: Any, **kwargs: Any) -> Any:
         with _scrub_only_where_needed(kwargs, getattr(self, "no_log_values", None)):
             super().fail_json(*args, **kwargs)
+
+    def run(self, work: Callable[[], dict[str, Any]]) -> None:
+        """Exit with the result ``work()`` returns. The one place a module turns the collection's
+        errors into a failed result: a ModuleFailure raised anywhere in ``work`` fails the module
+        with its message and result keys."""
+        try:
+            result = work()
+        except ModuleFailure as failure:
+            self.fail_json(msg=failure.msg, **failure.result)
+        self.exit_json(**result)
 
     @contextmanager
     def session(self, action: str) -> Iterator[Any]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import FAILURE_SUMMARY, FAILURES, PLANNED, HostApplier, RecordKeeper
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import ScopeError, gather, iscsi_migration_dependencies, read_topology
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import Change, InvalidOptions, Request, plan_change
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, iscsi_migration_dependencies, read_topology
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import Change, Request, plan_change
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions, ModuleFailure, PlanError, ScopeError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import OperationRunner, host_object, record_field_key, record_writer
 
 
@@ -60,24 +60,29 @@ def _result(name: str, change: Change, outcome: dict, state_after: dict, diff: b
 def run_host_change(module: VsphereModule, request_type: type[Request], action: str) -> None:
     """The whole module run: ``request_type.from_params(params)`` validates the options, its
     ``desired(host)`` builds the target; everything else is the same for every per-host module."""
+    module.run(lambda: _change_host(module, request_type, action))
+
+
+def _change_host(module: VsphereModule, request_type: type[Request], action: str) -> dict[str, Any]:
+    """The result of one per-host module run; ModuleFailure when it fails."""
     params = module.params
     name = params["esxi_hostname"]
     try:
         request = request_type.from_params(params)
     except InvalidOptions as error:
-        module.fail_json(msg="Invalid options: " + "; ".join(error.problems), problems=error.problems)
+        raise ModuleFailure("Invalid options: " + "; ".join(error.problems), problems=error.problems) from None
     with module.session(f"{action} on {name}") as service_instance:
         reader = _HostReader(service_instance, name)
         try:
             before = reader.read()
         except ScopeError as error:
-            module.fail_json(msg=f"{name}: {error}")
+            raise ModuleFailure(f"{name}: {error}") from None
         host = host_object(service_instance, before["moid"])
         try:
             change = plan_change(before, request, params["allow_management_change"],
                                  lambda pnics: iscsi_migration_dependencies(host, pnics))
         except PlanError as error:
-            module.fail_json(msg=f"{name}: " + "; ".join(error.problems) + " (nothing was changed)", problems=error.problems)
+            raise ModuleFailure(f"{name}: " + "; ".join(error.problems) + " (nothing was changed)", problems=error.problems) from None
         runner = OperationRunner(host)
         records = None
         content = service_instance.RetrieveContent()
@@ -96,5 +101,5 @@ def run_host_change(module: VsphereModule, request_type: type[Request], action: 
         module.warn(warning)
     result = _result(name, change, outcome, state_after, module._diff)
     if outcome["status"] in FAILURES:
-        module.fail_json(msg=f"{name}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})", **result)
-    module.exit_json(**result)
+        raise ModuleFailure(f"{name}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})", **result)
+    return result

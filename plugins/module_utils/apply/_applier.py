@@ -19,14 +19,11 @@ import http.client
 from typing import Any, Callable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError, RecordError, describe
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import projection, state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import SOFTWARE_ADAPTER
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
-    RecordError, current_owner, encode, goal_state, new_record, renew, state_of,
-)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import current_owner, encode, goal_state, new_record, renew, state_of
 
 ReadHost = Callable[[], dict]
 RunOperation = Callable[[dict], None]

@@ -26,6 +26,7 @@ import time
 import uuid
 import zlib
 from typing import Any
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import RecordError
 
 FIELD_NAME = "vmkernel.multihoming.change"
 FORMAT_VERSION = 1
@@ -48,10 +49,6 @@ RECOVERY_CHOICES = (UNDO, FINISH)
 
 _REQUIRED = {"run": str, "owner": dict, "time": (int, float), "expires": (int, float), "digest": str,
              "phase": str, "operations": list, "done": int, "before": dict, "target": dict, "renamed": dict}
-
-
-class RecordError(Exception):
-    """A change record that cannot be used; the message names what is wrong."""
 
 
 def plan_digest(entry: dict) -> str:

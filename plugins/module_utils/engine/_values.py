@@ -18,7 +18,6 @@ from typing import Any, Iterable, Optional
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner
 
 
-
 OPERATIONS = (
     "UpdateSoftwareInternetScsiEnabled", "AddPortGroup", "UpdatePortGroup", "RemovePortGroup",
     "UnbindVnic", "DeselectVnicForNicType", "RemoveVirtualNic", "AddVirtualNic", "UpdateVirtualNic",

@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Optional, Protocol
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_sort_key
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions, PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, simulate, switch_uplinks
@@ -41,14 +41,6 @@ VLAN_ALL = 4095  # on a standard port group: every VLAN passed to the guest (VGT
 
 DependencyQuery = Callable[[list[str]], dict]
 View = Callable[[dict], Any]
-
-
-class InvalidOptions(ValueError):
-    """The module's options contradict themselves; ``problems`` lists every one."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 class Refused(PlanError):

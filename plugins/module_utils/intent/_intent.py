@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import IntentError
 
 __all__ = [
     "ACTIONS", "SELECT_KEYS", "SERVICE_NAMES", "SYSTEM_STACKS", "DEFAULT_STACK",
-    "Addressing", "ClassIntent", "Intent", "IntentError", "IscsiIntent", "Ipv6Intent", "Pool", "PortgroupIntent",
+    "Addressing", "ClassIntent", "Intent", "IscsiIntent", "Ipv6Intent", "Pool", "PortgroupIntent",
     "Selector", "class_addressings", "classes_selecting_nothing", "effective_services", "parse_intent",
     "validate_intent",
 ]
@@ -60,14 +61,6 @@ MTU_MIN, MTU_MAX = 1280, 9000
 # Longest prefix a class subnet may have: room for at least two vmknics (IPv4 /30; IPv6 /126).
 LONGEST_PREFIX = {4: 30, 6: 126}
 VLAN_MAX = 4094  # 4095 means "all VLANs" (VGT) on a standard port group: never right for a vmknic
-
-
-class IntentError(ValueError):
-    """The intent is invalid; ``problems`` lists every problem found, one sentence each."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("invalid remediation intent: " + "; ".join(problems))
-        self.problems = list(problems)
 
 
 # --------------------------------------------------------------------------- parsed form

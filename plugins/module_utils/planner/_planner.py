@@ -21,10 +21,10 @@ from typing import Any, Iterable, Iterator, Optional
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
-    IMPLIED_SERVICES, SYSTEM_STACKS, Addressing, ClassIntent, Intent, IntentError, class_addressings, parse_intent,
+    IMPLIED_SERVICES, SYSTEM_STACKS, Addressing, ClassIntent, Intent, class_addressings, parse_intent,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse as _analyse
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import IntentError, PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, simulate, switch_uplinks

@@ -14,6 +14,7 @@ import ssl
 from typing import Any
 
 from ansible.module_utils.basic import env_fallback
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import VsphereConnectionError
 
 try:
     from pyVim.connect import Disconnect, SmartConnect
@@ -24,10 +25,6 @@ try:
 except ImportError as import_error:  # reported by the module with missing_required_lib
     HAS_PYVMOMI = False
     PYVMOMI_IMPORT_ERROR = import_error
-
-
-class VsphereConnectionError(Exception):
-    """Connecting or logging in failed; the message is meant for the user as it is."""
 
 
 def connection_argument_spec() -> dict[str, dict[str, Any]]:

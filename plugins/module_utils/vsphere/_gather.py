@@ -27,6 +27,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retr
     vmodl_type_name,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import retrieve as stream_retrieve
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ScopeError
 
 if HAS_PYVMOMI:
     from pyVmomi import vim, vmodl
@@ -52,10 +53,6 @@ HOST_PATHS = (
     "customValue",
 )
 PAGE_SIZE = 200
-
-
-class ScopeError(Exception):
-    """The requested scope names something that does not exist."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,7 +188,7 @@ def select_hosts(topology: dict[str, Any], datacenter: str | None = None, cluste
             problems.append("host(s) not found in scope: " + ", ".join(missing))
         placed = [entry for entry in placed if names[entry[0]._moId] in set(esxi_hostnames)]
     if problems:
-        raise ScopeError("; ".join(problems))
+        raise ScopeError(problems)
     return placed
 
 

@@ -9,11 +9,12 @@ import pytest
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import (
-    BindingRequest, InvalidOptions, PortgroupRequest, Refused, VmknicRequest, plan_change,
+    BindingRequest, PortgroupRequest, Refused, VmknicRequest, plan_change,
 )
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding, make_host, make_iscsi_adapter, make_portgroup, make_vmknic,
 )
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions
 
 DVS = {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-1", "port_key": "12"}
 

@@ -10,8 +10,9 @@ import ipaddress
 import pytest
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
-    IntentError, classes_selecting_nothing, effective_services, parse_intent, validate_intent,
+    classes_selecting_nothing, effective_services, parse_intent, validate_intent,
 )
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import IntentError
 
 FULL = {
     "allow_management_change": False,
