@@ -18,10 +18,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_sort_key
-__all__ = ["RULES", "SEVERITIES", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
+__all__ = ["RULES", "SEVERITIES", "SEVERITY_RANK", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
 
 SEVERITIES = ("error", "warning", "info")
-_RANK = {sev: rank for rank, sev in enumerate(SEVERITIES)}
+SEVERITY_RANK = {sev: rank for rank, sev in enumerate(SEVERITIES)}
 
 VMOTION_STACK = "vmotion"
 
@@ -29,9 +29,9 @@ VMOTION_STACK = "vmotion"
 def severity_at_least(sev: str, threshold: str) -> bool:
     """True when ``sev`` is as severe as ``threshold`` or more (error > warning > info)."""
     for value in (sev, threshold):
-        if value not in _RANK:
+        if value not in SEVERITY_RANK:
             raise ValueError(f"unknown severity {value!r}; expected one of {', '.join(SEVERITIES)}")
-    return _RANK[sev] <= _RANK[threshold]
+    return SEVERITY_RANK[sev] <= SEVERITY_RANK[threshold]
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def validate_policy(allow_list: Any = None, severity_overrides: Any = None) -> l
             for rule, sev in sorted(severity_overrides.items(), key=lambda kv: str(kv[0])):
                 if rule not in RULES:
                     problems.append(f"severity_overrides: unknown rule {rule!r}")
-                if sev not in _RANK:
+                if sev not in SEVERITY_RANK:
                     problems.append(
                         f"severity_overrides[{rule!r}]: unknown severity {sev!r} "
                         f"(expected {', '.join(SEVERITIES)})"
@@ -849,7 +849,7 @@ def _analyse_config(host: "_Host", raw: dict) -> list[dict]:
 
 def _sort_key(finding: dict) -> tuple:
     return (
-        _RANK[finding["severity"]], finding["host"] or "", finding["stack"] or "", finding["rule"],
+        SEVERITY_RANK[finding["severity"]], finding["host"] or "", finding["stack"] or "", finding["rule"],
         [vmk_sort_key(v) for v in finding["vmknics"]], finding["family"] or "", finding["subnet"] or "",
         finding["id"],
     )

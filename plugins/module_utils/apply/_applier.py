@@ -22,7 +22,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._aud
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError, RecordError, describe
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import projection, state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import SOFTWARE_ADAPTER
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import SOFTWARE_ADAPTER
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import current_owner, encode, goal_state, new_record, renew, state_of
 
 ReadHost = Callable[[], dict]

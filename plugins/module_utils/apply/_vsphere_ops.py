@@ -14,11 +14,10 @@ from typing import Any, Callable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import FIELD_NAME
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import SOFTWARE_ADAPTER
 
 if HAS_PYVMOMI:
     from pyVmomi import vim, vmodl
-
-SOFTWARE_ADAPTER = "software"  # the planner's placeholder until software iSCSI is enabled
 
 
 def _teaming_policy(teaming: dict[str, list[str]]) -> Any:

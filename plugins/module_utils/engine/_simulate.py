@@ -12,12 +12,12 @@ import copy
 import ipaddress
 from typing import Iterable, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, SOFTWARE_ADAPTER, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import IMPLIED_SERVICES
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import SimulationError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
-    SOFTWARE_ADAPTER, configure_ipv6, copy_data, ipv4_from_arg, ipv6_address, management_devices, manual_ipv6, portgroup_id, stack_of, teaming_arg,
+    configure_ipv6, copy_data, ipv4_from_arg, ipv6_address, management_devices, manual_ipv6, portgroup_id, stack_of, teaming_arg,
 )
 
 

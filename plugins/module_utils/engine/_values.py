@@ -12,10 +12,9 @@ from __future__ import annotations
 import copy
 import functools
 import ipaddress
-import re
 from typing import Any, Iterable, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_number
 
 
 OPERATIONS = (
@@ -25,15 +24,7 @@ OPERATIONS = (
 )
 # Services SelectVnicForNicType cannot set: vSAN tags go through HostVsanSystem.UpdateVsan_Task.
 VSAN_SERVICES = frozenset({"vsan", "vsanWitness"})
-# Placeholder adapter name while software iSCSI is still disabled (the adapter appears on enable).
-SOFTWARE_ADAPTER = "software"
-_VMK_RE = re.compile(r"^(\D*)(\d+)$")
 ADDRESS_TYPES = {"ipv4": ipaddress.IPv4Address, "ipv6": ipaddress.IPv6Address}
-
-
-def vmk_number(device: Optional[str]) -> int:
-    match = _VMK_RE.match(device or "")
-    return int(match.group(2)) if match else -1
 
 
 def stack_of(nic: dict) -> str:

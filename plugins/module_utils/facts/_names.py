@@ -9,6 +9,9 @@ import re
 DEFAULT_STACK = "defaultTcpipStack"
 # NSX puts its tunnel endpoints (TEPs, several in one subnet by design) on this custom stack.
 NSX_TEP_STACK = "vxlan"
+# The plan's name for the software iSCSI adapter while software iSCSI is still disabled (ESXi
+# names the adapter when it is enabled; the executor then uses that name).
+SOFTWARE_ADAPTER = "software"
 
 _DEVICE = re.compile(r"(\D*)(\d+)")
 
@@ -17,6 +20,12 @@ def vmk_sort_key(device: str | None) -> tuple[str, int, str]:
     """Order devices by number, so vmk2 comes before vmk10; a name without a number sorts first."""
     match = _DEVICE.fullmatch(device or "")
     return (match.group(1), int(match.group(2)), "") if match else (device or "", -1, device or "")
+
+
+def vmk_number(device: str | None) -> int:
+    """The number of a vmknic (vmk3 -> 3); -1 for a name without one."""
+    match = _DEVICE.fullmatch(device or "")
+    return int(match.group(2)) if match else -1
 
 
 def system_owner(nic: dict) -> str | None:

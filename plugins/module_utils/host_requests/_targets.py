@@ -21,12 +21,12 @@ from typing import Any, Callable, Mapping, Optional, Protocol
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, SOFTWARE_ADAPTER, system_owner, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions, PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, simulate, switch_uplinks
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import SOFTWARE_ADAPTER, VSAN_SERVICES, management_devices
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, management_devices
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import management_problems, vcenter_path_problems
 # The planner's own notion of "the management vmknic" (with its safe fallback) and of a vSwitch's
 # uplinks, so that these modules refuse exactly what a remediation refuses.

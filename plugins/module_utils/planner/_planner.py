@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, SOFTWARE_ADAPTER, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
     IMPLIED_SERVICES, SYSTEM_STACKS, Addressing, ClassIntent, Intent, class_addressings, parse_intent,
 )
@@ -29,7 +29,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compa
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, simulate, switch_uplinks
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
-    ADDRESS_TYPES, SOFTWARE_ADAPTER, VSAN_SERVICES, bound_adapters, configure_ipv6, copy_data, ipv4_interface, ipv4_static, ipv6_int, ipv6_settings,
+    ADDRESS_TYPES, VSAN_SERVICES, bound_adapters, configure_ipv6, copy_data, ipv4_interface, ipv4_static, ipv6_int, ipv6_settings,
     is_system_owned, management_devices, manual_ipv6, parse_ip_address, portgroup_id, stack_of,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import management_problems, unbind_problems, vcenter_path_problems

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import RULES as _RULES, SEVERITIES as SEVERITY_ORDER
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
+    RULES as _RULES, SEVERITIES as SEVERITY_ORDER, SEVERITY_RANK as _SEVERITY_RANK,
+)
 
 
-_SEVERITY_RANK = {sev: rank for rank, sev in enumerate(SEVERITY_ORDER)}
 NEVER = "never"
 
 _STANDALONE = "(standalone)"
