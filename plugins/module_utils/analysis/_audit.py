@@ -17,7 +17,7 @@ import ipaddress
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, effective_services, system_owner, vmk_sort_key
 __all__ = ["RULES", "SEVERITIES", "SEVERITY_RANK", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
 
 SEVERITIES = ("error", "warning", "info")
@@ -375,14 +375,6 @@ class _Nic:
         return f"{self.device} ({', '.join(self.services)})" if self.services else self.device
 
 
-def _effective_services(nic: dict, stack: str) -> tuple[str, ...]:
-    services = tuple(sorted(nic.get("services") or ()))
-    if not services and stack in (VMOTION_STACK, "vSphereProvisioning"):
-        # Dedicated stacks carry their own traffic without a service tag.
-        return (stack,)
-    return services
-
-
 def _ipv4_interface(ipv4: dict | None) -> _Iface | None:
     if not ipv4 or not ipv4.get("address"):
         return None
@@ -430,7 +422,7 @@ class _Host:
                 continue
             stack = nic.get("stack") or DEFAULT_STACK
             self.nics.append(_Nic(
-                device=nic["device"], stack=stack, services=_effective_services(nic, stack), raw=nic,
+                device=nic["device"], stack=stack, services=effective_services(nic, implied_only_when_untagged=True), raw=nic,
                 v4=_ipv4_interface(nic.get("ipv4")), v6=_ipv6_interfaces(nic.get("ipv6")),
             ))
         self.nics.sort(key=lambda n: vmk_sort_key(n.device))

@@ -12,8 +12,7 @@ import copy
 import ipaddress
 from typing import Iterable, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, SOFTWARE_ADAPTER, vmk_sort_key
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import IMPLIED_SERVICES
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, SOFTWARE_ADAPTER, vmk_sort_key
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import SimulationError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (

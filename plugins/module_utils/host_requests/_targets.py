@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Protocol
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import IMPLIED_SERVICES, MTU_MAX, MTU_MIN, SYSTEM_STACKS
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, SOFTWARE_ADAPTER, system_owner, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import MTU_MAX, MTU_MIN
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import (
+    DEFAULT_STACK, IMPLIED_SERVICES, SOFTWARE_ADAPTER, SYSTEM_STACKS, system_owner, vmk_sort_key,
+)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions, PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, SYSTEM_STACKS, effective_services
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import IntentError
 
 __all__ = [
@@ -29,14 +29,12 @@ __all__ = [
 ]
 
 # Stacks every ESXi host has; custom stacks must already exist on the host (no API creates them).
-SYSTEM_STACKS = (DEFAULT_STACK, "vmotion", "vSphereProvisioning")
 # Every HostVirtualNicManagerNicType of the vSphere API (ESXI-NETWORKING.md 1.4): the service names
 # a selector may use (vmknic facts list a vmknic's services by these names).
 SERVICE_NAMES = ("faultToleranceLogging", "management", "nvmeRdma", "nvmeTcp", "ptp", "vSphereBackupNFC",
                  "vSphereProvisioning", "vSphereReplication", "vSphereReplicationNFC", "vmotion", "vnetworking",
                  "vsan", "vsanExternal", "vsanReplication", "vsanWitness")
 # The dedicated stacks carry their own traffic without (and cannot take) a service tag.
-IMPLIED_SERVICES = {"vmotion": ("vmotion",), "vSphereProvisioning": ("vSphereProvisioning",)}
 
 ACTIONS = ("subnet", "stack", "iscsi", "accept")
 SELECT_KEYS = ("services", "portgroups", "devices", "hosts", "stacks", "switches", "networks")
@@ -189,13 +187,6 @@ class ClassIntent:
 class Intent:
     classes: tuple[ClassIntent, ...]
     allow_management_change: bool = False
-
-
-def effective_services(nic: dict) -> tuple[str, ...]:
-    """The vmknic's service tags plus the traffic its stack implies (a vmknic on the vmotion stack
-    carries vMotion whether or not it is tagged), so selectors survive a stack move."""
-    stack = nic.get("stack") or DEFAULT_STACK
-    return tuple(sorted(set(nic.get("services") or ()) | set(IMPLIED_SERVICES.get(stack, ()))))
 
 
 def _nic_addresses(nic: dict) -> list[IPAddress]:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, SOFTWARE_ADAPTER, vmk_sort_key
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
-    IMPLIED_SERVICES, SYSTEM_STACKS, Addressing, ClassIntent, Intent, class_addressings, parse_intent,
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import (
+    DEFAULT_STACK, IMPLIED_SERVICES, SOFTWARE_ADAPTER, SYSTEM_STACKS, vmk_sort_key,
 )
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import Addressing, ClassIntent, Intent, class_addressings, parse_intent
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse as _analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import IntentError, PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences

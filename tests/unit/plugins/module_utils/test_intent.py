@@ -9,10 +9,9 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
-    classes_selecting_nothing, effective_services, parse_intent, validate_intent,
-)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import IntentError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import effective_services
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import classes_selecting_nothing, parse_intent, validate_intent
 
 FULL = {
     "allow_management_change": False,
