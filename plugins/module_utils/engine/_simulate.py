@@ -16,14 +16,14 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names 
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import SimulationError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
-    configure_ipv6, copy_data, ipv4_from_arg, ipv6_address, management_devices, manual_ipv6, portgroup_id, stack_of, teaming_arg,
+    configure_ipv6, copy_data, find_vmknic, ipv4_from_arg, ipv6_address, management_devices, manual_ipv6, portgroup_id, stack_of, teaming_arg,
 )
 
 
 def _find_nic(state: dict, device: str, op: dict) -> dict:
-    for nic in state.get("vmknics") or ():
-        if nic["device"] == device:
-            return nic
+    nic = find_vmknic(state, device)
+    if nic is not None:
+        return nic
     raise SimulationError([f"{op['op']}: host {state.get('name')} has no vmknic {device}"])
 
 

@@ -39,6 +39,11 @@ def portgroup_id(nic_or_pg: dict) -> tuple:
     return (nic_or_pg.get("switch"), nic_or_pg.get("portgroup", nic_or_pg.get("name")))
 
 
+def find_vmknic(host: dict, device: Optional[str]) -> Optional[dict]:
+    """The vmknic ``device`` of a host (facts or a predicted state), or None."""
+    return next((n for n in host.get("vmknics") or () if n["device"] == device), None)
+
+
 def ipv4_static(address: str, network: ipaddress.IPv4Network) -> dict:
     return {"address": str(address), "netmask": str(network.netmask), "prefix_length": network.prefixlen,
             "network": str(network), "dhcp": False}

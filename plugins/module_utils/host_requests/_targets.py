@@ -28,8 +28,10 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._error
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, simulate, switch_uplinks
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, management_devices
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import management_problems, vcenter_path_problems
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, find_vmknic, ipv4_static, management_devices
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
+    management_problems, services_lost_on_stack, untrusted_facts, vcenter_path_problems,
+)
 # The planner's own notion of "the management vmknic" (with its safe fallback) and of a vSwitch's
 # uplinks, so that these modules refuse exactly what a remediation refuses.
 
@@ -83,10 +85,6 @@ class Change:
 # =========================================================================== facts lookups
 
 
-def _nic(host: dict, device: Optional[str]) -> Optional[dict]:
-    return next((n for n in host.get("vmknics") or () if n["device"] == device), None)
-
-
 def _holders(host: dict, pg: dict) -> list[str]:
     return [n["device"] for n in host.get("vmknics") or ()
             if (n.get("switch"), n.get("portgroup")) == (pg["switch"], pg["name"])]
@@ -105,16 +103,12 @@ def _teaming_text(pg: dict) -> str:
     return f"active [{', '.join(team.get('active') or ())}] and standby [{', '.join(team.get('standby') or ())}]"
 
 
-def _ipv4_static(interface: ipaddress.IPv4Interface) -> dict:
-    return {"address": str(interface.ip), "netmask": str(interface.netmask),
-            "prefix_length": interface.network.prefixlen, "network": str(interface.network), "dhcp": False}
-
-
 def _check_host(host: dict) -> None:
     """Only a connected host with complete facts is changed (as the planner plans only those)."""
-    if host.get("connection_state") != "connected" or not host.get("config_available", True):
+    distrust = untrusted_facts(host)
+    if distrust == "state":
         raise Refused([f"host is {host.get('connection_state')}; its configuration is not trusted and it is not changed"])
-    if host.get("errors"):
+    if distrust == "facts":
         raise Refused(["the host's facts are incomplete (" + "; ".join(host["errors"]) + ")"])
 
 
@@ -142,7 +136,7 @@ def _parse_ipv4(value: Optional[Mapping[str, Any]], problems: list[str]) -> Opti
     if network.prefixlen <= 30 and interface.ip in (network.network_address, network.broadcast_address):
         problems.append(f"ipv4: {interface.ip} is the network or broadcast address of {network}")
         return None
-    return _ipv4_static(interface)
+    return ipv4_static(interface.ip, interface.network)
 
 
 @dataclass(frozen=True)
@@ -191,7 +185,7 @@ class VmknicRequest:
     def _locate(self, host: dict) -> Optional[dict]:
         """The vmknic the options name: by device, else the one on the port group."""
         if self.device:
-            nic = _nic(host, self.device)
+            nic = find_vmknic(host, self.device)
             if nic is None and self.state == "present":
                 raise Refused([f"{self.device} does not exist; to create a vmknic give portgroup without device "
                                "(ESXi chooses the device name)"])
@@ -237,7 +231,7 @@ class VmknicRequest:
         implied = set(IMPLIED_SERVICES.get(stack, ()))
         if stack != DEFAULT_STACK:
             wanted = set(self.services) if self.services is not None else current
-            lost = sorted(wanted - implied - set(VSAN_SERVICES))
+            lost = services_lost_on_stack(wanted, stack)
             if lost:
                 device = (nic or {}).get("device", "the vmknic")
                 raise Refused([f"{device} would carry {', '.join(lost)}, which cannot be enabled on stack {stack} "
@@ -298,12 +292,12 @@ class VmknicRequest:
                 self._check_removable(host, nic)
                 target["vmknics"] = [n for n in target["vmknics"] if n["device"] != nic["device"]]
             device = nic["device"] if nic else self.device
-            return Desired(target, before, lambda state: copy.deepcopy(_nic(state, device)))
+            return Desired(target, before, lambda state: copy.deepcopy(find_vmknic(state, device)))
         if nic is None:
             wanted = self._create(host)
             target["vmknics"].append(wanted)
         else:
-            wanted = self._update(host, nic, _nic(target, nic["device"]))
+            wanted = self._update(host, nic, find_vmknic(target, nic["device"]))
         identity = (wanted["switch"], wanted["portgroup"])
         return Desired(target, before, lambda state: copy.deepcopy(_vmknic_after(state, identity, nic)),
                        warnings=_dedicated_stack_warnings(host, nic, wanted))
@@ -387,7 +381,7 @@ def _vmknic_after(state: dict, identity: tuple, nic: Optional[dict]) -> Optional
     """The vmknic in a later state: found by its standard port group, which a re-created vmknic
     keeps while its device name is ESXi's choice; by device on a distributed switch."""
     if nic is not None and nic.get("switch_type", "standard") != "standard":
-        return _nic(state, nic["device"])
+        return find_vmknic(state, nic["device"])
     return next((n for n in state.get("vmknics") or () if (n.get("switch"), n.get("portgroup")) == identity), None)
 
 
@@ -481,7 +475,7 @@ class BindingRequest:
                        force_unbind=self.force)
 
     def _bind(self, host: dict, target: dict, device: str, adapter: str) -> None:
-        nic = _nic(host, device)
+        nic = find_vmknic(host, device)
         if nic is None:
             raise Refused([f"{device} does not exist"])
         owner = system_owner(nic)
@@ -506,14 +500,14 @@ class BindingRequest:
         if len(team.get("active") or ()) != 1 or team.get("standby"):
             raise Refused([f"port group {pg['name']} of {device} has {_teaming_text(pg)}; iSCSI port binding needs "
                            f"exactly one active uplink and no standby (declare it: uplinks: {{{device}: vmnicN}})"])
-        target_nic = _nic(target, device)
+        target_nic = find_vmknic(target, device)
         target_nic["iscsi_bindings"] = sorted(
             (target_nic.get("iscsi_bindings") or []) + [{"adapter": adapter, "compliant": None, "compliance_reasons": [],
                                                          "path_status": None}],
             key=lambda b: b["adapter"])
 
     def _unbind(self, host: dict, target: dict, device: str, adapter: str) -> None:
-        nic = _nic(host, device)
+        nic = find_vmknic(host, device)
         binding = _bindings(nic).get(adapter) if nic else None
         if binding is None:
             return
@@ -524,7 +518,7 @@ class BindingRequest:
         if not self.force and status == "active":
             raise Refused([f"{device} has active paths through {adapter}; ESXi unbinds it only with force (its paths "
                            "then fail over to the adapter's other bound vmknics); set force: true to unbind it"])
-        target_nic = _nic(target, device)
+        target_nic = find_vmknic(target, device)
         target_nic["iscsi_bindings"] = [b for b in target_nic["iscsi_bindings"] if b["adapter"] != adapter]
 
     @staticmethod
@@ -549,7 +543,7 @@ def _binding_view(state: dict, adapter: str, devices: tuple[str, ...]) -> dict:
     name = found["device"] if found else adapter
     vmknics = []
     for device in devices:
-        nic = _nic(state, device)
+        nic = find_vmknic(state, device)
         if nic is None:
             continue
         pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch")) or {}
@@ -663,7 +657,7 @@ def _iscsi_problems(before: dict, after: dict, dependencies: DependencyQuery) ->
     problems = []
     for nic in before.get("vmknics") or ():
         bound = _bindings(nic)
-        new = _nic(after, nic["device"])
+        new = find_vmknic(after, nic["device"])
         if not bound or new is None:
             continue
         old_pg = find_portgroup(before, nic.get("portgroup"), nic.get("switch")) or {}

@@ -32,7 +32,9 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._value
     ADDRESS_TYPES, VSAN_SERVICES, bound_adapters, configure_ipv6, copy_data, ipv4_interface, ipv4_static, ipv6_int, ipv6_settings,
     is_system_owned, management_devices, manual_ipv6, parse_ip_address, portgroup_id, stack_of,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import management_problems, unbind_problems, vcenter_path_problems
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
+    management_problems, services_lost_on_stack, unbind_problems, untrusted_facts, vcenter_path_problems,
+)
 
 
 def _existed_before(finding: dict, before: list[dict]) -> bool:
@@ -153,10 +155,11 @@ class _Planner:
         for host in self.all_hosts:
             names[host.get("name")] = names.get(host.get("name"), 0) + 1
             self._note_addresses(host)
-            if host.get("connection_state") != "connected" or not host.get("config_available", True):
+            distrust = untrusted_facts(host)
+            if distrust == "state":
                 self.skipped.append({"host": host["name"], "reason": f"host is {host.get('connection_state')}; "
                                      "its configuration is not trusted and it is not planned"})
-            elif host.get("errors"):
+            elif distrust == "facts":
                 self.skipped.append({"host": host["name"], "reason": "facts are incomplete: "
                                      + "; ".join(host["errors"])})
             else:
@@ -394,10 +397,9 @@ class _Planner:
         if services & VSAN_SERVICES:
             problems.append(f"it carries {', '.join(sorted(services & VSAN_SERVICES))}, set through vSAN, not "
                             "SelectVnicForNicType")
-        if key != DEFAULT_STACK:
-            lost = sorted(services - set(IMPLIED_SERVICES.get(key, ())) - VSAN_SERVICES)
-            if lost:
-                problems.append(f"it carries {', '.join(lost)}, which cannot be enabled on stack {key}")
+        lost = services_lost_on_stack(services, key)
+        if lost:
+            problems.append(f"it carries {', '.join(lost)}, which cannot be enabled on stack {key}")
         if problems:
             self.refuse(f"{where}: cannot move to stack {key}: " + "; ".join(problems), name, cls.name)
             return

@@ -9,12 +9,31 @@ per-host module refuses (or warns, where it says so). Pure Python on plain data.
 from __future__ import annotations
 
 import ipaddress
-from typing import Optional
+from typing import Iterable, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, vmk_sort_key
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import SIMULATORS, find_portgroup, simulate
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import management_devices
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, management_devices
+
+
+def untrusted_facts(host: dict) -> Optional[str]:
+    """Why a host is neither planned nor changed: "state" when it is not connected or its
+    configuration was not readable (its connection_state says which), "facts" when reading its
+    facts failed part-way (its ``errors``); None when its facts can be trusted."""
+    if host.get("connection_state") != "connected" or not host.get("config_available", True):
+        return "state"
+    if host.get("errors"):
+        return "facts"
+    return None
+
+
+def services_lost_on_stack(services: Iterable[str], stack: str) -> list[str]:
+    """The services a vmknic would lose on ``stack``: service tags exist on the default stack only;
+    a dedicated stack keeps just the traffic it implies, and vSAN tags (set through vSAN) stay."""
+    if stack == DEFAULT_STACK:
+        return []
+    return sorted(set(services) - set(IMPLIED_SERVICES.get(stack, ())) - VSAN_SERVICES)
 
 
 def management_problems(host: dict, operations: list[dict], allow: bool, subject: str) -> list[str]:
