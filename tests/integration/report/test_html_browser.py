@@ -31,7 +31,7 @@ if str(REPO / ".build" / "collections") not in sys.path:
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse  # noqa: E402
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._html import render_html  # noqa: E402
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._json import render_json  # noqa: E402
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (  # noqa: E402
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.plugin_utils.reports.report_samples import (  # noqa: E402
     sample_hosts,
 )
 

@@ -16,7 +16,7 @@ from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._juni
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._markdown import render_markdown
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._model import change_line, cluster_summary, compare, merge, select_vcenter
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._text import render_text
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.plugin_utils.reports.report_samples import (
     clone,
     finding,
     sample_hosts,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import sample_hosts, sample_result
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.plugin_utils.reports.report_samples import sample_hosts, sample_result
 
 
 @pytest.fixture

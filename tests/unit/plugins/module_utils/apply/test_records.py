@@ -18,7 +18,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compa
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import make_host, make_portgroup, make_vmknic
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.test_apply import OPERATIONS, FakeHost, before_host
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.apply.fake_host import OPERATIONS, FakeHost, before_host
 
 ME = {"job": None, "controller": None, "host": "ctl", "pid": 100}
 OTHER = {"job": "42", "controller": "https://awx.example.com", "host": "automation-job-42-abcde", "pid": 7}

@@ -25,9 +25,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._plan
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding, make_host, make_iscsi_adapter, make_ipv6, make_ipv6_address, make_vmknic,
 )
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.test_plan import (
-    ISCSI, esx, pg, scenarios, subnet_class,
-)
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.planner.plan_cases import ISCSI, esx, pg, scenarios, subnet_class
 
 
 def containers(value: Any) -> Iterator[Any]:

@@ -21,7 +21,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._aud
     severity_at_least,
     validate_policy,
 )
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.analysis_cases import (
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.analysis.analysis_cases import (
     CASES,
     POLICY_CASES,
     POLICY_HOSTS,
@@ -251,7 +251,7 @@ def test_rules_are_complete():
 
 
 def test_docs_list_exactly_the_rules():
-    docs = (Path(__file__).resolve().parents[4] / "docs" / "findings.md").read_text()
+    docs = (Path(__file__).resolve().parents[5] / "docs" / "findings.md").read_text()
     table = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (error|warning|info) \|", docs, re.M))
     assert table == {rule_id: info.severity for rule_id, info in RULES.items()}
 

@@ -18,7 +18,7 @@ from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._html
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._json import render_json
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._junit import render_junit
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._markdown import render_markdown
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.plugin_utils.reports.report_samples import (
     clone,
     finding,
     sample_previous,
