@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmkernel.multihoming maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Table of analysis cases: hosts in, the exact findings out (see test_analysis.py)."""
+"""Table of analysis cases: hosts in, the exact findings out (see test_audit.py)."""
 
 from __future__ import annotations
 
