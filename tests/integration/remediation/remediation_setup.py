@@ -40,10 +40,10 @@ def vmotion(host: dict) -> tuple[str, int]:
     return f"{nic['ipv4']['address']}/{nic['ipv4']['prefix_length']}", vlan
 
 
-def intent_file(tmp_path: Path, intent: dict[str, Any] = VMOTION_INTENT) -> Path:
-    """The role's intent as a file (remediate_intent_file), as AWX passes it."""
+def intent_file(tmp_path: Path, intent: dict[str, Any] | None = None) -> Path:
+    """The role's intent (VMOTION_INTENT unless given) as a file (remediate_intent_file), as AWX passes it."""
     path = tmp_path / "intent.yml"
-    path.write_text(json.dumps(intent))
+    path.write_text(json.dumps(VMOTION_INTENT if intent is None else intent))
     return path
 
 
