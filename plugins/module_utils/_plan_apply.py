@@ -1,0 +1,298 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""remediation_apply's whole run (private): one host's entry of a plan, or every changed host of a
+plan in one process and one vCenter session with bounded concurrency.
+
+Each host is applied by its own ``HostApplier`` (``_apply``: drift check, change record and lease,
+calls, read-back, verification, rollback) exactly as when it is applied alone. What is added here
+is only the schedule (``apply_entries``): at most ``parallel`` hosts in change at once, at most
+``per_cluster`` of one cluster, hosts started in plan order (a host whose cluster is full waits,
+the next host of another cluster starts), and the stop policy: after a host fails, no new host
+starts, the hosts already in change finish (verified or rolled back), and every host not started
+is reported ``not_tried``.
+
+Threads share one pyVmomi ``SoapStubAdapter``: every call takes an HTTP connection of its own
+from the stub's pool (under the stub's lock) and returns it afterwards, so calls of different
+threads never share a socket; the session cookie is one string, the same for every thread (one
+vCenter session). The pool keeps ``poolSize`` idle connections (5 by default) and closes any
+beyond that after its call, so it is sized to ``parallel`` (``size_connection_pool``) to avoid a
+TLS handshake per call. Workers share nothing else that changes: the inventory read once before
+they start (``read_topology``, with the record field key already resolved) is only read, and each
+worker has its own host object, operation runner, record keeper and applier. The schedule's
+bookkeeping is done by the calling thread alone.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import (
+    FAILURE_SUMMARY, FAILURES, LOCKED, FAILED, HostApplier, RecordKeeper, comparable_view,
+)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._errors import describe
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import gather, read_topology
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
+from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import (
+    OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
+)
+
+NOT_TRIED = "not_tried"  # the run stopped after a failure before this host was started: nothing done
+
+ENTRY_KEYS = ("host", "operations", "before", "after")
+
+ApplyEntry = Callable[[dict], dict]
+
+
+def remediation_apply_argument_spec() -> dict[str, dict[str, Any]]:
+    """remediation_apply's options (besides the connection options)."""
+    return dict(
+        esxi_hostname=dict(type="str"),
+        host_plan=dict(type="dict"),
+        plan=dict(type="dict"),
+        parallel=dict(type="int", default=1),
+        max_hosts_in_change_per_cluster=dict(type="int", default=0),
+        continue_on_failure=dict(type="bool", default=False),
+        continue_when_locked=dict(type="bool", default=False),
+        maintenance_mode=dict(type="bool", default=False),
+        maintenance_timeout=dict(type="int", default=1800),
+        rollback=dict(type="bool", default=True),
+    )
+
+
+@dataclass(frozen=True)
+class StopPolicy:
+    """Which outcomes are errors and whether an error stops the run (the remediate role's
+    remediate_continue_on_failure / remediate_continue_when_locked)."""
+
+    continue_on_failure: bool = False
+    continue_when_locked: bool = False
+
+    def is_error(self, outcome: dict) -> bool:
+        status = outcome["status"]
+        return status in FAILURES and not (status == LOCKED and self.continue_when_locked)
+
+    def stops(self, outcome: dict) -> bool:
+        return self.is_error(outcome) and not self.continue_on_failure
+
+
+def cluster_of(entry: dict) -> tuple[str, str] | None:
+    """The cluster (datacenter, name) of a plan entry's host; None for a standalone host, which
+    the per-cluster limit does not group with any other."""
+    before = entry.get("before") or {}
+    return (before.get("datacenter"), before["cluster"]) if before.get("cluster") else None
+
+
+def not_tried(entry: dict) -> dict:
+    """The outcome of a host the run never started."""
+    return {"host": entry["host"], "status": NOT_TRIED, "changed": False, "commands": entry.get("operations") or [],
+            "executed": [], "failed_operation": None, "error": None, "differences": [], "rollback": None}
+
+
+def apply_entries(entries: list[dict], apply_entry: ApplyEntry, parallel: int = 1, per_cluster: int = 0,
+                  policy: StopPolicy = StopPolicy()) -> list[dict]:
+    """The outcome of every entry, in the entries' order. At most ``parallel`` entries are applied
+    at once, and at most ``per_cluster`` of one cluster (0: no limit but ``parallel``); each starts
+    as soon as a slot is free, the first in order whose cluster has room. Once an outcome stops the
+    run (``policy``), nothing new starts, those in flight finish, the rest are ``not_tried``.
+    ``parallel=1`` is the serial run: one host after the other in plan order."""
+    outcomes: dict[int, dict] = {}
+    waiting = list(range(len(entries)))
+    in_change: dict[tuple[str, str], int] = {}
+    stopped = False
+
+    def startable() -> int | None:
+        for index in waiting:
+            cluster = cluster_of(entries[index])
+            if cluster is None or not per_cluster or in_change.get(cluster, 0) < per_cluster:
+                return index
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="apply") as pool:
+        running: dict[concurrent.futures.Future, int] = {}
+        while True:
+            while not stopped and len(running) < parallel:
+                index = startable()
+                if index is None:
+                    break
+                waiting.remove(index)
+                cluster = cluster_of(entries[index])
+                if cluster is not None:
+                    in_change[cluster] = in_change.get(cluster, 0) + 1
+                running[pool.submit(apply_entry, entries[index])] = index
+            if not running:
+                break
+            done, _pending = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                index = running.pop(future)
+                cluster = cluster_of(entries[index])
+                if cluster is not None:
+                    in_change[cluster] -= 1
+                outcomes[index] = future.result()
+                stopped = stopped or policy.stops(outcomes[index])
+    for index in waiting:
+        outcomes[index] = not_tried(entries[index])
+    return [outcomes[index] for index in range(len(entries))]
+
+
+def size_connection_pool(service_instance: Any, parallel: int) -> None:
+    """Keep as many idle HTTP connections as there are workers (pyVmomi keeps 5 and closes the rest
+    after each call, which would make every call of a sixth worker a new TLS handshake)."""
+    stub = service_instance._stub
+    stub.poolSize = max(getattr(stub, "poolSize", 0), parallel)
+
+
+class PlanSession:
+    """What the hosts of one apply share: the session, and the inventory read once (names,
+    clusters, port groups, the record field): it does not change while hosts are changed."""
+
+    def __init__(self, service_instance: Any, params: dict[str, Any], check_mode: bool, writes: bool) -> None:
+        self.service_instance = service_instance
+        self.params = params
+        self.check_mode = check_mode
+        self.content = service_instance.RetrieveContent()
+        self.topology = read_topology(self.content)
+        if writes and not check_mode:
+            # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
+            self.topology["record_field"] = record_field_key(self.content, self.topology["record_field"])
+
+    def applier(self, entry: dict) -> HostApplier:
+        """A HostApplier of its own for the host of ``entry`` (nothing in it is shared)."""
+        name, params = entry["host"], self.params
+
+        def read_host() -> dict:
+            return gather(self.service_instance, esxi_hostnames=[name], topology=self.topology)[0]
+
+        host = host_object(self.service_instance, entry["before"]["moid"])
+        runner = OperationRunner(host)
+        maintenance = None
+        if params["maintenance_mode"]:
+            timeout = params["maintenance_timeout"]
+            maintenance = (lambda: set_maintenance_mode(host, True, timeout), lambda: set_maintenance_mode(host, False, timeout))
+        records = None
+        if self.topology["record_field"] is not None:
+            # The lease outlasts the longest wait of one step (a call, or maintenance mode).
+            longest = max(params["timeout"] or 0, params["maintenance_timeout"] if params["maintenance_mode"] else 0)
+            records = RecordKeeper(record_writer(self.content, host, self.topology["record_field"]), longest)
+        return HostApplier(read_host, runner.run, maintenance=maintenance, rollback=params["rollback"],
+                           records=records, renamed=lambda: runner.renamed)
+
+    def apply(self, entry: dict) -> dict:
+        """One host's outcome, with the before and predicted after it is compared with."""
+        outcome = self.applier(entry).apply(entry, self.check_mode)
+        outcome["before"] = comparable_view(entry["before"])
+        outcome["after"] = comparable_view(entry["after"])
+        return outcome
+
+    def apply_caught(self, entry: dict) -> dict:
+        """``apply``, with an exception raised before the host's first change (``HostApplier``
+        turns every later one into ``interrupted``) as that host's ``failed`` outcome, so that
+        one host cannot end the others' run."""
+        try:
+            return self.apply(entry)
+        except Exception as error:  # a fault or lost connection while reading the host: nothing changed
+            outcome = not_tried(entry)
+            outcome.update(status=FAILED, error=describe(error), before=comparable_view(entry["before"]),
+                           after=comparable_view(entry["after"]))
+            return outcome
+
+
+def _entry_problems(entry: Any, where: str) -> list[str]:
+    if not isinstance(entry, dict):
+        return [f"{where} is not an entry of remediation_plan_info's plan.hosts"]
+    missing = [key for key in ENTRY_KEYS if key not in entry]
+    if missing:
+        return [f"{where} is not an entry of remediation_plan_info's plan.hosts: missing " + ", ".join(missing)]
+    return []
+
+
+def _input_problems(params: dict[str, Any]) -> list[str]:
+    """What is wrong with the options (nothing is changed when there is anything)."""
+    problems = []
+    if params["parallel"] < 1:
+        problems.append(f"parallel must be 1 or more, not {params['parallel']}")
+    if params["max_hosts_in_change_per_cluster"] < 0:
+        problems.append(f"max_hosts_in_change_per_cluster must be 0 (no limit) or more, not {params['max_hosts_in_change_per_cluster']}")
+    if params["host_plan"] is not None:
+        problems += _entry_problems(params["host_plan"], "host_plan")
+        if not problems and params["host_plan"]["host"] != params["esxi_hostname"]:
+            problems.append(f"host_plan is for {params['host_plan']['host']}, not for {params['esxi_hostname']}")
+        return problems
+    hosts = params["plan"].get("hosts")
+    if not isinstance(hosts, list):
+        return problems + ["plan is not remediation_plan_info's plan: it has no list of hosts"]
+    for index, entry in enumerate(hosts):
+        problems += _entry_problems(entry, f"plan.hosts[{index}]")
+    names = [entry["host"] for entry in hosts if isinstance(entry, dict) and "host" in entry]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        problems.append("plan.hosts has more than one entry for " + ", ".join(twice))
+    return problems
+
+
+def _diff(outcome: dict) -> dict:
+    name = outcome["host"]
+    return {"before": outcome["before"], "after": outcome["after"],
+            "before_header": f"{name} (read)", "after_header": f"{name} (predicted)"}
+
+
+def _host_result(module: VsphereModule, session: PlanSession, entry: dict) -> tuple[dict, str | None]:
+    """One host's result, and the failure message when it failed."""
+    outcome = session.apply(entry)
+    result = dict(outcome)
+    if module._diff:
+        result["diff"] = _diff(outcome)
+    if outcome["status"] in FAILURES:
+        return result, f"{entry['host']}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})"
+    return result, None
+
+
+def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict]) -> tuple[dict, str | None]:
+    """Every host's outcome, and the failure message naming each host that failed."""
+    params = module.params
+    policy = StopPolicy(params["continue_on_failure"], params["continue_when_locked"])
+    outcomes = apply_entries(entries, session.apply_caught, params["parallel"], params["max_hosts_in_change_per_cluster"], policy)
+    errors = [o for o in outcomes if policy.is_error(o)]
+    result: dict[str, Any] = {
+        "changed": any(o["changed"] for o in outcomes),
+        "hosts": outcomes,
+        "outcome": {o["host"]: o["status"] for o in outcomes},
+        "failed_hosts": [o["host"] for o in errors],
+    }
+    if module._diff:
+        result["diff"] = [_diff(o) for o in outcomes if o["status"] != NOT_TRIED]
+    if not errors:
+        return result, None
+    tried = sum(1 for o in outcomes if o["status"] != NOT_TRIED)
+    untried = len(outcomes) - tried
+    stop = f"; stopped: continue_on_failure is false, {untried} host(s) not tried" if untried else ""
+    return result, (f"Remediation failed on {len(errors)} of {tried} hosts tried: "
+                    + "; ".join(f"{o['host']} ({o['status']}): {o['error']}" for o in errors) + stop)
+
+
+def run_remediation_apply(module: VsphereModule) -> None:
+    """The whole module run: one host's entry (``esxi_hostname`` and ``host_plan``, the result is that
+    host's outcome), or every changed host of ``plan`` (the result lists each host's outcome)."""
+    params = module.params
+    problems = _input_problems(params)
+    if problems:
+        module.fail_json(msg="; ".join(problems), problems=problems)
+    single = params["host_plan"]
+    if single is not None:
+        entries = [single]
+        action = f"apply the remediation plan of {single['host']}"
+    else:
+        entries = [entry for entry in params["plan"]["hosts"] if entry.get("changed", bool(entry["operations"]))]
+        action = f"apply the remediation plan to {len(entries)} host(s)"
+    writes = any(entry["operations"] or entry.get("recovery") for entry in entries)
+    with module.session(action) as service_instance:
+        size_connection_pool(service_instance, params["parallel"])
+        session = PlanSession(service_instance, params, module.check_mode, writes)
+        if single is not None:
+            result, failure = _host_result(module, session, single)
+        else:
+            result, failure = _plan_result(module, session, entries)
+    if failure:
+        module.fail_json(msg=failure, **result)
+    module.exit_json(**result)
