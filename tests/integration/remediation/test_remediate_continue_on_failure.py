@@ -83,11 +83,12 @@ def recap(output: str) -> dict[str, dict[str, int]]:
 
 
 def run(lab: Lab, tmp_path: Path, continue_on_failure: bool, inventory: list[str] | None = None,
-        serial: int | None = None):
-    """ansible-playbook playbooks/remediate.yml over localhost, or over an ESXi inventory (group esxi)."""
+        serial: int | None = None, **more: Any):
+    """ansible-playbook playbooks/remediate.yml over localhost, or over an ESXi inventory (group esxi);
+    ``more``: further role variables."""
     intent_file = tmp_path / "intent.yml"
     intent_file.write_text(json.dumps(INTENT))
-    extra: dict[str, Any] = {"remediate_intent_file": str(intent_file), "remediate_continue_on_failure": continue_on_failure}
+    extra: dict[str, Any] = {"remediate_intent_file": str(intent_file), "remediate_continue_on_failure": continue_on_failure, **more}
     kwargs: dict[str, Any] = {}
     if inventory is not None:
         path = tmp_path / "esxi.ini"
@@ -170,6 +171,26 @@ def test_continue_then_fail_naming_the_host(lab, before, tmp_path):
     assert calls(lab) == apply_calls("10.10.0.12")
     assert_applied(facts(lab)["10.10.0.12"])
     assert custom_stats(again.stdout)["outcome"] == {"10.10.0.12": "applied"}
+
+
+def test_parallel_stop_lets_hosts_in_flight_finish(lab, before, tmp_path):
+    """remediate_parallel 3 on localhost: the three hosts are in change at once in one
+    remediation_apply; the second fails and is rolled back, the two in flight with it finish, and
+    the run stops with the same message and artifacts as a serial stop."""
+    fail_on(lab, "10.10.0.12")
+    proc = run(lab, tmp_path, continue_on_failure=False, remediate_parallel=3)
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert calls(lab, "10.10.0.11") == apply_calls("10.10.0.11")
+    assert calls(lab, "10.10.0.12") == rolled_back_calls("10.10.0.12")
+    assert calls(lab, "10.10.0.13") == apply_calls("10.10.0.13")
+    assert "10.10.0.12 failed (rolled_back): UpdateVirtualNic failed: HostConfigFault: " + FAULT_MESSAGE in proc.stdout
+    assert "Stopping: remediate_continue_on_failure is false" in proc.stdout
+    after = facts(lab)
+    assert_applied(after["10.10.0.11"])
+    assert_applied(after["10.10.0.13"])
+    assert after["10.10.0.12"] == before["10.10.0.12"]
+    assert custom_stats(proc.stdout)["outcome"] == {"10.10.0.11": "applied", "10.10.0.12": "rolled_back", "10.10.0.13": "applied"}
+    assert recap(proc.stdout)["localhost"]["failed"] == 1
 
 
 def test_inventory_continue_runs_every_batch(lab, before, tmp_path):
