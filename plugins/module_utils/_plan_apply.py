@@ -24,7 +24,8 @@ bookkeeping is done by the calling thread alone.
 
 from __future__ import annotations
 
-import concurrent.futures
+import queue
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -109,31 +110,49 @@ def apply_entries(entries: list[dict], apply_entry: ApplyEntry, parallel: int = 
                 return index
         return None
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="apply") as pool:
-        running: dict[concurrent.futures.Future, int] = {}
-        while True:
-            while not stopped and len(running) < parallel:
-                index = startable()
-                if index is None:
-                    break
-                waiting.remove(index)
-                cluster = cluster_of(entries[index])
-                if cluster is not None:
-                    in_change[cluster] = in_change.get(cluster, 0) + 1
-                running[pool.submit(apply_entry, entries[index])] = index
-            if not running:
+    finished: queue.Queue = queue.Queue()
+    running = 0
+    while True:
+        while not stopped and running < parallel:
+            index = startable()
+            if index is None:
                 break
-            done, _pending = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                index = running.pop(future)
-                cluster = cluster_of(entries[index])
-                if cluster is not None:
-                    in_change[cluster] -= 1
-                outcomes[index] = future.result()
-                stopped = stopped or policy.stops(outcomes[index])
+            waiting.remove(index)
+            cluster = cluster_of(entries[index])
+            if cluster is not None:
+                in_change[cluster] = in_change.get(cluster, 0) + 1
+            _start_worker(apply_entry, entries[index], index, finished)
+            running += 1
+        if not running:
+            break
+        index, outcome, error = finished.get()
+        running -= 1
+        if error is not None:
+            raise error
+        cluster = cluster_of(entries[index])
+        if cluster is not None:
+            in_change[cluster] -= 1
+        outcomes[index] = outcome
+        stopped = stopped or policy.stops(outcome)
     for index in waiting:
         outcomes[index] = not_tried(entries[index])
     return [outcomes[index] for index in range(len(entries))]
+
+
+def _start_worker(apply_entry: ApplyEntry, entry: dict, index: int, finished: queue.Queue) -> None:
+    """Apply ``entry`` in a thread of its own; put (index, outcome, exception) on ``finished``.
+
+    A daemon thread, not a ThreadPoolExecutor's (which the interpreter waits for at exit): when the
+    run is stopped from outside (Ctrl-C, AWX cancel), the process ends at once with every host in
+    flight, as a serial run does with its one host, and each such host's change record stays for
+    the next run to recover."""
+    def work() -> None:
+        try:
+            finished.put((index, apply_entry(entry), None))
+        except BaseException as error:  # handed to the scheduling thread, which raises it
+            finished.put((index, None, error))
+
+    threading.Thread(target=work, name=f"apply {entry.get('host')}", daemon=True).start()
 
 
 def size_connection_pool(service_instance: Any, parallel: int) -> None:
@@ -237,15 +256,18 @@ def _diff(outcome: dict) -> dict:
             "before_header": f"{name} (read)", "after_header": f"{name} (predicted)"}
 
 
+def _failure_message(outcome: dict) -> str:
+    """What became of a failed host, in one line."""
+    return f"{outcome['host']}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})"
+
+
 def _host_result(module: VsphereModule, session: PlanSession, entry: dict) -> tuple[dict, str | None]:
     """One host's result, and the failure message when it failed."""
     outcome = session.apply(entry)
     result = dict(outcome)
     if module._diff:
         result["diff"] = _diff(outcome)
-    if outcome["status"] in FAILURES:
-        return result, f"{entry['host']}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})"
-    return result, None
+    return result, _failure_message(outcome) if outcome["status"] in FAILURES else None
 
 
 def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict]) -> tuple[dict, str | None]:
@@ -262,6 +284,9 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
     }
     if module._diff:
         result["diff"] = [_diff(o) for o in outcomes if o["status"] != NOT_TRIED]
+    for outcome in outcomes:
+        if outcome["status"] in FAILURES and not policy.is_error(outcome):  # locked, and told to continue
+            module.warn(_failure_message(outcome))
     if not errors:
         return result, None
     tried = sum(1 for o in outcomes if o["status"] != NOT_TRIED)

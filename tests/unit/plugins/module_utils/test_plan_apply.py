@@ -168,3 +168,12 @@ def test_gc_pause_is_restored_by_the_last_thread_out():
     leave.set()
     thread.join(WAIT)
     assert gc.isenabled()
+
+
+def test_an_exception_of_a_worker_is_raised_by_the_run():
+    """apply_entry's own failures are outcomes; anything it raises (a bug) ends the run loudly."""
+    def broken(item: dict) -> dict:
+        raise RuntimeError(f"bug on {item['host']}")
+
+    with pytest.raises(RuntimeError, match="bug on h0"):
+        apply_entries([entry("h0", None)], broken)
