@@ -78,7 +78,7 @@ options:
   continue_on_failure:
     description:
       - With O(plan), what happens after a host fails (and is rolled back, unless O(rollback=false)).
-      - V(false) stops the run: no other host is started; the hosts already in change finish (each is
+      - V(false) stops the run, no other host is started; the hosts already in change finish (each is
         verified, or rolled back when it fails too); every host not started has status V(not_tried).
         With O(parallel=1) this is the first failed host and nothing after it.
       - V(true) applies every other host. Either way the module fails when a host failed, naming each.
