@@ -241,6 +241,10 @@ def _input_problems(params: dict[str, Any]) -> list[str]:
     hosts = params["plan"].get("hosts")
     if not isinstance(hosts, list):
         return problems + ["plan is not remediation_plan_info's plan: it has no list of hosts"]
+    if params["plan"].get("executable") is False:
+        refusals = [r.get("message", str(r)) if isinstance(r, dict) else str(r) for r in params["plan"].get("refusals") or []]
+        problems.append("the plan is not executable (the planner refused it: " + ("; ".join(refusals) or "no reason given")
+                        + "); plan again once the refusals are resolved")
     for index, entry in enumerate(hosts):
         problems += _entry_problems(entry, f"plan.hosts[{index}]")
     names = [entry["host"] for entry in hosts if isinstance(entry, dict) and "host" in entry]

@@ -56,6 +56,7 @@ options:
     description:
       - RV(vmkernel.multihoming.remediation_plan_info#module:plan), unchanged. Every entry of its C(hosts)
         with C(changed) is applied; the result lists each host's outcome (RV(hosts), RV(outcome)).
+      - A plan the planner refused (C(executable) is false) is refused as a whole; nothing is changed.
       - Give this or O(host_plan).
     type: dict
   parallel:

@@ -225,6 +225,16 @@ def test_bad_limits_change_nothing(lab, options, message):
     assert lab.journal(records=True) == []
 
 
+def test_refused_plan_changes_nothing(lab):
+    plan = dict(plan_of(lab), executable=False, refusals=[{"host": HOSTS[0], "class": "vmotion", "message": "no free address"}])
+    lab.clear_journal()
+    result = apply(lab, plan)
+    assert result["failed"] is True
+    assert result["msg"] == ("the plan is not executable (the planner refused it: no free address); "
+                             "plan again once the refusals are resolved")
+    assert lab.journal(records=True) == []
+
+
 def test_bad_plan_changes_nothing(lab):
     plan = plan_of(lab)
     broken = dict(plan, hosts=[{k: v for k, v in e.items() if k != "after"} if i == 2 else e for i, e in enumerate(plan["hosts"])])

@@ -70,6 +70,15 @@ def assert_applied(host: dict) -> None:
     assert vmotion(host) == (f"{ADDRESSES[host['name']]}/24", 20), host["name"]
 
 
+def assert_second_rolled_back_others_applied(lab: Lab, before: dict[str, dict], output: str) -> None:
+    """The state read back and the published outcome when 10.10.0.12 failed and the others were applied."""
+    after = facts(lab)
+    assert_applied(after["10.10.0.11"])
+    assert_applied(after["10.10.0.13"])
+    assert after["10.10.0.12"] == before["10.10.0.12"]
+    assert custom_stats(output)["outcome"] == {"10.10.0.11": "applied", "10.10.0.12": "rolled_back", "10.10.0.13": "applied"}
+
+
 def custom_stats(output: str) -> dict[str, Any]:
     """The set_stats data ansible-playbook prints with show_custom_stats (AWX: the artifacts)."""
     runs = re.findall(r"^\tRUN: (.*)$", output, re.M)
@@ -155,11 +164,7 @@ def test_continue_then_fail_naming_the_host(lab, before, tmp_path):
             "HostConfigFault: " + FAULT_MESSAGE) in proc.stdout
     assert "Stopping" not in proc.stdout
 
-    after = facts(lab)
-    assert_applied(after["10.10.0.11"])
-    assert_applied(after["10.10.0.13"])
-    assert after["10.10.0.12"] == before["10.10.0.12"]
-    assert custom_stats(proc.stdout)["outcome"] == {"10.10.0.11": "applied", "10.10.0.12": "rolled_back", "10.10.0.13": "applied"}
+    assert_second_rolled_back_others_applied(lab, before, proc.stdout)
     # The failure was shown when it happened (ignored, so the run went on) and failed the run at the end.
     assert recap(proc.stdout)["localhost"]["ignored"] == 1 and recap(proc.stdout)["localhost"]["failed"] == 1
 
@@ -185,11 +190,7 @@ def test_parallel_stop_lets_hosts_in_flight_finish(lab, before, tmp_path):
     assert calls(lab, "10.10.0.13") == apply_calls("10.10.0.13")
     assert "10.10.0.12 failed (rolled_back): UpdateVirtualNic failed: HostConfigFault: " + FAULT_MESSAGE in proc.stdout
     assert "Stopping: remediate_continue_on_failure is false" in proc.stdout
-    after = facts(lab)
-    assert_applied(after["10.10.0.11"])
-    assert_applied(after["10.10.0.13"])
-    assert after["10.10.0.12"] == before["10.10.0.12"]
-    assert custom_stats(proc.stdout)["outcome"] == {"10.10.0.11": "applied", "10.10.0.12": "rolled_back", "10.10.0.13": "applied"}
+    assert_second_rolled_back_others_applied(lab, before, proc.stdout)
     assert recap(proc.stdout)["localhost"]["failed"] == 1
 
 
@@ -202,13 +203,9 @@ def test_inventory_continue_runs_every_batch(lab, before, tmp_path):
     assert calls(lab) == apply_calls("10.10.0.11") + rolled_back_calls("10.10.0.12") + apply_calls("10.10.0.13")
     assert "Remediation failed on 1 of 3 hosts tried: 10.10.0.12 (rolled_back)" in proc.stdout
 
-    after = facts(lab)
-    assert_applied(after["10.10.0.11"])
-    assert_applied(after["10.10.0.13"])
-    assert after["10.10.0.12"] == before["10.10.0.12"]
     # Every batch added its host; the failed host's failure is ignored in its batch (so the play
     # goes on) and the run fails once, in the last batch.
-    assert custom_stats(proc.stdout)["outcome"] == {"10.10.0.11": "applied", "10.10.0.12": "rolled_back", "10.10.0.13": "applied"}
+    assert_second_rolled_back_others_applied(lab, before, proc.stdout)
     counters = recap(proc.stdout)
     assert (counters["10.10.0.11"]["failed"], counters["10.10.0.11"]["ignored"]) == (0, 0)
     assert counters["10.10.0.12"]["ignored"] == 1
