@@ -16,7 +16,12 @@ from the stub's pool (under the stub's lock) and returns it afterwards, so calls
 threads never share a socket; the session cookie is one string, the same for every thread (one
 vCenter session). The pool keeps ``poolSize`` idle connections (5 by default) and closes any
 beyond that after its call, so it is sized to ``parallel`` (``size_connection_pool``) to avoid a
-TLS handshake per call. Workers share nothing else that changes: the inventory read once before
+TLS handshake per call. The session's one PropertyCollector is shared too, which is safe for what
+the workers ask of it: a one-host ``RetrievePropertiesEx`` fits one page (no continuation token)
+and creates no filter or view, so the collector keeps no state between their calls (a shared
+collector matters for filters and WaitForUpdates, which nothing here uses). SmartConnect itself is
+not thread-safe (a module-level ``_si``): the login happens once, before any worker starts.
+Workers share nothing else that changes: the inventory read once before
 they start (``read_topology``, with the record field key already resolved) is only read, and each
 worker has its own host object, operation runner, record keeper and applier. The schedule's
 bookkeeping is done by the calling thread alone.
