@@ -93,14 +93,16 @@ def facts(lab: Lab) -> dict[str, dict]:
     return {host["name"]: host for host in result["hosts"]}
 
 
-def wait_for_calls(lab: Lab, host: str, count: int) -> None:
-    """Until ``host`` has made ``count`` host calls (polling the lab's journal; gives up after WAIT)."""
+def wait_for_calls(lab: Lab, host: str, count: int, method: str | None = None) -> None:
+    """Until ``host`` has made ``count`` calls (of ``method``; else host calls, records left out),
+    polling the lab's journal; gives up after WAIT."""
     event = threading.Event()
     for _ in range(int(WAIT / 0.05)):
-        if len([e for e in lab.journal() if e["host"] == host and "event" not in e]) >= count:
+        entries = [e for e in lab.journal(records=method is not None) if e["host"] == host and "event" not in e]
+        if len([e for e in entries if method in (None, e["method"])]) >= count:
             return
         event.wait(0.05)
-    raise AssertionError(f"{host} did not make {count} calls")
+    raise AssertionError(f"{host} did not make {count} calls {method or ''}")
 
 
 def test_parallel_gives_what_serial_gives_in_four_steps(lab_factory):
@@ -181,7 +183,10 @@ def test_stop_lets_hosts_in_flight_finish_and_starts_no_other(lab):
     thread, result = apply_in_background(lab, plan, parallel=2)
     held = lab.wait_held(timeout=WAIT)
     assert held["host"] == HOSTS[1]
-    wait_for_calls(lab, HOSTS[0], len(ROLLED_BACK))
+    # Rolled back and its record cleared (written at the start, after the first call, at the
+    # rollback, cleared): its outcome is in, while the second host is still held.
+    wait_for_calls(lab, HOSTS[0], 4, method="SetField")
+    assert host_calls(lab)[HOSTS[0]] == ROLLED_BACK
     assert lab.release_held(held["id"]) == 1
     result = joined(thread, result)
 

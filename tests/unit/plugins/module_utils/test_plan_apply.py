@@ -112,12 +112,28 @@ def test_per_cluster_limit_never_exceeded_with_many_hosts():
     assert hosts.most_in_flight <= 6  # three clusters of two
 
 
+class JudgedPolicy(StopPolicy):
+    """StopPolicy that tells the test when the schedule has judged each outcome (so that the test
+    knows h0's failure was seen while h1 was still in flight)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        object.__setattr__(self, "judged", queue.Queue())
+
+    def stops(self, outcome: dict) -> bool:
+        verdict = super().stops(outcome)
+        self.judged.put(outcome["host"])
+        return verdict
+
+
 def test_stop_lets_hosts_in_flight_finish_and_starts_nothing_new():
     entries = [entry(f"h{i}", None) for i in range(5)]
     hosts = HeldHosts()
-    thread, result = run_in_background(entries, hosts, parallel=2)
+    policy = JudgedPolicy()
+    thread, result = run_in_background(entries, hosts, parallel=2, policy=policy)
     assert {hosts.next_started(), hosts.next_started()} == {"h0", "h1"}
     hosts.release("h0", "rolled_back")
+    assert policy.judged.get(timeout=WAIT) == "h0"
     hosts.release("h1", "applied")  # in flight when h0 failed: it finishes
     assert finish(thread, result) == [("h0", "rolled_back"), ("h1", "applied"), ("h2", NOT_TRIED), ("h3", NOT_TRIED), ("h4", NOT_TRIED)]
     assert hosts.started.empty()
