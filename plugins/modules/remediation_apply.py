@@ -221,7 +221,9 @@ after:
 """
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._remediation_apply import remediation_apply_argument_spec, run_remediation_apply
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._remediation_apply import (
+    remediation_apply_argument_spec, run_remediation_apply,
+)
 
 
 def main() -> None:
