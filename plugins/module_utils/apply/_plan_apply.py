@@ -91,6 +91,7 @@ def apply_entries(entries: list[dict], apply_entry: ApplyEntry, parallel: int = 
     waiting = list(range(len(entries)))
     in_change: dict[tuple[str, str], int] = {}
     stopped = False
+    crash: BaseException | None = None
 
     def startable() -> int | None:
         for index in waiting:
@@ -116,13 +117,19 @@ def apply_entries(entries: list[dict], apply_entry: ApplyEntry, parallel: int = 
             break
         index, outcome, error = finished.get()
         running -= 1
-        if error is not None:
-            raise error
         cluster = cluster_of(entries[index])
         if cluster is not None:
             in_change[cluster] -= 1
+        if error is not None:
+            # A bug, not an outcome: start nothing more, but let the hosts in change finish
+            # (verified or rolled back) before the error ends the run.
+            crash = crash or error
+            stopped = True
+            continue
         outcomes[index] = outcome
         stopped = stopped or policy.stops(outcome)
+    if crash is not None:
+        raise crash
     for index in waiting:
         outcomes[index] = not_tried(entries[index])
     return [outcomes[index] for index in range(len(entries))]

@@ -193,3 +193,36 @@ def test_an_exception_of_a_worker_is_raised_by_the_run():
 
     with pytest.raises(RuntimeError, match="bug on h0"):
         apply_entries([entry("h0", None)], broken)
+
+
+def test_an_exception_waits_for_the_hosts_in_change_and_starts_no_other():
+    """A worker's exception does not cut the other hosts in change short (they finish, verified or
+    rolled back) and no waiting host starts; then the run raises it."""
+    hosts = HeldHosts()
+    finished: list[str] = []
+
+    def apply_entry(item: dict) -> dict:
+        if item["host"] == "h1":
+            hosts.next_started()  # h0 is in change
+            raise RuntimeError("bug on h1")
+        outcome = hosts(item)
+        finished.append(item["host"])
+        return outcome
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            apply_entries([entry(f"h{i}", None) for i in range(4)], apply_entry, parallel=2)
+        except RuntimeError as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(1)
+    assert thread.is_alive() and not errors  # still waiting for h0
+    hosts.release("h0")
+    thread.join(WAIT)
+    assert not thread.is_alive()
+    assert [str(e) for e in errors] == ["bug on h1"] and finished == ["h0"]
+    assert hosts.started.empty()  # neither h2 nor h3 started
