@@ -27,7 +27,7 @@ from vsphere import Vsphere
 
 TESTS = Path(__file__).resolve().parents[1]
 LAB_SCENARIOS = TESTS.parent / "lab" / "scenarios"
-SCENARIO_KEYS = {"inventory", "dhcp_segments", "ra_segments", "faults", "hosts"}
+SCENARIO_KEYS = {"inventory", "dhcp_segments", "ra_segments", "faults", "hosts", "distributed_switches"}
 
 
 def integration_scenarios() -> list[tuple[str, dict[str, Any]]]:
@@ -117,6 +117,41 @@ def test_configuration_built_through_the_api(tmp_path, monkeypatch):
     assert [a["bound_vmknics"] for a in changed["iscsi_adapters"]] == [[nfs[0]]]
     assert [h["maintenance_mode"] for h in facts] == [True, False, False]
     assert next(h for h in facts if h["name"] == names[2])["config_available"] is False
+
+
+def test_distributed_switches_built_through_the_api(tmp_path, monkeypatch):
+    """Two switches, dvPortgroups with a VLAN id, trunked ranges and a private VLAN, uplinks with
+    and without a pNIC behind them, vmknics on distributed ports next to standard ones, made with
+    plain pyVmomi calls: both parsers give the same facts, over one page and over many."""
+    from labdvs import add_dvportgroup, add_dvs_hosts, add_vmk_on_dvpg, create_dvs
+
+    with Lab.start(hosts=3, clusters=1, state_dir=str(tmp_path)) as lab, Vsphere(lab) as vs:
+        hosts = [vs.host(name) for name in vs.host_names()]
+        storage = create_dvs(vs.si, "dvs-Storage", uplinks=["Uplink 1", "Uplink 2", "Uplink 3"])
+        add_dvs_hosts(storage, {hosts[0]: ["vmnic2", "vmnic3"], hosts[1]: ["vmnic3"]})
+        other = create_dvs(vs.si, "dvs-Other", uplinks=["Uplink 1", "Uplink 2"])
+        add_dvs_hosts(other, {hosts[1]: ["vmnic2"], hosts[2]: ["vmnic2", "vmnic3"]})
+        portgroups = [
+            add_dvportgroup(storage, "iSCSI", vlan=40, active=["Uplink 1"], standby=[]),
+            add_dvportgroup(storage, "Trunk", trunk=[(100, 199), (10, 20)]),
+            add_dvportgroup(storage, "Private", pvlan=501, active=["Uplink 3"], standby=["Uplink 2"]),
+            add_dvportgroup(other, "iSCSI", vlan=41, active=["Uplink 2"], standby=["Uplink 1"]),
+        ]
+        add_vmk_on_dvpg(hosts[0], portgroups[0], "10.40.0.11", "255.255.255.0", mtu=9000)
+        add_vmk_on_dvpg(hosts[0], portgroups[1], "10.41.0.11", "255.255.255.0")
+        add_vmk_on_dvpg(hosts[1], portgroups[2], "10.42.0.12", "255.255.255.0")
+        add_vmk_on_dvpg(hosts[1], portgroups[3], "10.40.0.12", "255.255.255.0")
+        add_vmk_on_dvpg(hosts[2], portgroups[3], "10.40.0.13", "255.255.255.0")
+        vs.add_portgroup(hosts[2], "NFS", vlan=30)
+        vs.add_vmknic(hosts[2], "NFS", ipv4="10.40.0.23", netmask="255.255.255.0")
+        facts = check_lab(lab, monkeypatch)
+    distributed = [(h["name"], p["switch"], p["name"], p["vlan_spec"]["type"]) for h in facts for p in h["portgroups"]
+                   if p["switch_type"] == "distributed"]
+    assert sorted(distributed) == sorted([
+        (facts[0]["name"], "dvs-Storage", "iSCSI", "vlan"), (facts[0]["name"], "dvs-Storage", "Trunk", "trunk"),
+        (facts[1]["name"], "dvs-Other", "iSCSI", "vlan"), (facts[1]["name"], "dvs-Storage", "Private", "pvlan"),
+        (facts[2]["name"], "dvs-Other", "iSCSI", "vlan")])
+    assert all(h["errors"] == [] for h in facts)
 
 
 def test_many_pages(tmp_path, monkeypatch):
