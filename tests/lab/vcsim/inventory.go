@@ -104,6 +104,7 @@ func wrapHost(i int, sh *simulator.HostSystem) {
 	cfg.Vmotion = nil // the template's vMotion info names a 127.0.0.1 vmk0
 	o.Config = cfg
 	h.obj = o
+	h.baseNetworks = append([]types.ManagedObjectReference(nil), o.Network...)
 	simulator.Map.Put(o)
 
 	sns := simulator.Map.Get(*o.ConfigManager.NetworkSystem).(*simulator.HostNetworkSystem)

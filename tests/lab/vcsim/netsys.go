@@ -56,11 +56,11 @@ func (h *host) vcPath() (string, bool) {
 	}
 	sig := fmt.Sprintf("%s/%s routed=%v", mgmt.Device, mgmt.IP, routed)
 	for _, v := range []*vnic{mgmt, egress} {
-		p := h.pg(v.Portgroup)
+		p := h.viewOf(v)
 		if p == nil || !h.hasLink(p) || h.pathMtu(v, p) > h.segmentMtu(p.Vlan) {
 			return "", false
 		}
-		sig += fmt.Sprintf("|%s/vlan%d", p.Vswitch, p.Vlan)
+		sig += fmt.Sprintf("|%s/vlan%d", p.Switch, p.Vlan)
 	}
 	return sig, true
 }
@@ -88,9 +88,8 @@ func (h *host) egressTo(ip net.IP) (*vnic, bool) {
 	return h.vnic(best), false
 }
 
-func (h *host) hasLink(p *portgroup) bool {
-	active, standby, _ := h.effTeaming(p)
-	for _, n := range append(copyS(active), standby...) {
+func (h *host) hasLink(p *pgView) bool {
+	for _, n := range append(copyS(p.Active), p.Standby...) {
 		if !h.NoLink[n] {
 			return true
 		}
@@ -98,12 +97,11 @@ func (h *host) hasLink(p *portgroup) bool {
 	return false
 }
 
-func (h *host) pathMtu(v *vnic, p *portgroup) int32 {
-	mtu := v.Mtu
-	if vs := h.vs(p.Vswitch); vs != nil && vs.Mtu < mtu {
-		mtu = vs.Mtu
+func (h *host) pathMtu(v *vnic, p *pgView) int32 {
+	if p.Mtu < v.Mtu {
+		return p.Mtu
 	}
-	return mtu
+	return v.Mtu
 }
 
 func (h *host) segmentMtu(vlan int32) int32 {
@@ -139,18 +137,23 @@ func (h *host) addVnic(pgName string, spec types.HostVirtualNicSpec) (string, *l
 	if pgName == "" {
 		pgName = spec.Portgroup
 	}
-	if pgName == "" {
-		if spec.DistributedVirtualPort != nil || spec.OpaqueNetwork != nil {
-			return "", fail(&types.NotSupported{}, "the lab models standard switches only")
-		}
+	if spec.OpaqueNetwork != nil {
+		return "", fail(&types.NotSupported{}, "the lab does not model opaque networks")
+	}
+	if spec.DistributedVirtualPort != nil && pgName != "" {
+		// The API reference: portgroup must be "" when nic.distributedVirtualPort is set.
+		return "", invalidArg("portgroup", "A port group name cannot be given with a distributed virtual port")
+	}
+	if pgName == "" && spec.DistributedVirtualPort == nil {
 		return "", invalidArg("portgroup", "A port group is required")
 	}
-	p := h.pg(pgName)
-	if p == nil {
-		return "", invalidArg("portgroup", "Port group %s does not exist", pgName)
-	}
-	if v := h.vnicOnPG(pgName); v != nil {
-		return "", fail(&types.AlreadyExists{Name: pgName}, "Port group %s already has a VMkernel adapter (%s)", pgName, v.Device)
+	if pgName != "" {
+		if h.pg(pgName) == nil {
+			return "", invalidArg("portgroup", "Port group %s does not exist", pgName)
+		}
+		if v := h.vnicOnPG(pgName); v != nil {
+			return "", fail(&types.AlreadyExists{Name: pgName}, "Port group %s already has a VMkernel adapter (%s)", pgName, v.Device)
+		}
 	}
 	stk := spec.NetStackInstanceKey
 	if stk == "" {
@@ -160,6 +163,13 @@ func (h *host) addVnic(pgName string, spec types.HostVirtualNicSpec) (string, *l
 		return "", invalidArg("nic.netStackInstanceKey", "TCP/IP stack %s does not exist", stk)
 	}
 	v := &vnic{Device: h.nextDevice(), Portgroup: pgName, Stack: stk, Mtu: 1500, Mac: spec.Mac}
+	if c := spec.DistributedVirtualPort; c != nil {
+		a, err := h.connectPort(c)
+		if err != nil {
+			return "", err
+		}
+		v.Dv = a
+	}
 	if v.Mac == "" {
 		v.Mac = h.newMac()
 	}
@@ -283,6 +293,9 @@ func (h *host) updateVnic(dev string, spec types.HostVirtualNicSpec) *labErr {
 	oldUp := v.Up
 	before := *v
 	before.V6 = append([]v6addr(nil), v.V6...)
+	if spec.Portgroup != "" && spec.DistributedVirtualPort != nil {
+		return invalidArg("nic.portgroup", "Set only one of portgroup and distributedVirtualPort")
+	}
 	if spec.Portgroup != "" && spec.Portgroup != v.Portgroup {
 		p := h.pg(spec.Portgroup)
 		if p == nil {
@@ -291,7 +304,17 @@ func (h *host) updateVnic(dev string, spec types.HostVirtualNicSpec) *labErr {
 		if o := h.vnicOnPG(spec.Portgroup); o != nil {
 			return fail(&types.AlreadyExists{Name: spec.Portgroup}, "Port group %s already has a VMkernel adapter (%s)", spec.Portgroup, o.Device)
 		}
-		v.Portgroup = spec.Portgroup
+		v.Portgroup, v.Dv = spec.Portgroup, nil
+	}
+	if c := spec.DistributedVirtualPort; c != nil && !v.Dv.same(c) {
+		old := v.Dv
+		v.Dv = nil // its own port is free for the move
+		a, err := h.connectPort(c)
+		if err != nil {
+			v.Dv = old
+			return err
+		}
+		v.Portgroup, v.Dv = "", a
 	}
 	if spec.Ip != nil {
 		if err := h.setIP(v, spec.Ip, false); err != nil {
@@ -303,7 +326,7 @@ func (h *host) updateVnic(dev string, spec types.HostVirtualNicSpec) *labErr {
 	}
 	setGw(v, spec.IpRouteSpec)
 	h.applyLeases()
-	if v.Up == oldUp && (v.IP != before.IP || v.Mask != before.Mask || v.Dhcp != before.Dhcp || !sameV6(v.V6, before.V6) || v.Portgroup != before.Portgroup) {
+	if v.Up == oldUp && (v.IP != before.IP || v.Mask != before.Mask || v.Dhcp != before.Dhcp || !sameV6(v.V6, before.V6) || v.Portgroup != before.Portgroup || !v.Dv.equal(before.Dv)) {
 		v.Up = nextUp() // a vmknic comes up again when its IP config changes
 	}
 	return nil
@@ -353,7 +376,7 @@ func (h *host) applyLeases() {
 			continue
 		}
 		ip, mask := "", ""
-		if p := h.pg(v.Portgroup); p != nil {
+		if p := h.viewOf(v); p != nil {
 			ip, mask = lease(h, v, p.Vlan)
 		}
 		if ip != v.IP || mask != v.Mask {
@@ -470,6 +493,9 @@ func (h *host) setSwitch(vs *vswitch, spec *types.HostVirtualSwitchSpec) *labErr
 			if !found {
 				return invalidArg("spec.bridge.nicDevice", "Physical NIC %s does not exist", n)
 			}
+			if owner := proxyPnicOwner(h, n); owner != "" {
+				return fail(&types.ResourceInUse{Type: "PhysicalNic", Name: n}, "%s is already used by distributed switch %s", n, owner)
+			}
 			for _, o := range h.Vswitches {
 				for _, u := range o.Uplinks {
 					if o != vs && u == n {
@@ -547,6 +573,13 @@ func vnicArgs(dev, pg string, spec *types.HostVirtualNicSpec) map[string]interfa
 	}
 	if spec.Portgroup != "" {
 		a["portgroup"] = spec.Portgroup
+	}
+	if c := spec.DistributedVirtualPort; c != nil {
+		a["switchUuid"] = c.SwitchUuid
+		a["portgroupKey"] = c.PortgroupKey
+		if c.PortKey != "" {
+			a["portKey"] = c.PortKey
+		}
 	}
 	if spec.Ip != nil {
 		a["dhcp"] = spec.Ip.Dhcp
