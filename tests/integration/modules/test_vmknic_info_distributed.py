@@ -38,6 +38,8 @@ def built(lab_factory):
                                         standby=["Uplink 3"]),
             "dv-Private": add_dvportgroup(dvs, "dv-Private", pvlan=501, active=["Uplink 4"], standby=[]),
             "dv-NFS": add_dvportgroup(dvs, "dv-NFS", vlan=30, active=["Uplink 1"], standby=["Uplink 2"]),
+            "dv-vMotion-A": add_dvportgroup(dvs, "dv-vMotion-A", vlan=50, active=["Uplink 1"], standby=["Uplink 2"]),
+            "dv-vMotion-B": add_dvportgroup(dvs, "dv-vMotion-B", vlan=50, active=["Uplink 2"], standby=["Uplink 1"]),
         }
         devices = {
             "iscsi_a": add_vmk_on_dvpg(first, pgs["dv-iSCSI-A"], "10.40.0.11", MASK, mtu=9000),
@@ -48,6 +50,9 @@ def built(lab_factory):
         vs.add_portgroup(second, "NFS", vlan=30)
         devices["nfs_standard"] = vs.add_vmknic(second, "NFS", ipv4="10.30.0.12", netmask=MASK)
         devices["nfs_distributed"] = add_vmk_on_dvpg(second, pgs["dv-NFS"], "10.30.0.22", MASK)
+        for pg in ("dv-vMotion-A", "dv-vMotion-B"):
+            device = devices[pg] = add_vmk_on_dvpg(first, pgs[pg], f"10.50.0.{11 + len(devices)}", MASK)
+            vs.select(first, "vmotion", device)
         adapter = vs.software_iscsi_adapter(first)
         vs.bind(first, adapter, devices["iscsi_a"])
         vs.bind(first, adapter, devices["iscsi_b"])
@@ -109,7 +114,8 @@ def test_dvportgroup_teaming_by_uplink_and_by_each_hosts_pnics(built):
     assert (private["vlan"], private["vlan_spec"], private["teaming"]) == (
         None, {"type": "pvlan", "vlan_id": None, "ranges": None, "pvlan_id": 501}, {"active": [], "standby": [], "unused": ["vmnic2", "vmnic3"]})
     # A host lists the dvPortgroups its vmknics use, next to its standard port groups.
-    assert sorted(p["name"] for p in built["hosts"][first]["portgroups"] if p["switch_type"] == "distributed") == ["dv-iSCSI-A", "dv-iSCSI-B"]
+    assert sorted(p["name"] for p in built["hosts"][first]["portgroups"] if p["switch_type"] == "distributed") == [
+        "dv-iSCSI-A", "dv-iSCSI-B", "dv-vMotion-A", "dv-vMotion-B"]
 
 
 def test_audit_on_the_distributed_switch_and_the_mixed_host(built):
@@ -118,7 +124,11 @@ def test_audit_on_the_distributed_switch_and_the_mixed_host(built):
     result = run_module("vmknic_audit", dict(connection_args(built["lab"]), fail_on="never"))
     assert not result.get("failed"), result
     findings = {(f["host"], f["rule"]): f for f in result["findings"]}
-    assert sorted(findings) == [(first, "iscsi-binding-compliant"), (second, "ipv4-same-subnet")]
+    assert sorted(findings) == [(first, "iscsi-binding-compliant"), (first, "multi-nic-vmotion"), (second, "ipv4-same-subnet")]
+    vmotion = findings[(first, "multi-nic-vmotion")]
+    assert vmotion["message"] == (f"{devices['dv-vMotion-A']} and {devices['dv-vMotion-B']} share 10.50.0.0/24 on defaultTcpipStack "
+                                  "and carry only vMotion, each port group with one active uplink (vmnic2, vmnic3): "
+                                  "supported multi-NIC vMotion")
     iscsi = findings[(first, "iscsi-binding-compliant")]
     assert iscsi["message"] == (f"{devices['iscsi_a']} and {devices['iscsi_b']} share 10.40.0.0/24 on defaultTcpipStack and are all "
                                 f"bound to {built['adapter']}, each with its own single active uplink (vmnic2, vmnic3): "
