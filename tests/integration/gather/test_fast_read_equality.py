@@ -307,3 +307,56 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
 def test_random_configurations(scenario, tmp_path_factory, monkeypatch):
     with Lab.start(scenario=scenario, state_dir=str(tmp_path_factory.mktemp("lab"))) as lab:
         check_lab(lab, monkeypatch)
+
+
+@st.composite
+def distributed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """One or two switches with random members (pNICs from vmnic2/vmnic3, which leave vSwitch0),
+    dvPortgroups with a VLAN id, trunk or private VLAN and a random or inherited uplink order, and
+    vmknics on them with random addresses, MTU, IPv6 and services."""
+    hosts = draw(st.integers(1, 3))
+    uplinks = ["Uplink 1", "Uplink 2", "Uplink 3"]
+    switches, rules = [], [{"index": index, "ipv6_enabled": draw(st.booleans()), "vmknics": []} for index in range(hosts)]
+    taken: set[tuple[int, str]] = set()
+    for number in range(draw(st.integers(1, 2))):
+        members = []
+        for index in range(hosts):
+            free = [p for p in ("vmnic2", "vmnic3") if (index, p) not in taken]
+            if draw(st.booleans()):
+                pnics = draw(st.lists(st.sampled_from(free), unique=True, max_size=len(free))) if free else []
+                taken.update((index, p) for p in pnics)
+                members.append({"index": index, "pnics": pnics})
+        portgroups = []
+        for k in range(draw(st.integers(1, 3))):
+            portgroup: dict[str, Any] = {"name": f"dvPG-{number}-{k}"}
+            kind = draw(st.sampled_from(["vlan", "vlan", "trunk", "pvlan"]))
+            if kind == "vlan":
+                portgroup["vlan"] = draw(st.sampled_from([0, 20, 4094]))
+            elif kind == "trunk":
+                portgroup["vlan_trunk"] = draw(st.sampled_from([[[100, 199]], [[10, 20], [300, 301]]]))
+            else:
+                portgroup["pvlan"] = draw(st.sampled_from([501, 502]))
+            if draw(st.booleans()):
+                active = draw(st.lists(st.sampled_from(uplinks), min_size=1, max_size=2, unique=True))
+                portgroup.update(active=active, standby=draw(st.lists(st.sampled_from([u for u in uplinks if u not in active]),
+                                                                      max_size=1)))
+            portgroups.append(portgroup)
+        switches.append({"name": f"dvs-{number}", "uplinks": uplinks, "members": members, "portgroups": portgroups})
+        for member in members:
+            index = member["index"]
+            for portgroup in draw(st.lists(st.sampled_from(portgroups), max_size=2, unique_by=lambda p: p["name"])):
+                vmknic: dict[str, Any] = {"dvportgroup": portgroup["name"], "dvswitch": f"dvs-{number}",
+                                          "ip": f"10.{draw(st.sampled_from([20, 21]))}.{number}.{10 + index}/24",
+                                          "mtu": draw(st.sampled_from([1500, 9000]))}
+                if rules[index]["ipv6_enabled"] and draw(st.booleans()):
+                    vmknic["ipv6"] = [{"address": f"2001:db8:{number}::{index + 1}/64", "origin": "manual"}]
+                vmknic["services"] = draw(st.lists(st.sampled_from(["vmotion", "faultToleranceLogging"]), max_size=1))
+                rules[index]["vmknics"].append(vmknic)
+    return {"inventory": {"hosts": hosts, "clusters": 1}, "distributed_switches": switches, "hosts": rules}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(scenario=distributed_scenarios())
+def test_random_distributed_configurations(scenario, tmp_path_factory, monkeypatch):
+    with Lab.start(scenario=scenario, state_dir=str(tmp_path_factory.mktemp("lab"))) as lab:
+        check_lab(lab, monkeypatch)
