@@ -6,8 +6,9 @@ Two PropertyCollector retrievals, whatever the number of hosts: a light one for 
 topology (names and parents, to resolve the scope and each host's datacenter and cluster), then
 one paged RetrievePropertiesEx of every network path the collection needs, for the hosts in scope
 only, with every distributed switch and dvPortgroup of the vCenter in the same read (each read
-once, however many hosts use it: a vmknic on a vDS takes its VLAN and teaming from there). Walking ``host.config.network...`` attribute by attribute costs a SOAP round trip each and
-is 7-20x slower. The only per-host calls are IscsiManager.QueryBoundVnics, because no property
+once, however many hosts use it: a vmknic on a vDS takes its VLAN and teaming from there).
+Walking ``host.config.network...`` attribute by attribute costs a SOAP round trip each and is
+7-20x slower. The only per-host calls are IscsiManager.QueryBoundVnics, because no property
 exposes iSCSI port bindings, and they are made only for adapters that can bind.
 """
 

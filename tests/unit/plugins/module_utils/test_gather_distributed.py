@@ -100,8 +100,8 @@ def test_vmknic_on_a_dvportgroup_names_switch_portgroup_and_port():
 def test_trunk_and_private_vlans_are_what_they_are():
     host = facts(vnic("vmk1", "Trunk", "13", "10.41.0.11"), vnic("vmk2", "Private", "14", "10.42.0.11"))
     trunk, private = (next(pg for pg in host["portgroups"] if pg["name"] == name) for name in ("Trunk", "Private"))
-    assert (trunk["vlan"], trunk["vlan_spec"]) == (None, {"type": "trunk", "vlan_id": None, "pvlan_id": None,
-                                                           "ranges": [{"start": 10, "end": 20}, {"start": 100, "end": 199}]})
+    ranges = [{"start": 10, "end": 20}, {"start": 100, "end": 199}]
+    assert (trunk["vlan"], trunk["vlan_spec"]) == (None, {"type": "trunk", "vlan_id": None, "pvlan_id": None, "ranges": ranges})
     # Failover order is kept; an uplink without a pNIC on this host has no vmnic in teaming.
     assert (trunk["uplinks"], trunk["teaming"]) == (
         {"active": ["Uplink 2", "Uplink 1"], "standby": ["Uplink 3"], "unused": ["Uplink 4"]},
