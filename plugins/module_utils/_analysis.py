@@ -433,7 +433,7 @@ def _unbacked_active(nic: dict, portgroups: dict) -> str:
 def _switch_split(members: list[_Nic]) -> dict[str, str]:
     """Reasons of members of one subnet spread over several switches: iSCSI port binding wants
     same-subnet vmknics on a single switch (vSphere Storage GUID-66AF5FA0)."""
-    switches = {n.device: n.raw.get("switch") for n in members}
+    switches = {n.device: n.raw["switch"] for n in members if n.raw.get("switch")}
     if len(set(switches.values())) < 2:
         return {}
     reasons = {}

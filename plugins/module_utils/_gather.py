@@ -408,8 +408,10 @@ def add_distributed_portgroups(facts: dict[str, Any], switches: dict[str, dict[s
             continue
         portgroup = distributed_portgroup(dvs["switch_uuid"], dvs["portgroup_key"], catalog, switches.get(dvs["switch_uuid"]))
         if portgroup["teaming"] is None:
+            why = "could not be read" if catalog.portgroup(dvs["switch_uuid"], dvs["portgroup_key"]) is None \
+                else "has no uplink teaming order (not a VMware distributed switch?)"
             facts["errors"].append(f"dvPortgroup {dvs['portgroup_key']} of distributed switch {dvs['switch_uuid']} "
-                                   f"({vmknic['device']}) could not be read: its VLAN and teaming are unknown")
+                                   f"({vmknic['device']}) {why}: its teaming is unknown")
         portgroups.setdefault(("distributed", portgroup["switch"], portgroup["name"]), portgroup)
         vmknic["portgroup"], vmknic["switch"] = portgroup["name"], portgroup["switch"]
     facts["portgroups"] = sorted(portgroups.values(), key=lambda p: (p["switch_type"], p["switch"] or "", p["name"]))

@@ -164,7 +164,7 @@ hosts:
           C(vlan_spec) (C(type) V(vlan), V(trunk) or V(pvlan), with C(vlan_id), C(ranges) or C(pvlan_id)),
           C(uplinks) (the uplink names in each role) and C(uplink_pnics) (uplink name to this host's
           vmnic, null when the host backs that uplink with none). Its C(vlan) is null for a trunk or
-          private VLAN, and its C(teaming) is null when the dvPortgroup could not be read (C(errors) says so).
+          private VLAN, and its C(teaming) is null when the dvPortgroup could not be read or has no uplink teaming order (C(errors) says so).
       type: list
       elements: dict
       sample:

@@ -116,4 +116,4 @@ def test_dvportgroup_not_read_leaves_teaming_unknown_and_says_so():
     assert (entry["name"], entry["switch"], entry["teaming"], entry["vlan_spec"], entry["uplinks"]) == (
         "dvportgroup-77", "dvs-Storage", None, None, None)
     assert host["errors"] == [f"dvPortgroup dvportgroup-77 of distributed switch {UUID} (vmk1) could not be read: "
-                              "its VLAN and teaming are unknown"]
+                              "its teaming is unknown"]
