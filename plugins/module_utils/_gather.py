@@ -5,8 +5,8 @@
 Two PropertyCollector retrievals, whatever the number of hosts: a light one for the inventory
 topology (names and parents, to resolve the scope and each host's datacenter and cluster), then
 one paged RetrievePropertiesEx of every network path the collection needs, for the hosts in scope
-only, with every distributed switch and dvPortgroup of the vCenter in the same read (each read
-once, however many hosts use it: a vmknic on a vDS takes its VLAN and teaming from there).
+only, with every distributed switch and dvPortgroup of their datacenters in the same read (each
+read once, however many hosts use it: a vmknic on a vDS takes its VLAN and teaming from there).
 Walking ``host.config.network...`` attribute by attribute costs a SOAP round trip each and is
 7-20x slower. The only per-host calls are IscsiManager.QueryBoundVnics, because no property
 exposes iSCSI port bindings, and they are made only for adapters that can bind.
@@ -81,8 +81,8 @@ def _retrieve(content: Any, object_specs: list[Any], property_specs: list[Any]) 
         result = collector.ContinueRetrievePropertiesEx(token=result.token)
 
 
-def _container_spec(content: Any, types: list[Any]) -> tuple[Any, Any]:
-    view = content.viewManager.CreateContainerView(content.rootFolder, types, True)
+def _container_spec(content: Any, types: list[Any], root: Any = None) -> tuple[Any, Any]:
+    view = content.viewManager.CreateContainerView(root or content.rootFolder, types, True)
     traversal = vmodl.query.PropertyCollector.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
     return view, vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])
 
@@ -139,6 +139,12 @@ def read_topology(content: Any) -> dict[str, Any]:
     finally:
         view.DestroyView()
     return topology
+
+
+def _distributed_roots(topology: dict[str, Any], datacenters: set[str | None]) -> list[Any]:
+    """The Datacenter objects named ``datacenters`` (where the hosts in scope are)."""
+    return [o["obj"] for o in topology["objects"].values()
+            if isinstance(o["obj"], vim.Datacenter) and o["name"] in datacenters]
 
 
 def _ancestors(topology: dict[str, Any], moid: str) -> Iterable[dict[str, Any]]:
@@ -311,7 +317,7 @@ class DistributedCatalog:
     def __init__(self) -> None:
         self.switches: dict[str, dict[str, Any]] = {}  # switch moid -> props
         self.portgroups: list[dict[str, Any]] = []
-        self._index: dict[tuple[str, str], dict[str, Any]] | None = None
+        self._index: dict[Any, dict[str, Any]] | None = None
 
     def add(self, item: Any) -> bool:
         """Keep ``item`` (an ObjectContent) if it is a switch or a dvPortgroup; False otherwise."""
@@ -325,18 +331,22 @@ class DistributedCatalog:
         self._index = None
         return True
 
-    def switch(self, uuid: str) -> dict[str, Any] | None:
-        return next((props for props in self.switches.values() if props.get("uuid") == uuid), None)
-
-    def portgroup(self, switch_uuid: str, key: str) -> dict[str, Any] | None:
+    def _indexed(self) -> dict[Any, dict[str, Any]]:
+        """switch UUID -> switch props, (switch UUID, dvPortgroup key) -> dvPortgroup props."""
         if self._index is None:
             uuids = {moid: props.get("uuid") for moid, props in self.switches.items()}
-            index = {}
+            index: dict[Any, dict[str, Any]] = {props.get("uuid"): props for props in self.switches.values()}
             for props in self.portgroups:
                 switch = props.get("config.distributedVirtualSwitch")
                 index[(uuids.get(switch._moId) if switch is not None else None, props.get("key"))] = props
             self._index = index
-        return self._index.get((switch_uuid, key))
+        return self._index
+
+    def switch(self, uuid: str) -> dict[str, Any] | None:
+        return self._indexed().get(uuid)
+
+    def portgroup(self, switch_uuid: str, key: str) -> dict[str, Any] | None:
+        return self._indexed().get((switch_uuid, key))
 
 
 def _dv_vlan(vlan_spec: Any) -> dict[str, Any] | None:
@@ -652,9 +662,14 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
         return []
     pc = vmodl.query.PropertyCollector
     placement = {host._moId: (dc, cl) for host, dc, cl in selected}
-    # The switches and dvPortgroups travel in the same read as the hosts, each object once.
-    view, distributed_spec = _container_spec(content, [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup])
-    object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _dc, _cluster in selected] + [distributed_spec]
+    # The switches and dvPortgroups of the datacenters in scope travel in the same read as the
+    # hosts, each object once (a switch and its dvPortgroups belong to one datacenter).
+    views, distributed_specs = [], []
+    for root in _distributed_roots(topology, {dc for _host, dc, _cluster in selected}) or [content.rootFolder]:
+        view, spec = _container_spec(content, [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup], root)
+        views.append(view)
+        distributed_specs.append(spec)
+    object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _dc, _cluster in selected] + distributed_specs
     property_specs = [
         pc.PropertySpec(type=vim.HostSystem, pathSet=list(HOST_PATHS)),
         pc.PropertySpec(type=vim.DistributedVirtualSwitch, pathSet=list(DVSWITCH_PATHS)),
@@ -677,7 +692,8 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
             return _read_hosts(content, object_specs, property_specs, convert, fast_read, warn, timeout,
                                lambda: catalogs.append(DistributedCatalog()))
         finally:
-            view.DestroyView()
+            for view in views:
+                view.DestroyView()
 
     hosts = []
     # dvPortgroups and iSCSI bindings are resolved once the bulk read is complete (and its source final).
