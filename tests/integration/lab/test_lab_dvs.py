@@ -14,10 +14,11 @@ from pyVmomi import vim, vmodl
 sys.path.insert(0, os.path.abspath(LAB_DIR))
 
 from labdvs import (TaskFailed, add_dvportgroup, add_dvs_hosts, add_vmk_on_dvpg, create_dvs,  # noqa: E402
-                    find_dvportgroup, member_spec, port_connection, proxy_switch, reconfigure_dvs, uplink_pnics,
-                    wait_task)
+                    find_dvportgroup, member_spec, move_vmk_to_dvpg, port_connection, proxy_switch,
+                    reconfigure_dvportgroup, reconfigure_dvs, uplink_pnics, wait_task)
 
 SCENARIO = {
+    "dhcp_segments": [{"vlan": 40, "subnet": "10.40.0.0/24"}],
     "distributed_switches": [{
         "name": "DSwitch-A",
         "uplinks": ["Uplink 1", "Uplink 2"],
@@ -27,6 +28,8 @@ SCENARIO = {
             {"name": "dvPG-vMotion", "vlan": 50, "active": ["Uplink 1"], "standby": ["Uplink 2"]},
             {"name": "dvPG-iSCSI-A", "vlan": 40, "active": ["Uplink 1"], "standby": []},
             {"name": "dvPG-Trunk", "vlan_trunk": [[100, 200]]},
+            {"name": "dvPG-iSCSI-B", "vlan": 40, "active": ["Uplink 2"], "standby": []},
+            {"name": "dvPG-Spare", "vlan": 70},
         ],
     }],
     "hosts": [
@@ -72,7 +75,8 @@ def test_scenario_switch_reads_back_as_vcenter_has_it(dsi, dhosts):
     assert list(cfg.uplinkPortPolicy.uplinkPortName) == ["Uplink 1", "Uplink 2"]
     assert sorted(h.name for h in dvs.summary.hostMember) == ["10.10.0.11", "10.10.0.12", "10.10.0.13"]
     names = [p.name for p in dvs.portgroup]
-    assert names[0].startswith("DSwitch-A-DVUplinks-") and names[1:] == ["dvPG-vMotion", "dvPG-iSCSI-A", "dvPG-Trunk"]
+    assert names[0].startswith("DSwitch-A-DVUplinks-")
+    assert names[1:] == ["dvPG-vMotion", "dvPG-iSCSI-A", "dvPG-Trunk", "dvPG-iSCSI-B", "dvPG-Spare"]
     assert cfg.uplinkPortgroup[0].config.uplink is True
     vmo = find_dvportgroup(dvs, "dvPG-vMotion")
     s = vmo.config.defaultPortConfig
@@ -192,3 +196,137 @@ def test_injected_fault_fails_the_task_and_changes_nothing(dvlab, dsi, dhosts):
         add_vmk_on_dvpg(dhosts["10.10.0.13"], find_dvportgroup(dvs, "dvPG-iSCSI-A"), "10.40.0.13")
     assert [v.device for v in dhosts["10.10.0.13"].config.network.vnic] == ["vmk0", "vmk1"]
     assert dvs.FetchDVPorts(vim.dvs.PortCriteria(connected=True, portgroupKey=[find_dvportgroup(dvs, "dvPG-iSCSI-A").key], inside=True)) == []
+
+
+def _pg(si, name, switch="DSwitch-A"):
+    return find_dvportgroup(switches(si)[switch], name)
+
+
+def test_update_virtual_nic_moves_between_dvportgroups_and_standard_port_group(dvlab, dsi, dhosts):
+    h = dhosts["10.10.0.12"]
+    ns = h.configManager.networkSystem
+    vmo, spare = _pg(dsi, "dvPG-vMotion"), _pg(dsi, "dvPG-Spare")
+    old_port = vnic(h, "vmk1").spec.distributedVirtualPort.portKey
+    dvlab.clear_journal()
+    move_vmk_to_dvpg(h, "vmk1", spare)
+    v = vnic(h, "vmk1")
+    assert (v.portgroup, v.spec.distributedVirtualPort.portgroupKey) == ("", spare.key)
+    assert v.spec.distributedVirtualPort.portKey in spare.portKeys
+    dvs = switches(dsi)["DSwitch-A"]
+    assert dvs.FetchDVPorts(vim.dvs.PortCriteria(portKey=[old_port]))[0].connectee is None
+    # to a standard port group and back
+    ns.UpdateVirtualNic("vmk1", vim.host.VirtualNic.Specification(portgroup="VM Network"))
+    v = vnic(h, "vmk1")
+    assert (v.portgroup, v.spec.distributedVirtualPort) == ("VM Network", None)
+    move_vmk_to_dvpg(h, "vmk1", vmo)
+    v = vnic(h, "vmk1")
+    assert (v.portgroup, v.spec.distributedVirtualPort.portgroupKey) == ("", vmo.key)
+    assert [(e["method"], e["args"].get("portgroupKey"), e["args"].get("portgroup")) for e in dvlab.journal()] == [
+        ("UpdateVirtualNic", spare.key, None), ("UpdateVirtualNic", None, "VM Network"), ("UpdateVirtualNic", vmo.key, None)]
+
+
+def test_dhcp_lease_follows_the_dvportgroup_vlan(dsi, dhosts):
+    h = dhosts["10.10.0.13"]
+    spec = vim.host.VirtualNic.Specification(ip=vim.host.IpConfig(dhcp=True), distributedVirtualPort=port_connection(_pg(dsi, "dvPG-Spare")))
+    dev = h.configManager.networkSystem.AddVirtualNic("", spec)
+    assert not vnic(h, dev).spec.ip.ipAddress  # VLAN 70 has no DHCP server
+    move_vmk_to_dvpg(h, dev, _pg(dsi, "dvPG-iSCSI-B"))
+    assert vnic(h, dev).spec.ip.ipAddress.startswith("10.40.0.1")
+    h.configManager.networkSystem.RemoveVirtualNic(dev)
+
+
+def test_iscsi_compliance_on_dvportgroups(dsi, dhosts):
+    h = dhosts["10.10.0.13"]
+    h.configManager.storageSystem.UpdateSoftwareInternetScsiEnabled(True)
+    ism = h.configManager.iscsiManager
+    a = add_vmk_on_dvpg(h, _pg(dsi, "dvPG-iSCSI-A"), "10.41.0.13")
+    b = add_vmk_on_dvpg(h, _pg(dsi, "dvPG-iSCSI-B"), "10.41.0.113")
+    cand = {p.vnicDevice: p for p in ism.QueryCandidateNics("vmhba65") if p.vnicDevice}
+    reasons = {d: [type(r).__name__.split(".")[-1] for r in (p.complianceStatus.reason or [])] for d, p in cand.items()}
+    assert reasons[a] == [] and reasons[b] == [] and reasons["vmk1"] == ["IscsiFaultVnicHasMultipleUplinks"]
+    assert (cand[a].pnicDevice, cand[b].pnicDevice) == ("vmnic2", "vmnic3")
+    with pytest.raises(vim.fault.IscsiFaultVnicHasMultipleUplinks):
+        ism.BindVnic("vmhba65", "vmk1")
+    ism.BindVnic("vmhba65", a)
+    ism.BindVnic("vmhba65", b)
+    dvs = switches(dsi)["DSwitch-A"]
+    bound = {p.vnicDevice: p for p in ism.QueryBoundVnics("vmhba65")}
+    pa = bound[a]
+    assert (pa.switchName, pa.switchUuid, pa.portgroupName, pa.portgroupKey) == ("DSwitch-A", dvs.uuid, "dvPG-iSCSI-A", _pg(dsi, "dvPG-iSCSI-A").key)
+    assert pa.portKey == vnic(h, a).spec.distributedVirtualPort.portKey and pa.pnicDevice == "vmnic2"
+    # a standby uplink on the dvPortgroup makes the binding non-compliant, as on a standard switch
+    reconfigure_dvportgroup(_pg(dsi, "dvPG-iSCSI-A"), active=["Uplink 1"], standby=["Uplink 2"])
+    bound = {p.vnicDevice: p for p in ism.QueryBoundVnics("vmhba65")}
+    assert [type(r).__name__.split(".")[-1] for r in bound[a].complianceStatus.reason] == ["IscsiFaultVnicHasMultipleUplinks"]
+    reconfigure_dvportgroup(_pg(dsi, "dvPG-iSCSI-A"), active=["Uplink 1"], standby=[])
+    assert [p.vnicDevice for p in ism.QueryMigrationDependencies(["vmnic3"]).dependency] == [b]
+
+
+def test_reconfigure_dvportgroup_checks_and_bumps_config_version(dvlab, dsi):
+    pg = _pg(dsi, "dvPG-Spare")
+    v0 = pg.config.configVersion
+    dvlab.clear_journal()
+    reconfigure_dvportgroup(pg, vlan=71)
+    assert pg.config.configVersion == str(int(v0) + 1)
+    assert pg.config.defaultPortConfig.vlan.vlanId == 71
+    # teaming untouched by a VLAN-only spec
+    assert pg.config.defaultPortConfig.uplinkTeamingPolicy.uplinkPortOrder.inherited is True
+    with pytest.raises(TaskFailed) as e:
+        reconfigure_dvportgroup(pg, config_version=v0, vlan=72)
+    assert isinstance(e.value.fault, vim.fault.ConcurrentAccess)
+    assert pg.config.defaultPortConfig.vlan.vlanId == 71
+    reconfigure_dvportgroup(pg, trunk=[(10, 20)])
+    assert isinstance(pg.config.defaultPortConfig.vlan, vim.dvs.VmwareDistributedVirtualSwitch.TrunkVlanSpec)
+    reconfigure_dvportgroup(pg, pvlan=301)
+    assert pg.config.defaultPortConfig.vlan.pvlanId == 301
+    j = [(e["method"], e["args"].get("vlan"), e.get("fault")) for e in dvlab.journal()]
+    assert j == [("ReconfigureDVPortgroup_Task", 71, None), ("ReconfigureDVPortgroup_Task", 72, "ConcurrentAccess"),
+                 ("ReconfigureDVPortgroup_Task", "trunk:10-20", None), ("ReconfigureDVPortgroup_Task", "pvlan:301", None)]
+
+
+def test_destroy_dvportgroup_refused_while_in_use(dsi, dhosts):
+    dvs = switches(dsi)["DSwitch-A"]
+    with pytest.raises(TaskFailed) as e:
+        wait_task(_pg(dsi, "dvPG-vMotion").Destroy_Task())
+    assert isinstance(e.value.fault, vim.fault.ResourceInUse)
+    assert "dvPG-vMotion" in [p.name for p in dvs.portgroup]
+    spare = add_dvportgroup(dvs, "dvPG-Gone", vlan=9)
+    wait_task(spare.Destroy_Task())
+    assert "dvPG-Gone" not in [p.name for p in dvs.portgroup]
+    assert "dvPG-Gone" not in [n.name for n in dhosts["10.10.0.11"].network]
+
+
+def test_vlan_change_of_the_management_dvportgroup_is_rolled_back(dvlab, tmp_path):
+    scenario = {
+        "distributed_switches": [{"name": "DS-Mgmt", "members": [{"pnics": ["vmnic2", "vmnic3"]}],
+                                  "portgroups": [{"name": "dvPG-Mgmt", "vlan": 0}]}],
+    }
+    with Lab.start(hosts=2, scenario=scenario, state_dir=str(tmp_path / "m")) as lab:
+        si = connect(lab)
+        try:
+            h = all_hosts(si)["10.10.0.11"]
+            pg = find_dvportgroup(switches(si)["DS-Mgmt"], "dvPG-Mgmt")
+            move_vmk_to_dvpg(h, "vmk0", pg)  # same VLAN, pNICs with link: the path holds
+            assert vnic(h, "vmk0").spec.distributedVirtualPort.portgroupKey == pg.key
+            lab.clear_journal()
+            with pytest.raises(TaskFailed) as e:
+                reconfigure_dvportgroup(pg, vlan=99)
+            assert isinstance(e.value.fault, vim.fault.NetworkDisruptedAndConfigRolledBack)
+            assert pg.config.defaultPortConfig.vlan.vlanId == 0
+            with pytest.raises(TaskFailed) as e:
+                reconfigure_dvportgroup(pg, active=[], standby=[])
+            assert isinstance(e.value.fault, vim.fault.NetworkDisruptedAndConfigRolledBack)
+            assert [(x["method"], x["fault"]) for x in lab.journal()] == [
+                ("ReconfigureDVPortgroup_Task", "NetworkDisruptedAndConfigRolledBack")] * 2
+            # migrating vmk0 to a switch whose uplinks have no pNIC on the host cuts the path
+            bare = create_dvs(si, "DS-Bare")
+            add_dvs_hosts(bare, {h: []})
+            bare_pg = add_dvportgroup(bare, "dvPG-Bare", vlan=0)
+            with pytest.raises(vim.fault.NetworkDisruptedAndConfigRolledBack):
+                move_vmk_to_dvpg(h, "vmk0", bare_pg)
+            assert vnic(h, "vmk0").spec.distributedVirtualPort.portgroupKey == pg.key
+            # and back to the standard switch, which still has vmnic0/1
+            h.configManager.networkSystem.UpdateVirtualNic("vmk0", vim.host.VirtualNic.Specification(portgroup="Management Network"))
+            assert (vnic(h, "vmk0").portgroup, vnic(h, "vmk0").spec.distributedVirtualPort) == ("Management Network", None)
+        finally:
+            Disconnect(si)

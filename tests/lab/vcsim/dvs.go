@@ -82,10 +82,12 @@ func runLabTask(obj mo.Reference, name string, fn func() (types.AnyType, *labErr
 func labMutate(method string, obj types.ManagedObjectReference, args map[string]interface{}, fn func() *labErr) *labErr {
 	saved := takeLabSnap()
 	paths := map[*host]string{}
+	touched := map[*host]bool{} // hosts on a switch before or after: their proxySwitch, leases, rendering
 	for _, h := range lab.hosts {
 		if sig, ok := h.vcPath(); ok {
 			paths[h] = sig
 		}
+		touched[h] = h.onSwitch()
 	}
 	var err *labErr
 	if f, msg := injected(method, nil, obj.Value); f != nil {
@@ -94,8 +96,14 @@ func labMutate(method string, obj types.ManagedObjectReference, args map[string]
 		err = fn()
 	}
 	if err == nil {
+		for i, h := range lab.hosts {
+			touched[h] = touched[h] || h.onSwitch() || string(h.snapshot()) != string(saved.hosts[i])
+			if touched[h] {
+				h.applyLeases() // a VLAN change moves DHCP vmknics to another segment
+			}
+		}
 		for _, h := range lab.hosts {
-			if before, had := paths[h]; had {
+			if before, had := paths[h]; had && touched[h] {
 				if after, has := h.vcPath(); !has || after != before {
 					err = rollback(h)
 					break
@@ -113,9 +121,9 @@ func labMutate(method string, obj types.ManagedObjectReference, args map[string]
 		saved.restore()
 		return err
 	}
-	for i, h := range lab.hosts {
-		if string(h.snapshot()) != string(saved.hosts[i]) {
-			h.applyLeases()
+	pruneDvObjects()
+	for _, h := range lab.hosts {
+		if touched[h] {
 			h.refresh()
 		}
 	}
@@ -704,4 +712,194 @@ func (h *host) dvNetworks() []types.ManagedObjectReference {
 		}
 	}
 	return out
+}
+
+// ---- DistributedVirtualPortgroup ----
+
+func (o *labDvpg) model() (*dvSwitch, *dvPortgroup) { return portgroupAnywhere(o.Key) }
+
+func dvpgSpecArgs(key string, spec *types.DVPortgroupConfigSpec) map[string]interface{} {
+	a := map[string]interface{}{"portgroupKey": key, "configVersion": spec.ConfigVersion}
+	if spec.Name != "" {
+		a["name"] = spec.Name
+	}
+	if spec.NumPorts != 0 {
+		a["numPorts"] = spec.NumPorts
+	}
+	if s, ok := spec.DefaultPortConfig.(*types.VMwareDVSPortSetting); ok && s != nil {
+		if s.Vlan != nil {
+			if v, err := parseVlan(s.Vlan); err == nil {
+				a["vlan"] = vlanArg(v)
+			}
+		}
+		if t := s.UplinkTeamingPolicy; t != nil && t.UplinkPortOrder != nil {
+			if t.UplinkPortOrder.Inherited {
+				a["teaming"] = "inherited"
+			} else {
+				a["active"] = copyS(t.UplinkPortOrder.ActiveUplinkPort)
+				a["standby"] = copyS(t.UplinkPortOrder.StandbyUplinkPort)
+			}
+		}
+	}
+	return a
+}
+
+// vlanArg: a VLAN setting as the journal shows it (an id, "trunk:100-200,300-300", "pvlan:101",
+// "inherited").
+func vlanArg(v *dvVlan) interface{} {
+	if v == nil {
+		return "inherited"
+	}
+	switch v.Kind {
+	case "trunk":
+		s := "trunk:"
+		for i, r := range v.Ranges {
+			if i > 0 {
+				s += ","
+			}
+			s += fmt.Sprintf("%d-%d", r.Start, r.End)
+		}
+		return s
+	case "pvlan":
+		return fmt.Sprintf("pvlan:%d", v.ID)
+	}
+	return v.ID
+}
+
+// ReconfigureDVPortgroup_Task: the spec's configVersion must be the current one (a stale one
+// fails with ConcurrentAccess); on success configVersion goes up by one. Under vCenter's network
+// rollback on every member host (a VLAN or teaming change that cuts vCenter's path to a host
+// changes nothing).
+func (o *labDvpg) ReconfigureDVPortgroupTask(req *types.ReconfigureDVPortgroup_Task) soap.HasFault {
+	spec := req.Spec
+	args := dvpgSpecArgs(o.Key, &spec)
+	ref := runLabTask(o, "reconfigureDVPortgroup", func() (types.AnyType, *labErr) {
+		return nil, labMutate("ReconfigureDVPortgroup_Task", o.Self, args, func() *labErr {
+			d, p := o.model()
+			if p == nil {
+				return fail(&types.ManagedObjectNotFound{Obj: o.Self}, "The port group has been deleted")
+			}
+			if err := checkVersion(spec.ConfigVersion, p.Version); err != nil {
+				return err
+			}
+			if spec.Name != "" && spec.Name != p.Name {
+				for _, c := range netFolder().ChildEntity {
+					if e, ok := simulator.Map.Get(c).(mo.Entity); ok && e.Entity().Name == spec.Name {
+						return fail(&types.DuplicateName{Name: spec.Name, Object: c}, "The name '%s' already exists.", spec.Name)
+					}
+				}
+				p.Name = spec.Name
+			}
+			switch spec.Type {
+			case "", "earlyBinding", "ephemeral", "lateBinding":
+				if spec.Type != "" {
+					p.Type = spec.Type
+				}
+			default:
+				return invalidArg("spec.type", "Unknown port group type %q", spec.Type)
+			}
+			if spec.AutoExpand != nil {
+				p.Auto = *spec.AutoExpand
+			}
+			if err := d.setNumPorts(p, spec.NumPorts); err != nil {
+				return err
+			}
+			if err := d.applyPortSetting(p, spec.DefaultPortConfig); err != nil {
+				return err
+			}
+			p.Version++
+			return nil
+		})
+	})
+	return &methods.ReconfigureDVPortgroup_TaskBody{Res: &types.ReconfigureDVPortgroup_TaskResponse{Returnval: ref}}
+}
+
+// setNumPorts grows or shrinks a portgroup's ports (0 = unchanged); only free ports go.
+func (d *dvSwitch) setNumPorts(p *dvPortgroup, n int32) *labErr {
+	if n < 0 {
+		return invalidArg("spec.numPorts", "numPorts %d is negative", n)
+	}
+	if n == 0 || p.Uplink {
+		return nil
+	}
+	for int32(len(p.Ports)) < n {
+		p.Ports = append(p.Ports, d.newPort())
+	}
+	var keep []string
+	extra := len(p.Ports) - int(n)
+	for i := len(p.Ports) - 1; i >= 0; i-- {
+		if _, v := portUser(d.Uuid, p.Ports[i]); extra > 0 && v == nil {
+			extra--
+			continue
+		}
+		keep = append([]string{p.Ports[i]}, keep...)
+	}
+	if extra > 0 {
+		return fail(&types.ResourceInUse{Type: "DistributedVirtualPortgroup", Name: p.Name}, "Port group %s has more ports in use than %d", p.Name, n)
+	}
+	p.Ports = keep
+	return nil
+}
+
+// Destroy_Task of a dvPortgroup: refused (ResourceInUse) while a vmknic is connected to one of its
+// ports; the uplink portgroup goes only with its switch.
+func (o *labDvpg) DestroyTask(req *types.Destroy_Task) soap.HasFault {
+	args := map[string]interface{}{"portgroupKey": o.Key, "name": o.Name}
+	ref := runLabTask(o, "destroy", func() (types.AnyType, *labErr) {
+		return nil, labMutate("Destroy_Task", o.Self, args, func() *labErr {
+			d, p := o.model()
+			if p == nil {
+				return fail(&types.ManagedObjectNotFound{Obj: o.Self}, "The port group has been deleted")
+			}
+			if p.Uplink {
+				return fail(&types.NotSupported{}, "The uplink port group of %s cannot be removed", d.Name)
+			}
+			for _, k := range p.Ports {
+				if h, v := portUser(d.Uuid, k); v != nil {
+					return fail(&types.ResourceInUse{Type: "DistributedVirtualPortgroup", Name: p.Name},
+						"The resource '%s' is in use: port %s is connected to %s on %s", p.Name, k, v.Device, h.Name)
+				}
+			}
+			var keep []*dvPortgroup
+			for _, x := range d.Portgroups {
+				if x != p {
+					keep = append(keep, x)
+				}
+			}
+			d.Portgroups = keep
+			return nil
+		})
+	})
+	return &methods.Destroy_TaskBody{Res: &types.Destroy_TaskResponse{Returnval: ref}}
+}
+
+// Destroy_Task of a switch: refused while a vmknic is connected to it; its members' pNICs are
+// left without a switch.
+func (o *labDvs) DestroyTask(req *types.Destroy_Task) soap.HasFault {
+	args := map[string]interface{}{"uuid": o.uuid, "name": o.Name}
+	ref := runLabTask(o, "destroy", func() (types.AnyType, *labErr) {
+		return nil, labMutate("Destroy_Task", o.Self, args, func() *labErr {
+			d := o.model()
+			if d == nil {
+				return fail(&types.ManagedObjectNotFound{Obj: o.Self}, "The switch has been deleted")
+			}
+			for _, h := range lab.hosts {
+				for _, v := range h.Vnics {
+					if v.Dv != nil && v.Dv.SwitchUuid == d.Uuid {
+						return fail(&types.ResourceInUse{Type: "VmwareDistributedVirtualSwitch", Name: d.Name},
+							"The resource '%s' is in use: %s on %s is connected to it", d.Name, v.Device, h.Name)
+					}
+				}
+			}
+			var keep []*dvSwitch
+			for _, x := range switches {
+				if x != d {
+					keep = append(keep, x)
+				}
+			}
+			switches = keep
+			return nil
+		})
+	})
+	return &methods.Destroy_TaskBody{Res: &types.Destroy_TaskResponse{Returnval: ref}}
 }

@@ -39,8 +39,8 @@ func rollback(h *host) *labErr {
 // (direct), else the owner of the connected route to the default gateway (routed). The path holds
 // while both vmknics exist, each on a port group with a pNIC that has link among its active and
 // standby uplinks and an MTU the segment's physical network carries. Its signature is what the
-// packets see: the management address and vmknic, the vSwitch and VLAN each direction uses, and
-// whether replies go direct or through the gateway. A change that breaks the path or changes its
+// packets see: the management address and vmknic, the VLAN each direction uses, and whether
+// replies go direct or through the gateway. A change that breaks the path or changes its
 // signature disconnects the host: re-addressing, moving or removing the vmknic that owns the route
 // when the route then leaves through another VLAN or through the gateway, a VLAN change under
 // either vmknic, teaming onto pNICs without link, an MTU the network does not carry. The route
@@ -60,7 +60,10 @@ func (h *host) vcPath() (string, bool) {
 		if p == nil || !h.hasLink(p) || h.pathMtu(v, p) > h.segmentMtu(p.Vlan) {
 			return "", false
 		}
-		sig += fmt.Sprintf("|%s/vlan%d", p.Switch, p.Vlan)
+		// The VLAN, not the switch: the lab's physical network is one segment per VLAN that every
+		// pNIC with link reaches, so a vmknic moving to another switch (standard or distributed)
+		// whose uplinks have link keeps the path (⚠ assumption, see ../README.md).
+		sig += fmt.Sprintf("|vlan%d", p.Vlan)
 	}
 	return sig, true
 }
