@@ -56,6 +56,12 @@ def built(lab_factory):
         adapter = vs.software_iscsi_adapter(first)
         vs.bind(first, adapter, devices["iscsi_a"])
         vs.bind(first, adapter, devices["iscsi_b"])
+        # On the second host both iSCSI vmknics sit on dv-iSCSI-A: one active uplink each, the same one.
+        devices["shared_1"] = add_vmk_on_dvpg(second, pgs["dv-iSCSI-A"], "10.40.0.21", MASK)
+        devices["shared_2"] = add_vmk_on_dvpg(second, pgs["dv-iSCSI-A"], "10.40.0.22", MASK)
+        second_adapter = vs.software_iscsi_adapter(second)
+        vs.bind(second, second_adapter, devices["shared_1"])
+        vs.bind(second, second_adapter, devices["shared_2"])
         ports = {(h.name, v.device): v.spec.distributedVirtualPort.portKey
                  for h in (first, second) for v in h.config.network.vnic if v.spec.distributedVirtualPort}
         macs = {(h.name, v.device): v.spec.mac for h in (first, second) for v in h.config.network.vnic}
@@ -124,7 +130,13 @@ def test_audit_on_the_distributed_switch_and_the_mixed_host(built):
     result = run_module("vmknic_audit", dict(connection_args(built["lab"]), fail_on="never"))
     assert not result.get("failed"), result
     findings = {(f["host"], f["rule"]): f for f in result["findings"]}
-    assert sorted(findings) == [(first, "iscsi-binding-compliant"), (first, "multi-nic-vmotion"), (second, "ipv4-same-subnet")]
+    assert sorted(findings) == [(first, "iscsi-binding-compliant"), (first, "multi-nic-vmotion"), (second, "ipv4-same-subnet"),
+                                (second, "iscsi-binding-noncompliant")]
+    shared = findings[(second, "iscsi-binding-noncompliant")]
+    one, two = devices["shared_1"], devices["shared_2"]
+    # Uplink 1 is vmnic3 on this host (its pNICs back the uplinks the other way round).
+    assert shared["evidence"]["iscsi"]["reasons"] == {one: [f"shares active uplink vmnic3 with {two}"],
+                                                      two: [f"shares active uplink vmnic3 with {one}"]}
     vmotion = findings[(first, "multi-nic-vmotion")]
     assert vmotion["message"] == (f"{devices['dv-vMotion-A']} and {devices['dv-vMotion-B']} share 10.50.0.0/24 on defaultTcpipStack "
                                   "and carry only vMotion, each port group with one active uplink (vmnic2, vmnic3): "
