@@ -15,7 +15,7 @@ description:
     with a thousand hosts answers in seconds. iSCSI bindings need one C(QueryBoundVnics) call per
     iSCSI adapter that can bind and is enabled.
   - The same retrieval reads every distributed switch and dvPortgroup of the datacenters in scope
-    once (not once per host): a vmknic on a distributed switch is reported with the switch name and UUID, the dvPortgroup's
+    once, not once per host. A vmknic on a distributed switch is reported with the switch name and UUID, the dvPortgroup's
     name and key, its port key, the dvPortgroup's VLAN (an id, trunked ranges or a private VLAN)
     and its teaming, as uplink names and as the host's physical NICs behind them. The teaming is
     the dvPortgroup's default port configuration; per-port overrides are not read.

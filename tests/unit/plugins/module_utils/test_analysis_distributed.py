@@ -87,7 +87,8 @@ ISCSI_A = make_dv_portgroup("dv-iSCSI-A", active=["Uplink 1"], key="dvportgroup-
 ISCSI_B = make_dv_portgroup("dv-iSCSI-B", active=["Uplink 2"], key="dvportgroup-32")
 
 
-def iscsi(pg_a: dict = ISCSI_A, pg_b: dict = ISCSI_B) -> list[dict]:
+def iscsi(pg_a: dict | None = None, pg_b: dict | None = None) -> list[dict]:
+    pg_a, pg_b = pg_a or ISCSI_A, pg_b or ISCSI_B
     return [H(dv_vmknic("vmk1", "10.40.0.11/24", pg_a, iscsi_bindings=[make_binding()]),
               dv_vmknic("vmk2", "10.40.0.12/24", pg_b, iscsi_bindings=[make_binding()]),
               portgroups=[pg_a, pg_b])]
