@@ -46,6 +46,10 @@ type dvPortgroup struct {
 	// Not in the JSON snapshot (interface-typed policies); a setting is never changed in place, so
 	// the snapshot keeps the pointers (switchSnap).
 	Setting *types.VMwareDVSPortSetting `json:"-"`
+	// Policy is config.policy (override permissions) as set; nil = vCenter's default.
+	Policy types.BaseDVPortgroupPolicy `json:"-"`
+	// Description is kept as given.
+	Description string
 }
 
 // dvMemberPnic: one pNIC of a host member, on one uplink port.
@@ -60,7 +64,75 @@ type dvMember struct {
 	Pnics       []dvMemberPnic
 }
 
+// dvsExtra is the part of a switch's config the lab keeps as clients set it and reads back
+// unchanged (contact, LLDP/CDP, NetFlow, multicast mode, health checks, the switch-level port
+// policies, the product version): it is not interpreted. Never changed in place (the snapshot
+// keeps the pointer).
+type dvsExtra struct {
+	Contact     *types.DVSContactInfo
+	Description string
+	Ldp         *types.LinkDiscoveryProtocolConfig
+	Ipfix       *types.VMwareIpfixConfig
+	Multicast   string
+	SwitchIP    string
+	PortConfig  *types.VMwareDVSPortSetting
+	Health      []types.BaseDVSHealthCheckConfig
+	Product     *types.DistributedVirtualSwitchProductSpec
+}
+
+// newDvsExtra: what a new switch reads back as, the values a fresh vCenter 8 switch has where
+// the spec is silent (⚠ NetFlow and security defaults as community.vmware's vmware_dvswitch
+// assumes them: MAC changes, forged transmits, promiscuous off; sampling 4096, timeouts 60/15 s).
+func newDvsExtra() *dvsExtra {
+	f := types.NewBool(false)
+	return &dvsExtra{
+		Ldp:       &types.LinkDiscoveryProtocolConfig{Protocol: "cdp", Operation: "listen"},
+		Ipfix:     &types.VMwareIpfixConfig{ActiveFlowTimeout: 60, IdleFlowTimeout: 15, SamplingRate: 4096, InternalFlowsOnly: false},
+		Multicast: "legacyFiltering",
+		// No macManagementPolicy: it is API 6.7, and the lab answers as API 6.5 (pyVmomi cannot
+		// read it in a 6.5 session); the security policy says the same.
+		PortConfig: &types.VMwareDVSPortSetting{SecurityPolicy: &types.DVSSecurityPolicy{
+			AllowPromiscuous: &types.BoolPolicy{Value: f}, MacChanges: &types.BoolPolicy{Value: f}, ForgedTransmits: &types.BoolPolicy{Value: f}}},
+		Health: []types.BaseDVSHealthCheckConfig{
+			&types.VMwareDVSVlanMtuHealthCheckConfig{VMwareDVSHealthCheckConfig: types.VMwareDVSHealthCheckConfig{DVSHealthCheckConfig: types.DVSHealthCheckConfig{Enable: f, Interval: 1}}},
+			&types.VMwareDVSTeamingHealthCheckConfig{VMwareDVSHealthCheckConfig: types.VMwareDVSHealthCheckConfig{DVSHealthCheckConfig: types.DVSHealthCheckConfig{Enable: f, Interval: 1}}},
+		},
+		Product: &types.DistributedVirtualSwitchProductSpec{Name: "DVS", Vendor: "VMware, Inc.", Version: "8.0.3", Build: "24022515", ForwardingClass: "etherswitch"},
+	}
+}
+
+// merged: a copy with what a config spec sets.
+func (x *dvsExtra) merged(cs types.BaseDVSConfigSpec) *dvsExtra {
+	c := *x
+	spec := cs.GetDVSConfigSpec()
+	if spec.Contact != nil {
+		c.Contact = spec.Contact
+	}
+	if spec.Description != "" {
+		c.Description = spec.Description
+	}
+	if spec.SwitchIpAddress != "" {
+		c.SwitchIP = spec.SwitchIpAddress
+	}
+	if s, ok := spec.DefaultPortConfig.(*types.VMwareDVSPortSetting); ok && s != nil {
+		c.PortConfig = mergeSetting(c.PortConfig, s)
+	}
+	if v, ok := cs.(*types.VMwareDVSConfigSpec); ok {
+		if v.LinkDiscoveryProtocolConfig != nil {
+			c.Ldp = v.LinkDiscoveryProtocolConfig
+		}
+		if v.IpfixConfig != nil {
+			c.Ipfix = v.IpfixConfig
+		}
+		if v.MulticastFilteringMode != "" {
+			c.Multicast = v.MulticastFilteringMode
+		}
+	}
+	return &c
+}
+
 type dvSwitch struct {
+	Extra      *dvsExtra `json:"-"`
 	Name       string
 	Uuid       string
 	Ref        types.ManagedObjectReference
@@ -614,6 +686,8 @@ type labSnap struct {
 type switchSnap struct {
 	model    []byte
 	settings map[string]*types.VMwareDVSPortSetting // by portgroup key
+	policies map[string]types.BaseDVPortgroupPolicy // by portgroup key
+	extras   map[string]*dvsExtra                   // by switch UUID
 }
 
 func takeLabSnap() labSnap {
@@ -643,12 +717,16 @@ func switchesSnapshot() switchSnap {
 		panic(err)
 	}
 	settings := map[string]*types.VMwareDVSPortSetting{}
+	policies := map[string]types.BaseDVPortgroupPolicy{}
+	extras := map[string]*dvsExtra{}
 	for _, d := range switches {
+		extras[d.Uuid] = d.Extra
 		for _, p := range d.Portgroups {
 			settings[p.Key] = p.Setting
+			policies[p.Key] = p.Policy
 		}
 	}
-	return switchSnap{model: b, settings: settings}
+	return switchSnap{model: b, settings: settings, policies: policies, extras: extras}
 }
 
 func restoreSwitches(s switchSnap) {
@@ -661,8 +739,10 @@ func restoreSwitches(s switchSnap) {
 		panic(err)
 	}
 	for _, d := range l {
+		d.Extra = s.extras[d.Uuid]
 		for _, p := range d.Portgroups {
 			p.Setting = s.settings[p.Key]
+			p.Policy = s.policies[p.Key]
 		}
 	}
 	switches = l

@@ -717,13 +717,16 @@ func (s *labNetSys) UpdateNetworkConfig(req *types.UpdateNetworkConfig) soap.Has
 		if req.ChangeMode != "modify" && req.ChangeMode != "replace" {
 			return invalidArg("changeMode", "changeMode must be modify or replace")
 		}
+		// Removals go last (port groups, then vSwitches), after the vmknics moved: a host applies
+		// the config as a whole, and community.vmware's vmware_migrate_vmk removes a vmknic's
+		// port group in the same call that moves the vmknic to a distributed port.
 		for _, x := range c.Vswitch {
 			var e *labErr
 			switch x.ChangeOperation {
 			case "add":
 				e = h.addSwitch(x.Name, x.Spec)
 			case "remove":
-				e = h.removeSwitch(x.Name)
+				continue
 			default:
 				vs := h.vs(x.Name)
 				if vs == nil {
@@ -745,7 +748,7 @@ func (s *labNetSys) UpdateNetworkConfig(req *types.UpdateNetworkConfig) soap.Has
 			case "add":
 				e = h.addPG(*x.Spec)
 			case "remove":
-				e = h.removePG(x.Spec.Name)
+				continue
 			default:
 				e = h.updatePG(x.Spec.Name, *x.Spec)
 			}
@@ -773,6 +776,20 @@ func (s *labNetSys) UpdateNetworkConfig(req *types.UpdateNetworkConfig) soap.Has
 			}
 			if e != nil {
 				return e
+			}
+		}
+		for _, x := range c.Portgroup {
+			if x.ChangeOperation == "remove" {
+				if e := h.removePG(x.Spec.Name); e != nil {
+					return e
+				}
+			}
+		}
+		for _, x := range c.Vswitch {
+			if x.ChangeOperation == "remove" {
+				if e := h.removeSwitch(x.Name); e != nil {
+					return e
+				}
 			}
 		}
 		for _, x := range c.NetStackSpec {
