@@ -157,8 +157,8 @@ def test_5_migrate_vmk_vss_to_vds_and_back(lab, tmp_path):
     assert all(r["changed"] for r in setup), setup
     lab.clear_journal()
     migrate = {"esxi_hostname": HOST_B, "device": "vmk1"}
-    to_vds = {"community.vmware.vmware_migrate_vmk": dict(migrate, current_switch_name="vSwitch0", current_portgroup_name="Mig-PG",
-                                                         migrate_switch_name=SWITCH, migrate_portgroup_name="dvPG-Mig")}
+    to_vds = {"community.vmware.vmware_migrate_vmk": dict(
+        migrate, current_switch_name="vSwitch0", current_portgroup_name="Mig-PG", migrate_switch_name=SWITCH, migrate_portgroup_name="dvPG-Mig")}
     moved, again = play(lab, tmp_path, [to_vds, to_vds], "mig-to-vds")
     assert moved["changed"] is True and again["changed"] is False, (moved, again)
     # One UpdateNetworkConfig moves the vmknic to a distributed port and removes its port group.
@@ -170,9 +170,9 @@ def test_5_migrate_vmk_vss_to_vds_and_back(lab, tmp_path):
         assert vmk.portgroup == "" and vmk.spec.distributedVirtualPort.portgroupKey == pg.key
         assert vmk.spec.ip.ipAddress == "10.60.0.12"
         assert "Mig-PG" not in [p.spec.name for p in host.config.network.portgroup]
-    to_vss = {"community.vmware.vmware_migrate_vmk": dict(migrate, current_switch_name=SWITCH, current_portgroup_name="dvPG-Mig",
-                                                         migrate_switch_name="vSwitch0", migrate_portgroup_name="Mig-Back",
-                                                         migrate_vlan_id=60)}
+    to_vss = {"community.vmware.vmware_migrate_vmk": dict(
+        migrate, current_switch_name=SWITCH, current_portgroup_name="dvPG-Mig", migrate_switch_name="vSwitch0",
+        migrate_portgroup_name="Mig-Back", migrate_vlan_id=60)}
     back, again = play(lab, tmp_path, [to_vss, to_vss], "mig-to-vss")
     assert back["changed"] is True and again["changed"] is False, (back, again)
     assert [(e["method"], e["args"]["portgroup"], e["args"]["vnic"]) for e in journal(lab)] == [
