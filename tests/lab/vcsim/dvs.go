@@ -502,6 +502,7 @@ func (o *labDvs) FetchDVPorts(req *types.FetchDVPorts) soap.HasFault {
 
 func (d *dvSwitch) ports(c *types.DistributedVirtualSwitchPortCriteria) []types.DistributedVirtualPort {
 	var out []types.DistributedVirtualPort
+	used := portUsers(d.Uuid)
 	for _, p := range d.Portgroups {
 		for _, k := range p.Ports {
 			port := types.DistributedVirtualPort{Key: k, DvsUuid: d.Uuid, PortgroupKey: p.Key,
@@ -515,10 +516,10 @@ func (d *dvSwitch) ports(c *types.DistributedVirtualSwitchPortCriteria) []types.
 						port.Config.Name = d.Uplinks[indexOf(m.UplinkPorts, k)]
 					}
 				}
-			} else if h, v := portUser(d.Uuid, k); v != nil {
+			} else if u, ok := used[k]; ok {
 				connected = true
-				port.ProxyHost = &h.Ref
-				port.Connectee = &types.DistributedVirtualSwitchPortConnectee{ConnectedEntity: &h.Ref, NicKey: v.Device, Type: "hostVmknic"}
+				port.ProxyHost = &u.h.Ref
+				port.Connectee = &types.DistributedVirtualSwitchPortConnectee{ConnectedEntity: &u.h.Ref, NicKey: u.v.Device, Type: "hostVmknic"}
 			}
 			if !portMatches(c, p, k, connected, port.ProxyHost) {
 				continue
@@ -872,8 +873,9 @@ func (d *dvSwitch) setNumPorts(p *dvPortgroup, n int32) *labErr {
 	}
 	var keep []string
 	extra := len(p.Ports) - int(n)
+	used := portUsers(d.Uuid)
 	for i := len(p.Ports) - 1; i >= 0; i-- {
-		if _, v := portUser(d.Uuid, p.Ports[i]); extra > 0 && v == nil {
+		if _, taken := used[p.Ports[i]]; extra > 0 && !taken {
 			extra--
 			continue
 		}
@@ -899,10 +901,11 @@ func (o *labDvpg) DestroyTask(req *types.Destroy_Task) soap.HasFault {
 			if p.Uplink {
 				return fail(&types.NotSupported{}, "The uplink port group of %s cannot be removed", d.Name)
 			}
+			used := portUsers(d.Uuid)
 			for _, k := range p.Ports {
-				if h, v := portUser(d.Uuid, k); v != nil {
+				if u, taken := used[k]; taken {
 					return fail(&types.ResourceInUse{Type: "DistributedVirtualPortgroup", Name: p.Name},
-						"The resource '%s' is in use: port %s is connected to %s on %s", p.Name, k, v.Device, h.Name)
+						"The resource '%s' is in use: port %s is connected to %s on %s", p.Name, k, u.v.Device, u.h.Name)
 				}
 			}
 			var keep []*dvPortgroup

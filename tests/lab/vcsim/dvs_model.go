@@ -304,16 +304,23 @@ func indexOf(l []string, s string) int {
 	return -1
 }
 
-// portInUse: the vmknic connected to a port, if any (host and device).
-func portUser(uuid, portKey string) (*host, *vnic) {
+// portUse: the vmknic (and its host) connected to a distributed port.
+type portUse struct {
+	h *host
+	v *vnic
+}
+
+// portUsers: every connected port of a switch, by port key (one pass over the lab).
+func portUsers(uuid string) map[string]portUse {
+	used := map[string]portUse{}
 	for _, h := range lab.hosts {
 		for _, v := range h.Vnics {
-			if v.Dv != nil && v.Dv.SwitchUuid == uuid && v.Dv.PortKey == portKey {
-				return h, v
+			if v.Dv != nil && v.Dv.SwitchUuid == uuid {
+				used[v.Dv.PortKey] = portUse{h, v}
 			}
 		}
 	}
-	return nil, nil
+	return used
 }
 
 // connectPort allocates a port of a dvPortgroup for a vmknic of host h: the requested port when
@@ -351,13 +358,14 @@ func (h *host) connectPort(c *types.DistributedVirtualSwitchPortConnection) (*dv
 		if indexOf(p.Ports, c.PortKey) < 0 {
 			return nil, fail(&types.NotFound{}, "Port %s is not a port of %s", c.PortKey, p.Name)
 		}
-		if uh, uv := portUser(d.Uuid, c.PortKey); uv != nil {
-			return nil, fail(&types.ResourceInUse{Type: "DistributedVirtualPort", Name: c.PortKey}, "Port %s is in use by %s on %s", c.PortKey, uv.Device, uh.Name)
+		if u, taken := portUsers(d.Uuid)[c.PortKey]; taken {
+			return nil, fail(&types.ResourceInUse{Type: "DistributedVirtualPort", Name: c.PortKey}, "Port %s is in use by %s on %s", c.PortKey, u.v.Device, u.h.Name)
 		}
 		return &dvAttach{SwitchUuid: d.Uuid, PortgroupKey: p.Key, PortKey: c.PortKey}, nil
 	}
+	used := portUsers(d.Uuid)
 	for _, k := range p.Ports {
-		if _, uv := portUser(d.Uuid, k); uv == nil {
+		if _, taken := used[k]; !taken {
 			return &dvAttach{SwitchUuid: d.Uuid, PortgroupKey: p.Key, PortKey: k}, nil
 		}
 	}
