@@ -4,6 +4,7 @@ and through the API), the journal, injected faults, and a failed call changing n
 
 import os
 import sys
+import threading
 
 import pytest
 from conftest import LAB_DIR, all_hosts, connect, ipcfg, vnic
@@ -45,6 +46,12 @@ def dvlab(tmp_path_factory):
     lab = Lab.start(hosts=5, clusters=1, scenario=SCENARIO, state_dir=str(tmp_path_factory.mktemp("dvlab")))
     yield lab
     lab.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_dv_faults(dvlab):
+    yield
+    dvlab.clear_faults()
 
 
 @pytest.fixture(scope="module")
@@ -330,3 +337,33 @@ def test_vlan_change_of_the_management_dvportgroup_is_rolled_back(dvlab, tmp_pat
             assert (vnic(h, "vmk0").portgroup, vnic(h, "vmk0").spec.distributedVirtualPort) == ("Management Network", None)
         finally:
             Disconnect(si)
+
+
+def test_fault_aimed_at_a_dvportgroup_and_hold_of_a_task_method(dvlab, dsi):
+    spare = _pg(dsi, "dvPG-Spare")
+    other = _pg(dsi, "dvPG-Trunk")
+    dvlab.inject_fault("ReconfigureDVPortgroup_Task", host=spare._moId, fault="ConcurrentAccess")
+    reconfigure_dvportgroup(other, trunk=[(100, 201)])  # another dvPortgroup: not hit
+    with pytest.raises(TaskFailed) as e:
+        reconfigure_dvportgroup(spare, vlan=80)
+    assert isinstance(e.value.fault, vim.fault.ConcurrentAccess)
+    assert [(f["seen"], f["fired"]) for f in dvlab.faults()] == [(1, 1)]
+    dvlab.clear_faults()
+    # a held task method waits until released, then runs
+    dvlab.hold("ReconfigureDVPortgroup_Task", host=spare._moId)
+    version = spare.config.configVersion
+    done = {}
+    worker = threading.Thread(target=lambda: done.setdefault("r", reconfigure_dvportgroup(connect_pg(dvlab, "dvPG-Spare"), vlan=81)))
+    worker.start()
+    held = dvlab.wait_held()
+    assert (held["method"], held["object"], held["host"]) == ("ReconfigureDVPortgroup_Task", spare._moId, None)
+    assert spare.config.configVersion == version
+    dvlab.release_held(held["id"])
+    worker.join(30)
+    assert spare.config.defaultPortConfig.vlan.vlanId == 81 and spare.config.configVersion == str(int(version) + 1)
+    dvlab.clear_holds()
+
+
+def connect_pg(lab, name):
+    """The dvPortgroup through a session of its own (a held call blocks its connection)."""
+    return _pg(connect(lab), name)

@@ -41,6 +41,7 @@ func installDvs() {
 	if lab.esx {
 		return
 	}
+	installDvsManager()
 	for _, e := range simulator.Map.All("Datacenter") {
 		dc := e.(*simulator.Datacenter)
 		f, ok := simulator.Map.Get(dc.NetworkFolder).(*simulator.Folder)
@@ -148,7 +149,7 @@ func (f *labNetFolder) CreateDVSTask(req *types.CreateDVS_Task) soap.HasFault {
 				return invalidArg("spec.configSpec", "A config spec is required")
 			}
 			var e *labErr
-			d, e = createSwitch(cs)
+			d, e = createSwitch(cs, req.Spec.ProductInfo)
 			return e
 		})
 		if err != nil {
@@ -164,7 +165,7 @@ var dvsSeq int
 
 // createSwitch validates the spec, then builds the switch, its uplink portgroup and its host
 // members (the scenario uses it too).
-func createSwitch(cs types.BaseDVSConfigSpec) (*dvSwitch, *labErr) {
+func createSwitch(cs types.BaseDVSConfigSpec, product *types.DistributedVirtualSwitchProductSpec) (*dvSwitch, *labErr) {
 	spec := cs.GetDVSConfigSpec()
 	if spec.Name == "" {
 		return nil, invalidArg("spec.configSpec.name", "A switch name is required")
@@ -193,9 +194,17 @@ func createSwitch(cs types.BaseDVSConfigSpec) (*dvSwitch, *labErr) {
 		mtu = v.MaxMtu
 	}
 	dvsSeq++
-	d := &dvSwitch{Name: spec.Name, Uplinks: uplinks, Mtu: mtu, Version: 1,
+	d := &dvSwitch{Name: spec.Name, Uplinks: uplinks, Mtu: mtu, Version: 1, Extra: newDvsExtra().merged(cs),
 		// vCenter's UUIDs are 16 hex bytes, space-separated, a dash in the middle.
 		Uuid: fmt.Sprintf("50 2a 6c 1d 00 00 %02x %02x-%02x 4c 61 62 00 00 00 %02x", dvsSeq>>8&0xff, dvsSeq&0xff, dvsSeq&0xff, dvsSeq&0xff)}
+	if product != nil && product.Version != "" {
+		if !knownDvsVersion(product.Version) {
+			return nil, invalidArg("spec.productInfo.version", "Distributed switch version %s is not supported", product.Version)
+		}
+		p := *d.Extra.Product
+		p.Version = product.Version
+		d.Extra.Product = &p
+	}
 	o := &labDvs{uuid: d.Uuid}
 	o.Self = types.ManagedObjectReference{Type: "VmwareDistributedVirtualSwitch"}
 	o.Name = d.Name
@@ -283,6 +292,7 @@ func (d *dvSwitch) addPortgroup(spec types.DVPortgroupConfigSpec, uplink bool) (
 	if err := d.applyPortSetting(p, spec.DefaultPortConfig); err != nil {
 		return nil, err
 	}
+	p.Policy, p.Description = spec.Policy, spec.Description
 	for i := int32(0); i < spec.NumPorts; i++ {
 		p.Ports = append(p.Ports, d.newPort())
 	}
@@ -411,6 +421,7 @@ func (o *labDvs) ReconfigureDvsTask(req *types.ReconfigureDvs_Task) soap.HasFaul
 			if err := d.setMembers(spec.Host); err != nil {
 				return err
 			}
+			d.Extra = d.Extra.merged(req.Spec)
 			d.Version++
 			return nil
 		})
@@ -491,6 +502,7 @@ func (o *labDvs) FetchDVPorts(req *types.FetchDVPorts) soap.HasFault {
 
 func (d *dvSwitch) ports(c *types.DistributedVirtualSwitchPortCriteria) []types.DistributedVirtualPort {
 	var out []types.DistributedVirtualPort
+	used := portUsers(d.Uuid)
 	for _, p := range d.Portgroups {
 		for _, k := range p.Ports {
 			port := types.DistributedVirtualPort{Key: k, DvsUuid: d.Uuid, PortgroupKey: p.Key,
@@ -504,10 +516,10 @@ func (d *dvSwitch) ports(c *types.DistributedVirtualSwitchPortCriteria) []types.
 						port.Config.Name = d.Uplinks[indexOf(m.UplinkPorts, k)]
 					}
 				}
-			} else if h, v := portUser(d.Uuid, k); v != nil {
+			} else if u, ok := used[k]; ok {
 				connected = true
-				port.ProxyHost = &h.Ref
-				port.Connectee = &types.DistributedVirtualSwitchPortConnectee{ConnectedEntity: &h.Ref, NicKey: v.Device, Type: "hostVmknic"}
+				port.ProxyHost = &u.h.Ref
+				port.Connectee = &types.DistributedVirtualSwitchPortConnectee{ConnectedEntity: &u.h.Ref, NicKey: u.v.Device, Type: "hostVmknic"}
 			}
 			if !portMatches(c, p, k, connected, port.ProxyHost) {
 				continue
@@ -555,7 +567,10 @@ func portMatches(c *types.DistributedVirtualSwitchPortCriteria, p *dvPortgroup, 
 
 // ---- rendering ----
 
-var dvsProduct = &types.DistributedVirtualSwitchProductSpec{Name: "DVS", Vendor: "VMware, Inc.", Version: "8.0.3", Build: "24022515", ForwardingClass: "etherswitch"}
+// dvsVersions: the switch versions a vCenter 8.0 U3 offers (QueryAvailableDvsSpec).
+var dvsVersions = []string{"7.0.0", "7.0.2", "7.0.3", "8.0.0", "8.0.3"}
+
+func knownDvsVersion(v string) bool { return indexOf(dvsVersions, v) >= 0 }
 
 // renderSetting: the portgroup's defaultPortConfig as vCenter reads it back: every modelled
 // policy present, inherited where the portgroup does not set it.
@@ -626,7 +641,7 @@ func (d *dvSwitch) render() {
 		members = append(members, types.DistributedVirtualSwitchHostMember{
 			Config: types.DistributedVirtualSwitchHostMemberConfigInfo{Host: &r, MaxProxySwitchPorts: 512,
 				Backing: &types.DistributedVirtualSwitchHostMemberPnicBacking{PnicSpec: ps}},
-			ProductInfo: dvsProduct, UplinkPortKey: copyS(m.UplinkPorts), Status: "up"})
+			ProductInfo: d.Extra.Product, UplinkPortKey: copyS(m.UplinkPorts), Status: "up"})
 	}
 	for _, p := range d.Portgroups {
 		pgRefs = append(pgRefs, p.Ref)
@@ -635,22 +650,29 @@ func (d *dvSwitch) render() {
 		d.renderPortgroup(p, hostRefs)
 	}
 	up := d.uplinkPG()
+	x := d.Extra
+	portConfig := d.renderSetting(&dvPortgroup{Setting: x.PortConfig})
+	portConfig.Vlan = &types.VmwareDistributedVirtualSwitchVlanIdSpec{}
+	portConfig.UplinkTeamingPolicy.Inherited = false
+	portConfig.UplinkTeamingPolicy.UplinkPortOrder.Inherited = false
 	cfg := &types.VMwareDVSConfigInfo{DVSConfigInfo: types.DVSConfigInfo{
 		Uuid: d.Uuid, Name: d.Name, NumPorts: numPorts, MaxPorts: 2147483647, ConfigVersion: strconv.Itoa(d.Version),
-		UplinkPortPolicy: &types.DVSNameArrayUplinkPortPolicy{UplinkPortName: copyS(d.Uplinks)},
-		UplinkPortgroup:  []types.ManagedObjectReference{up.Ref},
-		DefaultPortConfig: d.renderSetting(&dvPortgroup{Setting: &types.VMwareDVSPortSetting{
-			Vlan: &types.VmwareDistributedVirtualSwitchVlanIdSpec{}}}),
-		Host: members, ProductInfo: *dvsProduct, DefaultProxySwitchMaxNumPorts: 512,
+		UplinkPortPolicy:  &types.DVSNameArrayUplinkPortPolicy{UplinkPortName: copyS(d.Uplinks)},
+		UplinkPortgroup:   []types.ManagedObjectReference{up.Ref},
+		DefaultPortConfig: portConfig, Description: x.Description, SwitchIpAddress: x.SwitchIP,
+		HealthCheckConfig: x.Health,
+		Host:              members, ProductInfo: *x.Product, DefaultProxySwitchMaxNumPorts: 512,
 		Policy: &types.DVSPolicy{AutoPreInstallAllowed: types.NewBool(false), AutoUpgradeAllowed: types.NewBool(false), PartialUpgradeAllowed: types.NewBool(false)},
-	}, MaxMtu: d.Mtu, LinkDiscoveryProtocolConfig: &types.LinkDiscoveryProtocolConfig{Protocol: "cdp", Operation: "listen"},
-		LacpApiVersion: "multipleLag", MulticastFilteringMode: "legacyFiltering"}
-	cfg.DefaultPortConfig.(*types.VMwareDVSPortSetting).UplinkTeamingPolicy.Inherited = false
+	}, MaxMtu: d.Mtu, LinkDiscoveryProtocolConfig: x.Ldp, IpfixConfig: x.Ipfix,
+		LacpApiVersion: "multipleLag", MulticastFilteringMode: x.Multicast}
+	if x.Contact != nil {
+		cfg.Contact = *x.Contact
+	}
 	o.Name = d.Name
 	o.Uuid = d.Uuid
 	o.Config = cfg
 	o.Portgroup = pgRefs
-	o.Summary = types.DVSSummary{Name: d.Name, Uuid: d.Uuid, NumPorts: numPorts, ProductInfo: dvsProduct,
+	o.Summary = types.DVSSummary{Name: d.Name, Uuid: d.Uuid, NumPorts: numPorts, ProductInfo: x.Product, Description: x.Description, Contact: x.Contact,
 		HostMember: hostRefs, Host: hostRefs, PortgroupName: pgNames, NumHosts: int32(len(hostRefs))}
 	o.Capability = types.DVSCapability{DvsOperationSupported: types.NewBool(true), DvPortGroupOperationSupported: types.NewBool(true), DvPortOperationSupported: types.NewBool(true)}
 	if started {
@@ -672,13 +694,31 @@ func (d *dvSwitch) renderPortgroup(p *dvPortgroup, hosts []types.ManagedObjectRe
 	o.Summary = &types.NetworkSummary{Network: &o.Self, Name: p.Name, Accessible: true}
 	o.Config = types.DVPortgroupConfigInfo{Key: p.Key, Name: p.Name, NumPorts: int32(len(p.Ports)), DistributedVirtualSwitch: &sw,
 		DefaultPortConfig: d.renderSetting(p), Type: p.Type, ConfigVersion: strconv.Itoa(p.Version), AutoExpand: types.NewBool(p.Auto),
-		Uplink: types.NewBool(p.Uplink),
-		Policy: &types.VMwareDVSPortgroupPolicy{DVPortgroupPolicy: types.DVPortgroupPolicy{BlockOverrideAllowed: true, PortConfigResetAtDisconnect: true,
-			NetworkResourcePoolOverrideAllowed: types.NewBool(false), TrafficFilterOverrideAllowed: types.NewBool(false)}, IpfixOverrideAllowed: types.NewBool(false)}}
+		Uplink: types.NewBool(p.Uplink), Description: p.Description, Policy: p.Policy}
+	o.Config.Policy = renderPgPolicy(p.Policy)
 	if started {
 		simulator.Map.Update(o, []types.PropertyChange{{Name: "name", Val: o.Name}, {Name: "config", Val: o.Config},
 			{Name: "host", Val: o.Host}, {Name: "portKeys", Val: o.PortKeys}, {Name: "summary", Val: o.Summary}})
 	}
+}
+
+// renderPgPolicy: the override permissions as vCenter reads them back, every flag present
+// (false where the client left it unset: a pyVmomi session at the lab's API 6.5 does not send
+// 6.7's macManagementOverrideAllowed); vCenter's defaults without a policy.
+func renderPgPolicy(given types.BaseDVPortgroupPolicy) *types.VMwareDVSPortgroupPolicy {
+	p := types.VMwareDVSPortgroupPolicy{DVPortgroupPolicy: types.DVPortgroupPolicy{BlockOverrideAllowed: true, PortConfigResetAtDisconnect: true}}
+	switch g := given.(type) {
+	case *types.VMwareDVSPortgroupPolicy:
+		p = *g
+	case *types.DVPortgroupPolicy:
+		p.DVPortgroupPolicy = *g
+	}
+	for _, b := range []**bool{&p.NetworkResourcePoolOverrideAllowed, &p.TrafficFilterOverrideAllowed, &p.IpfixOverrideAllowed, &p.MacManagementOverrideAllowed} {
+		if *b == nil {
+			*b = types.NewBool(false)
+		}
+	}
+	return &p
 }
 
 // proxySwitches renders a host's config.network.proxySwitch: one per switch it is a member of.
@@ -807,6 +847,12 @@ func (o *labDvpg) ReconfigureDVPortgroupTask(req *types.ReconfigureDVPortgroup_T
 			if err := d.applyPortSetting(p, spec.DefaultPortConfig); err != nil {
 				return err
 			}
+			if spec.Policy != nil {
+				p.Policy = spec.Policy
+			}
+			if spec.Description != "" {
+				p.Description = spec.Description
+			}
 			p.Version++
 			return nil
 		})
@@ -827,8 +873,9 @@ func (d *dvSwitch) setNumPorts(p *dvPortgroup, n int32) *labErr {
 	}
 	var keep []string
 	extra := len(p.Ports) - int(n)
+	used := portUsers(d.Uuid)
 	for i := len(p.Ports) - 1; i >= 0; i-- {
-		if _, v := portUser(d.Uuid, p.Ports[i]); extra > 0 && v == nil {
+		if _, taken := used[p.Ports[i]]; extra > 0 && !taken {
 			extra--
 			continue
 		}
@@ -854,10 +901,11 @@ func (o *labDvpg) DestroyTask(req *types.Destroy_Task) soap.HasFault {
 			if p.Uplink {
 				return fail(&types.NotSupported{}, "The uplink port group of %s cannot be removed", d.Name)
 			}
+			used := portUsers(d.Uuid)
 			for _, k := range p.Ports {
-				if h, v := portUser(d.Uuid, k); v != nil {
+				if u, taken := used[k]; taken {
 					return fail(&types.ResourceInUse{Type: "DistributedVirtualPortgroup", Name: p.Name},
-						"The resource '%s' is in use: port %s is connected to %s on %s", p.Name, k, v.Device, h.Name)
+						"The resource '%s' is in use: port %s is connected to %s on %s", p.Name, k, u.v.Device, u.h.Name)
 				}
 			}
 			var keep []*dvPortgroup
@@ -902,4 +950,96 @@ func (o *labDvs) DestroyTask(req *types.Destroy_Task) soap.HasFault {
 		})
 	})
 	return &methods.Destroy_TaskBody{Res: &types.Destroy_TaskResponse{Returnval: ref}}
+}
+
+// UpdateDVSHealthCheckConfig_Task: the health check configs replace those of the same type.
+func (o *labDvs) UpdateDVSHealthCheckConfigTask(req *types.UpdateDVSHealthCheckConfig_Task) soap.HasFault {
+	ref := runLabTask(o, "updateDVSHealthCheckConfig", func() (types.AnyType, *labErr) {
+		return nil, labMutate("UpdateDVSHealthCheckConfig_Task", o.Self, map[string]interface{}{"configs": len(req.HealthCheckConfig)}, func() *labErr {
+			d := o.model()
+			if d == nil {
+				return fail(&types.ManagedObjectNotFound{Obj: o.Self}, "The switch has been deleted")
+			}
+			x := *d.Extra
+			x.Health = append([]types.BaseDVSHealthCheckConfig(nil), x.Health...)
+			for _, n := range req.HealthCheckConfig {
+				replaced := false
+				for i, c := range x.Health {
+					if fmt.Sprintf("%T", c) == fmt.Sprintf("%T", n) {
+						x.Health[i], replaced = n, true
+					}
+				}
+				if !replaced {
+					return fail(&types.NotSupported{}, "Health check %T is not supported", n)
+				}
+			}
+			d.Extra = &x
+			return nil
+		})
+	})
+	return &methods.UpdateDVSHealthCheckConfig_TaskBody{Res: &types.UpdateDVSHealthCheckConfig_TaskResponse{Returnval: ref}}
+}
+
+// PerformDvsProductSpecOperation_Task: only "upgrade" (to a newer available version).
+func (o *labDvs) PerformDvsProductSpecOperationTask(req *types.PerformDvsProductSpecOperation_Task) soap.HasFault {
+	args := map[string]interface{}{"operation": req.Operation}
+	if req.ProductSpec != nil {
+		args["version"] = req.ProductSpec.Version
+	}
+	ref := runLabTask(o, "performDvsProductSpecOperation", func() (types.AnyType, *labErr) {
+		return nil, labMutate("PerformDvsProductSpecOperation_Task", o.Self, args, func() *labErr {
+			d := o.model()
+			if d == nil {
+				return fail(&types.ManagedObjectNotFound{Obj: o.Self}, "The switch has been deleted")
+			}
+			if req.Operation != "upgrade" || req.ProductSpec == nil {
+				return fail(&types.NotSupported{}, "Only the upgrade operation is supported")
+			}
+			if indexOf(dvsVersions, req.ProductSpec.Version) <= indexOf(dvsVersions, d.Extra.Product.Version) {
+				return invalidArg("productSpec.version", "Version %s is not newer than %s", req.ProductSpec.Version, d.Extra.Product.Version)
+			}
+			x := *d.Extra
+			p := *x.Product
+			p.Version = req.ProductSpec.Version
+			x.Product = &p
+			d.Extra = &x
+			return nil
+		})
+	})
+	return &methods.PerformDvsProductSpecOperation_TaskBody{Res: &types.PerformDvsProductSpecOperation_TaskResponse{Returnval: ref}}
+}
+
+// ---- DistributedVirtualSwitchManager ----
+
+type labDvsMgr struct {
+	mo.DistributedVirtualSwitchManager // by value, first
+	labLocker
+}
+
+func installDvsManager() {
+	if lab.esx {
+		return
+	}
+	m := &labDvsMgr{}
+	m.Self = types.ManagedObjectReference{Type: "DistributedVirtualSwitchManager", Value: "DVSManager"}
+	simulator.Map.Put(m)
+}
+
+func (m *labDvsMgr) QueryAvailableDvsSpec(req *types.QueryAvailableDvsSpec) soap.HasFault {
+	var out []types.DistributedVirtualSwitchProductSpec
+	for _, v := range dvsVersions {
+		p := *newDvsExtra().Product
+		p.Version = v
+		out = append(out, p)
+	}
+	return &methods.QueryAvailableDvsSpecBody{Res: &types.QueryAvailableDvsSpecResponse{Returnval: out}}
+}
+
+func (m *labDvsMgr) QueryDvsByUuid(req *types.QueryDvsByUuid) soap.HasFault {
+	d := switchByUuid(req.Uuid)
+	if d == nil {
+		return &methods.QueryDvsByUuidBody{Fault_: simulator.Fault("No distributed switch with UUID "+req.Uuid, &types.NotFound{})}
+	}
+	ref := d.Ref
+	return &methods.QueryDvsByUuidBody{Res: &types.QueryDvsByUuidResponse{Returnval: &ref}}
 }

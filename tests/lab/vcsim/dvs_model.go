@@ -46,6 +46,10 @@ type dvPortgroup struct {
 	// Not in the JSON snapshot (interface-typed policies); a setting is never changed in place, so
 	// the snapshot keeps the pointers (switchSnap).
 	Setting *types.VMwareDVSPortSetting `json:"-"`
+	// Policy is config.policy (override permissions) as set; nil = vCenter's default.
+	Policy types.BaseDVPortgroupPolicy `json:"-"`
+	// Description is kept as given.
+	Description string
 }
 
 // dvMemberPnic: one pNIC of a host member, on one uplink port.
@@ -60,7 +64,75 @@ type dvMember struct {
 	Pnics       []dvMemberPnic
 }
 
+// dvsExtra is the part of a switch's config the lab keeps as clients set it and reads back
+// unchanged (contact, LLDP/CDP, NetFlow, multicast mode, health checks, the switch-level port
+// policies, the product version): it is not interpreted. Never changed in place (the snapshot
+// keeps the pointer).
+type dvsExtra struct {
+	Contact     *types.DVSContactInfo
+	Description string
+	Ldp         *types.LinkDiscoveryProtocolConfig
+	Ipfix       *types.VMwareIpfixConfig
+	Multicast   string
+	SwitchIP    string
+	PortConfig  *types.VMwareDVSPortSetting
+	Health      []types.BaseDVSHealthCheckConfig
+	Product     *types.DistributedVirtualSwitchProductSpec
+}
+
+// newDvsExtra: what a new switch reads back as, the values a fresh vCenter 8 switch has where
+// the spec is silent (⚠ NetFlow and security defaults as community.vmware's vmware_dvswitch
+// assumes them: MAC changes, forged transmits, promiscuous off; sampling 4096, timeouts 60/15 s).
+func newDvsExtra() *dvsExtra {
+	f := types.NewBool(false)
+	return &dvsExtra{
+		Ldp:       &types.LinkDiscoveryProtocolConfig{Protocol: "cdp", Operation: "listen"},
+		Ipfix:     &types.VMwareIpfixConfig{ActiveFlowTimeout: 60, IdleFlowTimeout: 15, SamplingRate: 4096, InternalFlowsOnly: false},
+		Multicast: "legacyFiltering",
+		// No macManagementPolicy: it is API 6.7, and the lab answers as API 6.5 (pyVmomi cannot
+		// read it in a 6.5 session); the security policy says the same.
+		PortConfig: &types.VMwareDVSPortSetting{SecurityPolicy: &types.DVSSecurityPolicy{
+			AllowPromiscuous: &types.BoolPolicy{Value: f}, MacChanges: &types.BoolPolicy{Value: f}, ForgedTransmits: &types.BoolPolicy{Value: f}}},
+		Health: []types.BaseDVSHealthCheckConfig{
+			&types.VMwareDVSVlanMtuHealthCheckConfig{VMwareDVSHealthCheckConfig: types.VMwareDVSHealthCheckConfig{DVSHealthCheckConfig: types.DVSHealthCheckConfig{Enable: f, Interval: 1}}},
+			&types.VMwareDVSTeamingHealthCheckConfig{VMwareDVSHealthCheckConfig: types.VMwareDVSHealthCheckConfig{DVSHealthCheckConfig: types.DVSHealthCheckConfig{Enable: f, Interval: 1}}},
+		},
+		Product: &types.DistributedVirtualSwitchProductSpec{Name: "DVS", Vendor: "VMware, Inc.", Version: "8.0.3", Build: "24022515", ForwardingClass: "etherswitch"},
+	}
+}
+
+// merged: a copy with what a config spec sets.
+func (x *dvsExtra) merged(cs types.BaseDVSConfigSpec) *dvsExtra {
+	c := *x
+	spec := cs.GetDVSConfigSpec()
+	if spec.Contact != nil {
+		c.Contact = spec.Contact
+	}
+	if spec.Description != "" {
+		c.Description = spec.Description
+	}
+	if spec.SwitchIpAddress != "" {
+		c.SwitchIP = spec.SwitchIpAddress
+	}
+	if s, ok := spec.DefaultPortConfig.(*types.VMwareDVSPortSetting); ok && s != nil {
+		c.PortConfig = mergeSetting(c.PortConfig, s)
+	}
+	if v, ok := cs.(*types.VMwareDVSConfigSpec); ok {
+		if v.LinkDiscoveryProtocolConfig != nil {
+			c.Ldp = v.LinkDiscoveryProtocolConfig
+		}
+		if v.IpfixConfig != nil {
+			c.Ipfix = v.IpfixConfig
+		}
+		if v.MulticastFilteringMode != "" {
+			c.Multicast = v.MulticastFilteringMode
+		}
+	}
+	return &c
+}
+
 type dvSwitch struct {
+	Extra      *dvsExtra `json:"-"`
 	Name       string
 	Uuid       string
 	Ref        types.ManagedObjectReference
@@ -232,16 +304,23 @@ func indexOf(l []string, s string) int {
 	return -1
 }
 
-// portInUse: the vmknic connected to a port, if any (host and device).
-func portUser(uuid, portKey string) (*host, *vnic) {
+// portUse: the vmknic (and its host) connected to a distributed port.
+type portUse struct {
+	h *host
+	v *vnic
+}
+
+// portUsers: every connected port of a switch, by port key (one pass over the lab).
+func portUsers(uuid string) map[string]portUse {
+	used := map[string]portUse{}
 	for _, h := range lab.hosts {
 		for _, v := range h.Vnics {
-			if v.Dv != nil && v.Dv.SwitchUuid == uuid && v.Dv.PortKey == portKey {
-				return h, v
+			if v.Dv != nil && v.Dv.SwitchUuid == uuid {
+				used[v.Dv.PortKey] = portUse{h, v}
 			}
 		}
 	}
-	return nil, nil
+	return used
 }
 
 // connectPort allocates a port of a dvPortgroup for a vmknic of host h: the requested port when
@@ -279,13 +358,14 @@ func (h *host) connectPort(c *types.DistributedVirtualSwitchPortConnection) (*dv
 		if indexOf(p.Ports, c.PortKey) < 0 {
 			return nil, fail(&types.NotFound{}, "Port %s is not a port of %s", c.PortKey, p.Name)
 		}
-		if uh, uv := portUser(d.Uuid, c.PortKey); uv != nil {
-			return nil, fail(&types.ResourceInUse{Type: "DistributedVirtualPort", Name: c.PortKey}, "Port %s is in use by %s on %s", c.PortKey, uv.Device, uh.Name)
+		if u, taken := portUsers(d.Uuid)[c.PortKey]; taken {
+			return nil, fail(&types.ResourceInUse{Type: "DistributedVirtualPort", Name: c.PortKey}, "Port %s is in use by %s on %s", c.PortKey, u.v.Device, u.h.Name)
 		}
 		return &dvAttach{SwitchUuid: d.Uuid, PortgroupKey: p.Key, PortKey: c.PortKey}, nil
 	}
+	used := portUsers(d.Uuid)
 	for _, k := range p.Ports {
-		if _, uv := portUser(d.Uuid, k); uv == nil {
+		if _, taken := used[k]; !taken {
 			return &dvAttach{SwitchUuid: d.Uuid, PortgroupKey: p.Key, PortKey: k}, nil
 		}
 	}
@@ -614,6 +694,8 @@ type labSnap struct {
 type switchSnap struct {
 	model    []byte
 	settings map[string]*types.VMwareDVSPortSetting // by portgroup key
+	policies map[string]types.BaseDVPortgroupPolicy // by portgroup key
+	extras   map[string]*dvsExtra                   // by switch UUID
 }
 
 func takeLabSnap() labSnap {
@@ -643,12 +725,16 @@ func switchesSnapshot() switchSnap {
 		panic(err)
 	}
 	settings := map[string]*types.VMwareDVSPortSetting{}
+	policies := map[string]types.BaseDVPortgroupPolicy{}
+	extras := map[string]*dvsExtra{}
 	for _, d := range switches {
+		extras[d.Uuid] = d.Extra
 		for _, p := range d.Portgroups {
 			settings[p.Key] = p.Setting
+			policies[p.Key] = p.Policy
 		}
 	}
-	return switchSnap{model: b, settings: settings}
+	return switchSnap{model: b, settings: settings, policies: policies, extras: extras}
 }
 
 func restoreSwitches(s switchSnap) {
@@ -661,8 +747,10 @@ func restoreSwitches(s switchSnap) {
 		panic(err)
 	}
 	for _, d := range l {
+		d.Extra = s.extras[d.Uuid]
 		for _, p := range d.Portgroups {
 			p.Setting = s.settings[p.Key]
+			p.Policy = s.policies[p.Key]
 		}
 	}
 	switches = l

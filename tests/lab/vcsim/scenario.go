@@ -472,7 +472,7 @@ func applySwitchRule(r *SwitchRule) error {
 	if r.Uplinks != nil {
 		cs.UplinkPortPolicy = &types.DVSNameArrayUplinkPortPolicy{UplinkPortName: r.Uplinks}
 	}
-	d, e := createSwitch(cs)
+	d, e := createSwitch(cs, nil)
 	if e != nil {
 		return errOf(e)
 	}

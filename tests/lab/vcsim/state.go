@@ -58,10 +58,19 @@ type v6addr struct {
 	FromRA  bool // given because of a router advertisement (SLAAC, or DHCPv6 on the M flag)
 }
 
+// attachment is where a vmknic is plugged in, one of two kinds: a standard port group
+// (Portgroup, by name) or a distributed port (Dv: switch UUID, portgroup key, port key). Exactly
+// one is set. Whatever depends on it reads it through one port-group view (host.viewOf).
+type attachment struct {
+	Portgroup string    // standard port group; "" on a distributed port
+	Dv        *dvAttach // distributed port; nil on a standard port group
+}
+
+func onPortgroup(name string) attachment { return attachment{Portgroup: name} }
+
 type vnic struct {
-	Device      string
-	Portgroup   string    // standard port group; "" on a distributed port
-	Dv          *dvAttach // distributed port; nil on a standard port group
+	Device string
+	attachment
 	Mac         string
 	Mtu         int32
 	Stack       string
