@@ -379,7 +379,8 @@ def distributed_portgroup(switch_uuid: str, key: str, catalog: DistributedCatalo
                           host_switch: dict[str, Any] | None) -> dict[str, Any]:
     """The port group entry (docs/facts.md) of dvPortgroup ``key`` as seen from one host: VLAN and
     teaming from the dvPortgroup's default port config, uplink names mapped to this host's vmnics
-    (``host_switch``, from host_switches). Teaming is None when the dvPortgroup was not read."""
+    (``host_switch``, from host_switches). Teaming is None when the dvPortgroup was not read or
+    has no uplink teaming order."""
     props = catalog.portgroup(switch_uuid, key)
     switch = catalog.switch(switch_uuid)
     host_uplinks: dict[str, str | None] = dict((host_switch or {}).get("uplinks") or {})
