@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 from labdvs import add_dvportgroup, add_dvs_hosts, add_vmk_on_dvpg, create_dvs, uplink_pnics
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils import _gather, _retrieve_stream
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere import _gather, _retrieve_stream
 from harness import connection_args, run_module
 from vsphere import Vsphere
 
