@@ -12,7 +12,8 @@ community.vmware.vmware_vmkernel_info as an independent reader.
 Tests 1-4 and the TCP/IP stack and IPv6 cases each work on their own host of one shared lab, so they do not depend on each other; the
 remediation cross-check starts its own lab. Not covered: enable_vsan (vmware_vmkernel sets it
 with HostVsanSystem.UpdateVsan_Task; the lab models no vSAN), vmware_host_iscsi's alias, IQN, CHAP
-and targets (the lab does not model those HostStorageSystem updates), distributed switches.
+and targets (the lab does not model those HostStorageSystem updates). Distributed switches:
+test_community_vmware_dvs.py.
 """
 
 from __future__ import annotations

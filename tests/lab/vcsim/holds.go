@@ -104,11 +104,11 @@ func addIntercept(r *interceptRule) error {
 }
 
 // matchIntercept counts the call against the matching rules and returns the one that fires.
-func matchIntercept(method string, h *host) *interceptRule {
+func matchIntercept(method string, h *host, object string) *interceptRule {
 	intercepts.Lock()
 	defer intercepts.Unlock()
 	for _, r := range intercepts.rules {
-		if fires(method, h, r.Method, r.Host, r.Nth, r.Count, &r.Seen, &r.Fired) {
+		if fires(method, h, object, r.Method, r.Host, r.Nth, r.Count, &r.Seen, &r.Fired) {
 			fired := *r
 			return &fired
 		}
@@ -118,8 +118,8 @@ func matchIntercept(method string, h *host) *interceptRule {
 
 // fires counts a call of method on h against one rule (its method, host, nth and count, as fault
 // rules and hold/drop rules have them) and says whether the rule fires for this call.
-func fires(method string, h *host, ruleMethod, ruleHost string, nth, count int, seen, fired *int) bool {
-	if ruleMethod != method || !(ruleHost == "*" || (h != nil && (ruleHost == h.Name || ruleHost == h.Ref.Value))) {
+func fires(method string, h *host, obj, ruleMethod, ruleHost string, nth, count int, seen, fired *int) bool {
+	if ruleMethod != method || !(ruleHost == "*" || (h != nil && (ruleHost == h.Name || ruleHost == h.Ref.Value)) || (obj != "" && ruleHost == obj)) {
 		return false
 	}
 	*seen++
@@ -218,7 +218,7 @@ func interceptCalls(next http.Handler) http.Handler {
 				h = hostOfObject(string(e[1]))
 			}
 		}
-		rule := matchIntercept(method, h)
+		rule := matchIntercept(method, h, object)
 		switch {
 		case rule == nil:
 			next.ServeHTTP(w, r)

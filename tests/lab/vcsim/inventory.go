@@ -104,6 +104,7 @@ func wrapHost(i int, sh *simulator.HostSystem) {
 	cfg.Vmotion = nil // the template's vMotion info names a 127.0.0.1 vmk0
 	o.Config = cfg
 	h.obj = o
+	h.baseNetworks = append([]types.ManagedObjectReference(nil), o.Network...)
 	simulator.Map.Put(o)
 
 	sns := simulator.Map.Get(*o.ConfigManager.NetworkSystem).(*simulator.HostNetworkSystem)
@@ -143,7 +144,7 @@ func wrapHost(i int, sh *simulator.HostSystem) {
 	}
 	// The installer's vmk0 has router advertisements (autoconfiguration) on; vmknics created later
 	// through the API without an ipV6Config have it off (recorded 8.0.3 host).
-	vmk0 := &vnic{Device: "vmk0", Portgroup: "Management Network", Mac: h.newMac(), Mtu: 1500, Stack: "defaultTcpipStack",
+	vmk0 := &vnic{Device: "vmk0", attachment: onPortgroup("Management Network"), Mac: h.newMac(), Mtu: 1500, Stack: "defaultTcpipStack",
 		IP: name, Mask: "255.255.248.0", Autoconf: true, Up: nextUp()}
 	h.Vnics = []*vnic{vmk0}
 	h.Services["management"] = []string{"vmk0"}

@@ -44,11 +44,11 @@ func lmf(f types.BaseMethodFault, msg string) types.LocalizedMethodFault {
 }
 
 func (h *host) compliance(v *vnic) []types.LocalizedMethodFault {
-	p := h.pg(v.Portgroup)
+	p := h.viewOf(v)
 	if p == nil {
-		return []types.LocalizedMethodFault{lmf(&types.IscsiFaultInvalidVnic{VnicDevice: v.Device}, "vmknic is not on a standard port group")}
+		return []types.LocalizedMethodFault{lmf(&types.IscsiFaultInvalidVnic{VnicDevice: v.Device}, "vmknic is not on a port group")}
 	}
-	active, standby, _ := h.effTeaming(p)
+	active, standby := p.Active, p.Standby
 	n := len(active) + len(standby)
 	switch {
 	case n == 0:
@@ -62,21 +62,16 @@ func (h *host) compliance(v *vnic) []types.LocalizedMethodFault {
 		return []types.LocalizedMethodFault{lmf(&types.IscsiFaultVnicHasWrongUplink{VnicDevice: v.Device},
 			"The active uplink "+active[0]+" is not the physical adapter "+b.Uplink+" the binding was made with")}
 	}
-	vs := h.vs(p.Vswitch)
-	for _, u := range vs.Uplinks {
-		if u == active[0] {
-			return nil
-		}
+	if indexOf(p.Uplinks, active[0]) >= 0 {
+		return nil
 	}
 	return []types.LocalizedMethodFault{lmf(&types.IscsiFaultVnicHasWrongUplink{VnicDevice: v.Device}, "The active uplink is not an uplink of the virtual switch")}
 }
 
-// soleUplink is the single active uplink of the vmknic's port group ("" when it has none or several).
+// soleUplink is the single active uplink (pNIC) of the vmknic's port group ("" when it has none or several).
 func (h *host) soleUplink(v *vnic) string {
-	if p := h.pg(v.Portgroup); p != nil {
-		if active, _, _ := h.effTeaming(p); len(active) == 1 {
-			return active[0]
-		}
+	if p := h.viewOf(v); p != nil && len(p.Active) == 1 {
+		return p.Active[0]
 	}
 	return ""
 }
@@ -118,9 +113,12 @@ func (h *host) portInfo(v *vnic, b *binding) types.IscsiPortInfo {
 	r := h.renderVnic(v)
 	pi := types.IscsiPortInfo{VnicDevice: v.Device, Vnic: &r, PortgroupName: v.Portgroup,
 		ComplianceStatus: &types.IscsiStatus{Reason: h.compliance(v)}}
-	if p := h.pg(v.Portgroup); p != nil {
-		pi.SwitchName = p.Vswitch
-		if active, standby, _ := h.effTeaming(p); len(active) == 1 && len(standby) == 0 {
+	if p := h.viewOf(v); p != nil {
+		pi.SwitchName, pi.PortgroupName = p.Switch, p.Name
+		if p.Dv != nil {
+			pi.SwitchUuid, pi.PortgroupKey, pi.PortKey = p.Dv.SwitchUuid, p.Dv.PortgroupKey, p.Dv.PortKey
+		}
+		if active, standby := p.Active, p.Standby; len(active) == 1 && len(standby) == 0 {
 			pi.PnicDevice = active[0]
 			for _, pn := range h.obj.Config.Network.Pnic {
 				if pn.Device == active[0] {
@@ -174,7 +172,7 @@ func (m *labIscsiMgr) QueryCandidateNics(req *types.QueryCandidateNics) soap.Has
 		}
 		used := map[string]bool{}
 		for _, v := range h.Vnics {
-			if h.pg(v.Portgroup) == nil {
+			if h.viewOf(v) == nil {
 				continue
 			}
 			pi := h.portInfo(v, nil)
@@ -288,10 +286,8 @@ func (h *host) boundOn(pnic string) []string {
 	var out []string
 	for _, b := range h.Bindings {
 		if v := h.vnic(b.Vnic); v != nil {
-			if p := h.pg(v.Portgroup); p != nil {
-				if a, _, _ := h.effTeaming(p); len(a) == 1 && a[0] == pnic {
-					out = append(out, v.Device)
-				}
+			if p := h.viewOf(v); p != nil && len(p.Active) == 1 && p.Active[0] == pnic {
+				out = append(out, v.Device)
 			}
 		}
 	}

@@ -99,11 +99,13 @@ func addFault(r *faultRule) error {
 }
 
 // injected counts the call against every matching rule and returns the fault to raise, if any.
-func injected(method string, h *host) (types.BaseMethodFault, string) {
+// obj is the moref value of the object called, which a rule's host may name instead of a host
+// (a distributed switch or dvPortgroup).
+func injected(method string, h *host, obj string) (types.BaseMethodFault, string) {
 	journal.Lock()
 	defer journal.Unlock()
 	for _, r := range journal.faults {
-		if fires(method, h, r.Method, r.Host, r.Nth, r.Count, &r.Seen, &r.Fired) {
+		if fires(method, h, obj, r.Method, r.Host, r.Nth, r.Count, &r.Seen, &r.Fired) {
 			f, _ := newFault(r.Fault)
 			msg := r.Message
 			if msg == "" {
@@ -150,7 +152,9 @@ func mutate(h *host, method string, obj types.ManagedObjectReference, args map[s
 	if h != nil {
 		saved = h.snapshot()
 	}
-	if f, msg := injected(method, h); f != nil {
+	// A vmknic connecting to a distributed port may add a port to its dvPortgroup.
+	savedSwitches := switchesSnapshot()
+	if f, msg := injected(method, h, obj.Value); f != nil {
 		err = &labErr{msg: msg, fault: f}
 	} else if needConn {
 		err = connErr(h)
@@ -168,6 +172,9 @@ func mutate(h *host, method string, obj types.ManagedObjectReference, args map[s
 		e.Message = err.msg
 	}
 	record(e)
+	if err != nil {
+		restoreSwitches(savedSwitches)
+	}
 	if h != nil {
 		if err != nil {
 			h.restore(saved)
@@ -175,12 +182,17 @@ func mutate(h *host, method string, obj types.ManagedObjectReference, args map[s
 			h.refresh()
 		}
 	}
+	if err == nil && len(switches) > 0 && h != nil && h.onSwitch() {
+		for _, d := range switchesOf(h) {
+			d.render()
+		}
+	}
 	return err
 }
 
 // read runs a non-mutating lab method: faults can be injected, nothing is journaled.
 func read(h *host, method string, needConn bool, fn func() *labErr) *labErr {
-	if f, msg := injected(method, h); f != nil {
+	if f, msg := injected(method, h, ""); f != nil {
 		return &labErr{msg: msg, fault: f}
 	}
 	if needConn {

@@ -69,6 +69,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "lab:", err)
 		os.Exit(2)
 	}
+	installDvs()
 	if sc != nil {
 		if err := applyScenario(sc); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -77,6 +78,9 @@ func main() {
 	}
 	for _, h := range lab.hosts {
 		h.refresh()
+	}
+	for _, d := range switches {
+		d.render()
 	}
 	installCustomFields()
 	installPaging()

@@ -127,6 +127,11 @@ func (h *host) renderVnic(v *vnic) types.HostVirtualNic {
 		spec.IpRouteSpec = &types.HostVirtualNicIpRouteSpec{IpRouteConfig: &gw}
 	}
 	port := portKey(v.Device)
+	if v.Dv != nil {
+		spec.Portgroup = ""
+		spec.DistributedVirtualPort = &types.DistributedVirtualSwitchPortConnection{SwitchUuid: v.Dv.SwitchUuid, PortgroupKey: v.Dv.PortgroupKey, PortKey: v.Dv.PortKey}
+		port = "" // ⚠ the standard-switch port key has no counterpart on a distributed port
+	}
 	if v.Owner != "" {
 		// govmomi 0.24.2 has no HostVirtualNic.owner (API 9.0); the SOAP response is rewritten
 		// to carry it (see ownerRewrite in main.go).
@@ -357,8 +362,15 @@ func (h *host) refresh() {
 		}
 	}
 
+	proxy := h.proxySwitches()
+	var proxyCfg []types.HostProxySwitchConfig
+	for i := range proxy {
+		spec := proxy[i].Spec
+		proxyCfg = append(proxyCfg, types.HostProxySwitchConfig{Uuid: proxy[i].DvsUuid, Spec: &spec})
+	}
+	o.Network = append(append([]types.ManagedObjectReference(nil), h.baseNetworks...), h.dvNetworks()...)
 	nw := &types.HostNetworkInfo{
-		Vswitch: vss, Portgroup: pgs, Pnic: old.Pnic, Vnic: vnics, DnsConfig: dns, IpRouteConfig: &irc,
+		Vswitch: vss, ProxySwitch: proxy, Portgroup: pgs, Pnic: old.Pnic, Vnic: vnics, DnsConfig: dns, IpRouteConfig: &irc,
 		RouteTableInfo: &rti, IpV6Enabled: types.NewBool(h.Ipv6), AtBootIpV6Enabled: types.NewBool(h.Ipv6),
 		NetStackInstance: stacks,
 	}
@@ -368,7 +380,7 @@ func (h *host) refresh() {
 	// HostNetworkSystem.networkInfo / networkConfig: the same data, separate top-level objects.
 	ni := *nw
 	h.ns.NetworkInfo = &ni
-	h.ns.NetworkConfig = &types.HostNetworkConfig{Vswitch: vssCfg, Portgroup: pgCfg, Vnic: vnicCfg, DnsConfig: dns, IpRouteConfig: &irc}
+	h.ns.NetworkConfig = &types.HostNetworkConfig{Vswitch: vssCfg, ProxySwitch: proxyCfg, Portgroup: pgCfg, Vnic: vnicCfg, DnsConfig: dns, IpRouteConfig: &irc}
 	ipv6 := h.Ipv6
 	h.ns.Capabilities = &types.HostNetCapabilities{CanSetPhysicalNicLinkSpeed: true, SupportsNicTeaming: true,
 		NicTeamingPolicy: []string{"loadbalance_ip", "loadbalance_srcmac", "loadbalance_srcid", "failover_explicit"},
@@ -387,6 +399,8 @@ func (h *host) refresh() {
 		// Leaf paths: the simulator's filters match a change to a watched path or its parents.
 		simulator.Map.Update(o, []types.PropertyChange{
 			{Name: "config.network.vswitch", Val: nw.Vswitch},
+			{Name: "config.network.proxySwitch", Val: nw.ProxySwitch},
+			{Name: "network", Val: o.Network},
 			{Name: "config.network.portgroup", Val: nw.Portgroup},
 			{Name: "config.network.vnic", Val: nw.Vnic},
 			{Name: "config.network.dnsConfig", Val: nw.DnsConfig},

@@ -37,17 +37,47 @@ type Scenario struct {
 		Vlan int32 `json:"vlan"`
 		Mtu  int32 `json:"mtu"`
 	} `json:"physical_mtu"` // the largest MTU the physical network of a VLAN carries (default 9000)
-	Faults []*faultRule `json:"faults"`
-	Hosts  []HostRule   `json:"hosts"`
+	Faults              []*faultRule `json:"faults"`
+	DistributedSwitches []SwitchRule `json:"distributed_switches"`
+	Hosts               []HostRule   `json:"hosts"`
+}
+
+// hostSelector picks hosts: fnmatch on the name, host index (number or list), cluster name; no
+// selector = every host.
+type hostSelector struct {
+	Match   string      `json:"match"`
+	Index   interface{} `json:"index"` // int or list of ints
+	Cluster string      `json:"cluster"`
+}
+
+// SwitchRule is a distributed switch made before the host rules run (so their vmknics can name
+// its dvPortgroups), through the same model calls as CreateDVS_Task, ReconfigureDvs_Task and
+// AddDVPortgroup_Task.
+type SwitchRule struct {
+	Name    string   `json:"name"`
+	Uplinks []string `json:"uplinks"` // default "Uplink 1".."Uplink 4"
+	Mtu     int32    `json:"mtu"`
+	Members []struct {
+		hostSelector
+		Pnics []string `json:"pnics"` // on the uplinks in order; they leave the standard vSwitch
+	} `json:"members"`
+	Portgroups []struct {
+		Name      string     `json:"name"`
+		Vlan      *int32     `json:"vlan"`
+		VlanTrunk [][2]int32 `json:"vlan_trunk"` // [[start, end], ...]
+		Pvlan     *int32     `json:"pvlan"`
+		Active    *[]string  `json:"active"` // uplink names; omit both to inherit the switch's order
+		Standby   *[]string  `json:"standby"`
+		NumPorts  int32      `json:"num_ports"`
+		Type      string     `json:"type"` // earlyBinding (default) or ephemeral
+	} `json:"portgroups"`
 }
 
 type HostRule struct {
-	Match       string      `json:"match"`
-	Index       interface{} `json:"index"` // int or list of ints
-	Cluster     string      `json:"cluster"`
-	Connection  string      `json:"connection"`
-	Maintenance *bool       `json:"maintenance"`
-	Ipv6        *bool       `json:"ipv6_enabled"`
+	hostSelector
+	Connection  string `json:"connection"`
+	Maintenance *bool  `json:"maintenance"`
+	Ipv6        *bool  `json:"ipv6_enabled"`
 	Pnics       []struct {
 		Device string `json:"device"`
 		Link   bool   `json:"link"`
@@ -73,12 +103,14 @@ type HostRule struct {
 		Gateway6 *string `json:"gateway6"`
 	} `json:"stacks"`
 	Vmknics []struct {
-		Device    string `json:"device"`
-		Portgroup string `json:"portgroup"`
-		IP        string `json:"ip"`
-		Netmask   string `json:"netmask"`
-		Dhcp      bool   `json:"dhcp"`
-		Ipv6      []struct {
+		Device      string `json:"device"`
+		Portgroup   string `json:"portgroup"`
+		Dvportgroup string `json:"dvportgroup"` // a dvPortgroup name (instead of portgroup)
+		Dvswitch    string `json:"dvswitch"`    // its switch, when the name is on several
+		IP          string `json:"ip"`
+		Netmask     string `json:"netmask"`
+		Dhcp        bool   `json:"dhcp"`
+		Ipv6        []struct {
 			Address string `json:"address"`
 			Origin  string `json:"origin"`
 		} `json:"ipv6"`
@@ -126,7 +158,7 @@ func expand(s string, h *host) string {
 	})
 }
 
-func (r *HostRule) matches(h *host) (bool, error) {
+func (r *hostSelector) matches(h *host) (bool, error) {
 	if r.Match != "" {
 		ok, err := path.Match(r.Match, h.Name)
 		if err != nil {
@@ -196,6 +228,11 @@ func applyScenario(s *Scenario) error {
 	for i, f := range s.Faults {
 		if err := addFault(f); err != nil {
 			return fmt.Errorf("scenario: faults[%d]: %v", i, err)
+		}
+	}
+	for i := range s.DistributedSwitches {
+		if err := applySwitchRule(&s.DistributedSwitches[i]); err != nil {
+			return fmt.Errorf("scenario: distributed_switches[%d] (%s): %v", i, s.DistributedSwitches[i].Name, err)
 		}
 	}
 	for ri := range s.Hosts {
@@ -324,6 +361,16 @@ func applyRule(r *HostRule, h *host) error {
 		if v.Gateway != "" || v.Gateway6 != "" {
 			spec.IpRouteSpec = &types.HostVirtualNicIpRouteSpec{IpRouteConfig: &types.HostIpRouteConfig{DefaultGateway: v.Gateway, IpV6DefaultGateway: v.Gateway6}}
 		}
+		if v.Dvportgroup != "" {
+			if v.Portgroup != "" {
+				return fmt.Errorf("vmknics[%d]: give portgroup or dvportgroup, not both", i)
+			}
+			c, err := findDvPortgroup(v.Dvswitch, v.Dvportgroup)
+			if err != nil {
+				return fmt.Errorf("vmknics[%d]: %v", i, err)
+			}
+			spec.DistributedVirtualPort = c
+		}
 		dev := v.Device
 		var e *labErr
 		if dev != "" && h.vnic(dev) != nil {
@@ -332,8 +379,8 @@ func applyRule(r *HostRule, h *host) error {
 			}
 			e = h.updateVnic(dev, spec)
 		} else {
-			if v.Portgroup == "" {
-				return fmt.Errorf("vmknics[%d]: portgroup is required", i)
+			if v.Portgroup == "" && v.Dvportgroup == "" {
+				return fmt.Errorf("vmknics[%d]: portgroup or dvportgroup is required", i)
 			}
 			if dev != "" && dev != h.nextDevice() {
 				return fmt.Errorf("vmknics[%d]: device %s would be created as %s (vmknics get the lowest free vmkN)", i, dev, h.nextDevice())
@@ -418,4 +465,96 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func applySwitchRule(r *SwitchRule) error {
+	cs := &types.VMwareDVSConfigSpec{DVSConfigSpec: types.DVSConfigSpec{Name: r.Name}, MaxMtu: r.Mtu}
+	if r.Uplinks != nil {
+		cs.UplinkPortPolicy = &types.DVSNameArrayUplinkPortPolicy{UplinkPortName: r.Uplinks}
+	}
+	d, e := createSwitch(cs, nil)
+	if e != nil {
+		return errOf(e)
+	}
+	for mi := range r.Members {
+		m := &r.Members[mi]
+		matched := 0
+		for _, h := range lab.hosts {
+			ok, err := m.matches(h)
+			if err != nil {
+				return fmt.Errorf("members[%d]: %v", mi, err)
+			}
+			if !ok {
+				continue
+			}
+			matched++
+			b := &types.DistributedVirtualSwitchHostMemberPnicBacking{}
+			for _, p := range m.Pnics {
+				b.PnicSpec = append(b.PnicSpec, types.DistributedVirtualSwitchHostMemberPnicSpec{PnicDevice: p})
+			}
+			if e := d.setMembers([]types.DistributedVirtualSwitchHostMemberConfigSpec{{Operation: "add", Host: h.Ref, Backing: b}}); e != nil {
+				return fmt.Errorf("members[%d] on host %s: %v", mi, h.Name, errOf(e))
+			}
+		}
+		if matched == 0 {
+			return fmt.Errorf("members[%d] matches no host", mi)
+		}
+	}
+	for i, p := range r.Portgroups {
+		setting := &types.VMwareDVSPortSetting{}
+		kinds := 0
+		if p.Vlan != nil {
+			kinds++
+			setting.Vlan = &types.VmwareDistributedVirtualSwitchVlanIdSpec{VlanId: *p.Vlan}
+		}
+		if p.VlanTrunk != nil {
+			kinds++
+			t := &types.VmwareDistributedVirtualSwitchTrunkVlanSpec{}
+			for _, r := range p.VlanTrunk {
+				t.VlanId = append(t.VlanId, types.NumericRange{Start: r[0], End: r[1]})
+			}
+			setting.Vlan = t
+		}
+		if p.Pvlan != nil {
+			kinds++
+			setting.Vlan = &types.VmwareDistributedVirtualSwitchPvlanSpec{PvlanId: *p.Pvlan}
+		}
+		if kinds > 1 {
+			return fmt.Errorf("portgroups[%d] (%s): give one of vlan, vlan_trunk and pvlan", i, p.Name)
+		}
+		if p.Active != nil || p.Standby != nil {
+			o := &types.VMwareUplinkPortOrderPolicy{}
+			if p.Active != nil {
+				o.ActiveUplinkPort = *p.Active
+			}
+			if p.Standby != nil {
+				o.StandbyUplinkPort = *p.Standby
+			}
+			setting.UplinkTeamingPolicy = &types.VmwareUplinkPortTeamingPolicy{UplinkPortOrder: o}
+		}
+		if _, e := d.addPortgroup(types.DVPortgroupConfigSpec{Name: p.Name, NumPorts: p.NumPorts, Type: p.Type, DefaultPortConfig: setting}, false); e != nil {
+			return fmt.Errorf("portgroups[%d] (%s): %v", i, p.Name, errOf(e))
+		}
+	}
+	return nil
+}
+
+// findDvPortgroup: the connection to a dvPortgroup named in a scenario vmknic.
+func findDvPortgroup(switchName, name string) (*types.DistributedVirtualSwitchPortConnection, error) {
+	var found []*types.DistributedVirtualSwitchPortConnection
+	for _, d := range switches {
+		if switchName != "" && d.Name != switchName {
+			continue
+		}
+		if p := d.portgroupNamed(name); p != nil && !p.Uplink {
+			found = append(found, &types.DistributedVirtualSwitchPortConnection{SwitchUuid: d.Uuid, PortgroupKey: p.Key})
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("dvportgroup %q does not exist", name)
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("dvportgroup %q is on several switches; name its dvswitch", name)
 }

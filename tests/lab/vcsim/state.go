@@ -58,9 +58,19 @@ type v6addr struct {
 	FromRA  bool // given because of a router advertisement (SLAAC, or DHCPv6 on the M flag)
 }
 
+// attachment is where a vmknic is plugged in, one of two kinds: a standard port group
+// (Portgroup, by name) or a distributed port (Dv: switch UUID, portgroup key, port key). Exactly
+// one is set. Whatever depends on it reads it through one port-group view (host.viewOf).
+type attachment struct {
+	Portgroup string    // standard port group; "" on a distributed port
+	Dv        *dvAttach // distributed port; nil on a standard port group
+}
+
+func onPortgroup(name string) attachment { return attachment{Portgroup: name} }
+
 type vnic struct {
-	Device      string
-	Portgroup   string
+	Device string
+	attachment
 	Mac         string
 	Mtu         int32
 	Stack       string
@@ -108,6 +118,10 @@ type host struct {
 	ism   *labIscsiMgr
 	ss    *labStorage
 
+	// baseNetworks: the datacenter networks the host had before the lab (HostSystem.network
+	// lists them, then the dvPortgroups of its switches).
+	baseNetworks []types.ManagedObjectReference
+
 	Pnics      []string
 	Vswitches  []*vswitch
 	Portgroups []*portgroup
@@ -144,6 +158,8 @@ var lab = struct {
 	vcenter string
 	// segmentMtu is the largest frame the physical network of a VLAN carries (default 9000).
 	segmentMtu map[int32]int32
+	// netFolder is the datacenter's network folder (distributed switches live there).
+	netFolder types.ManagedObjectReference
 }{vcenter: "10.10.0.10", segmentMtu: map[int32]int32{}, byRef: map[types.ManagedObjectReference]*host{}, byName: map[string]*host{}, leases: map[string]string{}}
 
 type dhcpSegment struct {
@@ -266,6 +282,68 @@ func (h *host) effTeaming(p *portgroup) (active, standby, unused []string) {
 	}
 	return t.Active, t.Standby, unused
 }
+
+// pgView is what a vmknic's attachment gives it, whichever kind it is (a standard port group or
+// a distributed port): the switch, the VLAN its frames are in, its effective teaming as the
+// host's pNICs, and the switch's MTU. Everything that depends on where a vmknic is plugged in
+// (vCenter's path, DHCP and router segments, iSCSI compliance) reads it through this view.
+type pgView struct {
+	Name    string // port group or dvPortgroup name
+	Switch  string // vSwitch or distributed switch name
+	Vlan    int32
+	Active  []string
+	Standby []string
+	Unused  []string
+	Uplinks []string // every pNIC of the switch on this host
+	Mtu     int32
+	// Distributed port only.
+	Dv *dvAttach
+}
+
+// viewOf: nil when the vmknic's port group (or dvPortgroup, or switch membership) is gone.
+func (h *host) viewOf(v *vnic) *pgView {
+	if v.Dv != nil {
+		d, p := portgroupAnywhere(v.Dv.PortgroupKey)
+		if d == nil || d.member(h) == nil {
+			return nil
+		}
+		t := d.effTeaming(p)
+		var rest []string
+		for _, n := range d.Uplinks {
+			if indexOf(t.Active, n) < 0 && indexOf(t.Standby, n) < 0 {
+				rest = append(rest, n)
+			}
+		}
+		return &pgView{Name: p.Name, Switch: d.Name, Vlan: d.effVlan(p).accessVlan(), Active: d.pnicsOf(h, t.Active),
+			Standby: d.pnicsOf(h, t.Standby), Unused: d.pnicsOf(h, rest), Uplinks: d.pnicsOf(h, d.Uplinks), Mtu: d.Mtu, Dv: v.Dv}
+	}
+	p := h.pg(v.Portgroup)
+	if p == nil {
+		return nil
+	}
+	active, standby, unused := h.effTeaming(p)
+	mtu, uplinks := int32(1500), []string(nil)
+	if vs := h.vs(p.Vswitch); vs != nil {
+		mtu, uplinks = vs.Mtu, copyS(vs.Uplinks)
+	}
+	return &pgView{Name: p.Name, Switch: p.Vswitch, Vlan: p.Vlan, Active: active, Standby: standby, Unused: unused, Uplinks: uplinks, Mtu: mtu}
+}
+
+func (a *dvAttach) equal(b *dvAttach) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// same: the vmknic is already where the connection asks (same switch and portgroup, and the same
+// port when one is named).
+func (a *dvAttach) same(c *types.DistributedVirtualSwitchPortConnection) bool {
+	return a != nil && a.SwitchUuid == c.SwitchUuid && (c.PortgroupKey == "" || a.PortgroupKey == c.PortgroupKey) &&
+		(c.PortKey == "" || a.PortKey == c.PortKey)
+}
+
+func (h *host) onSwitch() bool { return len(switchesOf(h)) > 0 }
 
 // selected lists the vmknics that carry nicType, taking stacks into account: vmknics on the
 // vmotion / vSphereProvisioning stacks carry that traffic implicitly, and once such a stack has a
@@ -432,7 +510,7 @@ func dhcpv6Address(prefix *net.IPNet, h *host, v *vnic) string {
 
 // raSegment of a vmknic's port group VLAN, if a router announces there.
 func (h *host) raSegment(v *vnic) *raSegment {
-	if p := h.pg(v.Portgroup); p != nil {
+	if p := h.viewOf(v); p != nil {
 		for i := range raSegs {
 			if raSegs[i].Vlan == p.Vlan {
 				return &raSegs[i]
