@@ -16,12 +16,9 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
-    SEVERITIES,
-    analyse,
-    severity_at_least,
-    validate_policy,
-)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._policy import validate_policy
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import SEVERITIES, severity_at_least
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._html import render_html
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._json import render_json
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._junit import render_junit

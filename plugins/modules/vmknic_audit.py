@@ -144,7 +144,9 @@ hosts:
   elements: dict
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse, severity_at_least, validate_policy
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._policy import validate_policy
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import severity_at_least
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
 
 

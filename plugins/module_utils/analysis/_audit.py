@@ -4,141 +4,26 @@
 """Multi-homing analysis: turn ``vmknic_info`` host facts into audit findings.
 
 Pure, deterministic Python on plain data (see docs/facts.md for the input and docs/findings.md for
-the output). Ansible ships module_utils to targets, so this file depends on the standard library
-and the collection's own _names only, and imports nothing from Ansible.
+the output). Ansible ships module_utils to targets, so this package depends on the standard library
+and the collection's own facts vocabulary only, and imports nothing from Ansible. The rule catalogue
+is in ``_rules``, the allow-list and severity overrides in ``_policy``, prefix arithmetic in
+``_addresses``.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import functools
 import hashlib
-import ipaddress
-from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._addresses import LINK_LOCAL, Iface, Net, ip_int, make_iface, parse_net
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._policy import allow_match, compile_allow_list, validate_policy
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import RULES, SEVERITIES, SEVERITY_RANK
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, effective_services, system_owner, vmk_sort_key
-__all__ = ["RULES", "SEVERITIES", "SEVERITY_RANK", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_RANK = {sev: rank for rank, sev in enumerate(SEVERITIES)}
+__all__ = ["analyse"]
 
 VMOTION_STACK = "vmotion"
-
-
-def severity_at_least(sev: str, threshold: str) -> bool:
-    """True when ``sev`` is as severe as ``threshold`` or more (error > warning > info)."""
-    for value in (sev, threshold):
-        if value not in SEVERITY_RANK:
-            raise ValueError(f"unknown severity {value!r}; expected one of {', '.join(SEVERITIES)}")
-    return SEVERITY_RANK[sev] <= SEVERITY_RANK[threshold]
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    id: str
-    severity: str
-    title: str
-    reference: str
-    remediation: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-
-_KB_MULTIHOMING = "VMware KB 318546 (formerly 2010877); vSphere Networking GUID-D4191320"
-
-RULES: dict[str, RuleInfo] = {
-    rule.id: rule
-    for rule in (
-        RuleInfo(
-            "ipv4-same-subnet", "error",
-            "Several vmknics in one IPv4 subnet on one TCP/IP stack",
-            _KB_MULTIHOMING + "; KB 323116 (formerly 2045040)",
-            "Give each vmknic on this stack its own subnet (and VLAN), or move the service to its own "
-            "TCP/IP stack (vmotion, vSphereProvisioning); a gateway override does not help.",
-        ),
-        RuleInfo(
-            "ipv4-overlapping-subnet", "error",
-            "Overlapping IPv4 prefixes on one TCP/IP stack",
-            _KB_MULTIHOMING + "; longest-prefix match, KB 343820",
-            "Correct the netmasks so the vmknics' subnets on this stack are disjoint; an enclosing "
-            "prefix is usually a wrong netmask.",
-        ),
-        RuleInfo(
-            "ipv6-same-prefix", "error",
-            "Several vmknics in one IPv6 prefix on one TCP/IP stack",
-            _KB_MULTIHOMING,
-            "Give each vmknic its own IPv6 prefix (VLAN); where router advertisements put several "
-            "vmknics of one segment into one /64, disable autoconfiguration on all but one.",
-        ),
-        RuleInfo(
-            "management-shares-subnet", "error",
-            "The management vmknic shares its subnet with another vmknic",
-            _KB_MULTIHOMING + "; KB 2010877 (management vmknic is just another vmknic)",
-            "Move the other vmknics off the management subnet first (one host at a time, network "
-            "rollback on); never re-IP the management vmknic before the others.",
-        ),
-        RuleInfo(
-            "dhcp-multiple-vmknics", "warning",
-            "Several DHCP vmknics on one TCP/IP stack",
-            "VMware KB 2010877 (DHCP leases from one server land in one subnet)",
-            "Use static addresses on all but one vmknic of the stack, or make sure each DHCP vmknic "
-            "sits in its own VLAN and DHCP scope.",
-        ),
-        RuleInfo(
-            "iscsi-binding-compliant", "info",
-            "Same-subnet vmknics with compliant iSCSI port binding",
-            "VMware KB 2038869; vSphere Storage GUID-BC516B24; KB 318546 (port-binding exception)",
-            "Nothing to fix: supported iSCSI port binding. Do not change these vmknics.",
-        ),
-        RuleInfo(
-            "iscsi-binding-noncompliant", "error",
-            "Same-subnet vmknics with non-compliant or partial iSCSI port binding",
-            "VMware KB 2038869; vSphere Storage GUID-BC516B24; KB 323116",
-            "Bind every vmknic of the subnet to the same iSCSI adapter, give each port group exactly "
-            "one active uplink (a different one per vmknic, all others unused), or move unbound "
-            "vmknics to another subnet.",
-        ),
-        RuleInfo(
-            "multi-nic-vmotion", "info",
-            "Same-subnet vmknics forming a multi-NIC vMotion group",
-            "VMware KB 2007467; KB 318546 (multi-NIC vMotion exception)",
-            "Nothing to fix: supported multi-NIC vMotion. Keep other services off this subnet.",
-        ),
-        RuleInfo(
-            "system-owned-vmknic", "info",
-            "vmknic owned by NSX or vSAN, not audited",
-            "vSphere API HostVirtualNic.owner / spec.systemOwned",
-            "Nothing to fix here: manage this vmknic through its owner (NSX or vSAN).",
-        ),
-        RuleInfo(
-            "gateway-override-ineffective", "info",
-            "Gateway override on a vmknic in a shared subnet",
-            "vSphere Networking GUID-44CAFD7C; KB 323116",
-            "Do not rely on the gateway override to separate traffic: fix the shared subnet itself.",
-        ),
-        RuleInfo(
-            "host-not-audited", "warning",
-            "Host not connected; its configuration was not audited",
-            "vSphere API HostSystem.runtime.connectionState",
-            "Reconnect the host to vCenter and run the audit again.",
-        ),
-        RuleInfo(
-            "remediation-interrupted", "error",
-            "A remediation was interrupted on this host; its change record is in vCenter",
-            "docs/remediation.md, Interruption, locks and recovery",
-            "Run the remediation again: it recovers the host from the record (remediate_recovery: undo "
-            "or finish), verifies it and clears the record.",
-        ),
-    )
-}
-
-# The rules a same-subnet group can end in; used by tests and allow-list docs.
-GROUP_RULES = (
-    "ipv4-same-subnet", "ipv6-same-prefix", "management-shares-subnet",
-    "iscsi-binding-compliant", "iscsi-binding-noncompliant", "multi-nic-vmotion",
-)
 
 _SERVICE_LABELS = {
     "management": "management",
@@ -156,187 +41,6 @@ _SERVICE_LABELS = {
     "nvmeRdma": "NVMe/RDMA",
     "ptp": "PTP",
 }
-
-_ALLOW_KEYS = ("host", "vmknics", "subnet", "rule", "reason")
-
-
-# --------------------------------------------------------------------------- policy
-
-
-def validate_policy(allow_list: Any = None, severity_overrides: Any = None) -> list[str]:
-    """Problems with an allow-list and severity overrides, as sentences; empty when both are fine."""
-    problems: list[str] = []
-    if severity_overrides is not None:
-        if not isinstance(severity_overrides, dict):
-            problems.append("severity_overrides must be a mapping of rule id to severity")
-        else:
-            for rule, sev in sorted(severity_overrides.items(), key=lambda kv: str(kv[0])):
-                if rule not in RULES:
-                    problems.append(f"severity_overrides: unknown rule {rule!r}")
-                if sev not in SEVERITY_RANK:
-                    problems.append(
-                        f"severity_overrides[{rule!r}]: unknown severity {sev!r} "
-                        f"(expected {', '.join(SEVERITIES)})"
-                    )
-    if allow_list is None:
-        return problems
-    if not isinstance(allow_list, list):
-        return problems + ["allow_list must be a list of entries"]
-    for index, entry in enumerate(allow_list):
-        where = f"allow_list[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: must be a mapping")
-            continue
-        for key in sorted(set(entry) - set(_ALLOW_KEYS), key=str):
-            problems.append(f"{where}: unknown key {key!r} (expected {', '.join(_ALLOW_KEYS)})")
-        reason = entry.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            problems.append(f"{where}: 'reason' is required and must be a non-empty string")
-        host = entry.get("host", "*")
-        if not isinstance(host, str) or not host:
-            problems.append(f"{where}: 'host' must be a non-empty fnmatch pattern")
-        vmknics = entry.get("vmknics")
-        if vmknics is not None and (
-            not isinstance(vmknics, list) or not vmknics
-            or not all(isinstance(v, str) and v for v in vmknics)
-        ):
-            problems.append(f"{where}: 'vmknics' must be a non-empty list of vmknic names")
-        subnet = entry.get("subnet")
-        if subnet is not None:
-            # Parsed by the same code that matches, so what validates is what matches.
-            if not isinstance(subnet, str) or "/" not in subnet or _parse_net(subnet) is None:
-                problems.append(f"{where}: 'subnet' {subnet!r} is not a valid CIDR")
-        rule = entry.get("rule")
-        if rule is not None and rule not in RULES:
-            problems.append(f"{where}: unknown rule {rule!r}")
-        # An entry with no criteria would silence the whole audit; make that explicit instead.
-        if host in ("*", None) and vmknics is None and subnet is None and rule is None:
-            problems.append(f"{where}: matches every finding; set at least one of host, vmknics, subnet, rule")
-    return problems
-
-
-def _compile_allow_list(allow_list: list[dict]) -> list[tuple[int, dict, Any]]:
-    compiled = []
-    for index, entry in enumerate(allow_list):
-        subnet = entry.get("subnet")
-        net = _parse_net(subnet) if subnet is not None else None
-        compiled.append((index, entry, net))
-    return compiled
-
-
-def _allow_match(finding: dict, compiled: list[tuple[int, dict, Any]]) -> dict | None:
-    host = (finding["host"] or "").lower()
-    for index, entry, net in compiled:
-        pattern = entry.get("host", "*")
-        if not fnmatch.fnmatchcase(host, pattern.lower()):
-            continue
-        if entry.get("rule") is not None and entry["rule"] != finding["rule"]:
-            continue
-        if entry.get("vmknics") is not None and not set(entry["vmknics"]) <= set(finding["vmknics"]):
-            continue
-        if net is not None:
-            if finding["subnet"] is None:
-                continue
-            fnet = _parse_net(finding["subnet"])
-            if fnet is None or not net.contains(fnet):
-                continue
-        match: dict[str, Any] = {"entry": index, "host": pattern}
-        for key in ("rule", "vmknics", "subnet"):
-            if entry.get(key) is not None:
-                match[key] = str(net) if key == "subnet" else entry[key]
-        return {"reason": entry["reason"], "match": match}
-    return None
-
-
-# --------------------------------------------------------------------------- addresses
-# Addresses are plain ints: ipaddress objects are ~10x slower to build, and a fleet has thousands.
-
-_BITS = {4: 32, 6: 128}
-
-
-class _Net(NamedTuple):
-    """A prefix: version, network address as int, prefix length."""
-
-    version: int
-    addr: int
-    plen: int
-
-    def __str__(self) -> str:
-        return _format_net(self)
-
-    def contains(self, other: "_Net") -> bool:
-        """``other`` equals this prefix or lies inside it."""
-        if other.version != self.version or other.plen < self.plen:
-            return False
-        shift = _BITS[self.version] - self.plen
-        return other.addr >> shift == self.addr >> shift
-
-
-class _Iface(NamedTuple):
-    ip: int
-    net: _Net
-    text: str  # address/prefix as the facts give it, for messages
-
-
-def _v4_int(text: str) -> int:
-    parts = text.split(".")
-    if len(parts) != 4:
-        raise ValueError(text)
-    value = 0
-    for part in parts:
-        if not (part.isascii() and part.isdigit()) or len(part) > 3 or int(part) > 255:
-            raise ValueError(text)
-        value = value << 8 | int(part)
-    return value
-
-
-def _ip_int(text: str) -> tuple[int, int]:
-    """(version, int) of an address literal; ValueError when it is none."""
-    text = str(text).strip()
-    if ":" in text:
-        return 6, int(ipaddress.IPv6Address(text.split("%", 1)[0]))
-    return 4, _v4_int(text)
-
-
-def _plen(version: int, prefix: Any) -> int:
-    """Prefix length from an int, a digit string or (IPv4) a dotted netmask."""
-    if isinstance(prefix, str) and "." in prefix:
-        mask = _v4_int(prefix)
-        plen = bin(mask).count("1")
-    else:
-        plen = int(prefix)
-        mask = None
-    if not 0 <= plen <= _BITS[version] or (mask is not None and mask != (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF):
-        raise ValueError(prefix)
-    return plen
-
-
-def _make_iface(address: Any, prefix: Any) -> _Iface | None:
-    try:
-        version, ip = _ip_int(address)
-        plen = _plen(version, prefix)
-    except (ValueError, TypeError):
-        return None
-    shift = _BITS[version] - plen
-    return _Iface(ip, _Net(version, ip >> shift << shift, plen), f"{address}/{plen}")
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_net(cidr: str) -> _Net | None:
-    """A CIDR, host bits allowed (cached: route networks repeat across a fleet)."""
-    address, _slash, prefix = str(cidr).partition("/")
-    iface = _make_iface(address, prefix or (128 if ":" in address else 32))
-    return iface.net if iface else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _format_net(net: _Net) -> str:
-    if net.version == 4:
-        return ".".join(str(net.addr >> s & 255) for s in (24, 16, 8, 0)) + f"/{net.plen}"
-    return str(ipaddress.IPv6Network((net.addr, net.plen)))
-
-
-_LINK_LOCAL = _Net(6, 0xFE80 << 112, 10)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -368,14 +72,14 @@ class _Nic:
     stack: str
     services: tuple[str, ...]  # effective: the stack's own service when the tag list is empty
     raw: dict
-    v4: _Iface | None
-    v6: dict  # _Net -> _Iface (the vmknic's first address in that prefix)
+    v4: Iface | None
+    v6: dict  # Net -> Iface (the vmknic's first address in that prefix)
 
     def describe(self) -> str:
         return f"{self.device} ({', '.join(self.services)})" if self.services else self.device
 
 
-def _ipv4_interface(ipv4: dict | None) -> _Iface | None:
+def _ipv4_interface(ipv4: dict | None) -> Iface | None:
     if not ipv4 or not ipv4.get("address"):
         return None
     prefix = ipv4.get("prefix_length")
@@ -383,7 +87,7 @@ def _ipv4_interface(ipv4: dict | None) -> _Iface | None:
         prefix = ipv4.get("netmask")
     if prefix is None:
         return None
-    iface = _make_iface(ipv4["address"], prefix)
+    iface = make_iface(ipv4["address"], prefix)
     return iface if iface is not None and iface.net.version == 4 else None
 
 
@@ -392,10 +96,10 @@ def _ipv6_interfaces(ipv6: dict | None) -> dict:
     for addr in (ipv6 or {}).get("addresses") or ():
         if not addr.get("address") or addr.get("prefix_length") is None:
             continue
-        iface = _make_iface(addr["address"], addr["prefix_length"])
+        iface = make_iface(addr["address"], addr["prefix_length"])
         if iface is None or iface.net.version != 6:
             continue
-        if addr.get("link_local") or _LINK_LOCAL.contains(_Net(6, iface.ip, 128)):
+        if addr.get("link_local") or LINK_LOCAL.contains(Net(6, iface.ip, 128)):
             continue  # every vmknic has fe80::/64; it never routes between vmknics
         result.setdefault(iface.net, iface)
     return result
@@ -474,7 +178,7 @@ class _Host:
                     connected = route.get("gateway") in (None, "", "0.0.0.0", "::")
                 if not connected or not route.get("device") or not route.get("network"):
                     continue
-                net = _parse_net(route["network"])
+                net = parse_net(route["network"])
                 if net is None:
                     continue
                 self.connected.setdefault((stack.get("key"), net), []).append(route["device"])
@@ -485,7 +189,7 @@ class _Host:
             self.management.add(mgmt["vmknic"])
         elif mgmt.get("address"):
             try:
-                version, address = _ip_int(mgmt["address"])
+                version, address = ip_int(mgmt["address"])
             except ValueError:
                 version, address = 0, None
             for nic in self.nics:
@@ -883,7 +587,7 @@ def analyse(hosts: list[dict], allow_list: list[dict] | None = None,
     problems = validate_policy(allow_list, severity_overrides)
     if problems:
         raise ValueError("invalid audit policy: " + "; ".join(problems))
-    compiled = _compile_allow_list(allow_list or [])
+    compiled = compile_allow_list(allow_list or [])
     overrides = severity_overrides or {}
 
     findings: list[dict] = []
@@ -894,7 +598,7 @@ def analyse(hosts: list[dict], allow_list: list[dict] | None = None,
 
     for finding in findings:
         finding["severity"] = overrides.get(finding["rule"], finding["severity"])
-        allowed = _allow_match(finding, compiled) if compiled else None
+        allowed = allow_match(finding, compiled) if compiled else None
         if allowed is not None:
             finding["severity"] = "info"
             finding["allowed"] = allowed

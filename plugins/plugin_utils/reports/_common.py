@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import (
     RULES as _RULES, SEVERITIES as SEVERITY_ORDER, SEVERITY_RANK as _SEVERITY_RANK,
 )
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, vmk_sort_key
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import SEVERITIES as SEVERITY_ORDER
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import SEVERITIES as SEVERITY_ORDER
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._common import (
     _SEVERITY_RANK, _cluster_label, _finding_host, _finding_key, _findings, _headline, _host_rows, _host_state, _rank, _rule_attr, _rule_title,
     _rules_fired, _summary, _text,

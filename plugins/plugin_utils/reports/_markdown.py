@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import SEVERITIES as SEVERITY_ORDER
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import SEVERITIES as SEVERITY_ORDER
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._common import (
     _cluster_label, _finding_key, _findings, _headline, _host_rows, _host_state, _rule_attr, _rule_title, _rules_fired, _summary, _text,
 )

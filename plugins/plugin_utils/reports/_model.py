@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import SEVERITIES as SEVERITY_ORDER
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import SEVERITIES as SEVERITY_ORDER
 from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._common import (
     _count, _finding_host, _finding_key, _findings, _host_rows, _scope_text, _summary, _text, _zero,
 )

@@ -97,7 +97,7 @@ def wait_for_calls(lab: Lab, host: str, count: int, method: str | None = None) -
     """Until ``host`` has made ``count`` calls (of ``method``; else host calls, records left out),
     polling the lab's journal; gives up after WAIT."""
     event = threading.Event()
-    for _ in range(int(WAIT / 0.05)):
+    for _attempt in range(int(WAIT / 0.05)):
         entries = [e for e in lab.journal(records=method is not None) if e["host"] == host and "event" not in e]
         if len([e for e in entries if method in (None, e["method"])]) >= count:
             return

@@ -12,12 +12,8 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
-    GROUP_RULES,
-    RULES,
-    SEVERITIES,
-    analyse,
-)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import GROUP_RULES, RULES, SEVERITIES
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding,
     make_host,

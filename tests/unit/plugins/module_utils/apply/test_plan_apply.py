@@ -89,7 +89,7 @@ def test_a_full_cluster_waits_while_another_cluster_starts():
     entries = [entry("A1", "A"), entry("A2", "A"), entry("B1", "B"), entry("B2", "B"), entry("S1", None)]
     hosts = HeldHosts()
     thread, result = run_in_background(entries, hosts, parallel=3, per_cluster=1)
-    assert {hosts.next_started() for _ in range(3)} == {"A1", "B1", "S1"}
+    assert {hosts.next_started() for _start in range(3)} == {"A1", "B1", "S1"}
     hosts.release("A1")
     assert hosts.next_started() == "A2"  # the first waiting host whose cluster has room
     hosts.release("S1")
