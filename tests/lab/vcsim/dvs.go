@@ -597,21 +597,7 @@ func (d *dvSwitch) renderSetting(p *dvPortgroup) *types.VMwareDVSPortSetting {
 		RollingOrder:   &types.BoolPolicy{InheritablePolicy: types.InheritablePolicy{Inherited: true}, Value: types.NewBool(false)},
 	}
 	if s.UplinkTeamingPolicy != nil {
-		g := s.UplinkTeamingPolicy
-		t.Inherited = g.Inherited
-		if g.Policy != nil {
-			t.Policy = g.Policy
-		}
-		if g.ReversePolicy != nil {
-			t.ReversePolicy = g.ReversePolicy
-		}
-		if g.NotifySwitches != nil {
-			t.NotifySwitches = g.NotifySwitches
-		}
-		if g.RollingOrder != nil {
-			t.RollingOrder = g.RollingOrder
-		}
-		t.FailureCriteria = g.FailureCriteria
+		t = mergeTeaming(t, s.UplinkTeamingPolicy)
 	}
 	eff := d.effTeaming(p)
 	t.UplinkPortOrder = &types.VMwareUplinkPortOrderPolicy{InheritablePolicy: types.InheritablePolicy{Inherited: p.Teaming == nil},

@@ -605,6 +605,30 @@ func parseVlan(b types.BaseVmwareDistributedVirtualSwitchVlanSpec) (*dvVlan, *la
 	return nil, invalidArg("spec.defaultPortConfig.vlan", "Unsupported VLAN spec")
 }
 
+// mergeTeaming: the teaming policies set in n replace those in t (and n's inherited flag).
+func mergeTeaming(t types.VmwareUplinkPortTeamingPolicy, n *types.VmwareUplinkPortTeamingPolicy) types.VmwareUplinkPortTeamingPolicy {
+	t.Inherited = n.Inherited
+	if n.Policy != nil {
+		t.Policy = n.Policy
+	}
+	if n.ReversePolicy != nil {
+		t.ReversePolicy = n.ReversePolicy
+	}
+	if n.NotifySwitches != nil {
+		t.NotifySwitches = n.NotifySwitches
+	}
+	if n.RollingOrder != nil {
+		t.RollingOrder = n.RollingOrder
+	}
+	if n.FailureCriteria != nil {
+		t.FailureCriteria = n.FailureCriteria
+	}
+	if n.UplinkPortOrder != nil {
+		t.UplinkPortOrder = n.UplinkPortOrder
+	}
+	return t
+}
+
 // mergeSetting: the policies set in s replace those in cur.
 func mergeSetting(cur, s *types.VMwareDVSPortSetting) *types.VMwareDVSPortSetting {
 	out := &types.VMwareDVSPortSetting{}
@@ -620,26 +644,7 @@ func mergeSetting(cur, s *types.VMwareDVSPortSetting) *types.VMwareDVSPortSettin
 		if out.UplinkTeamingPolicy != nil {
 			t = *out.UplinkTeamingPolicy
 		}
-		n := s.UplinkTeamingPolicy
-		t.Inherited = n.Inherited
-		if n.Policy != nil {
-			t.Policy = n.Policy
-		}
-		if n.ReversePolicy != nil {
-			t.ReversePolicy = n.ReversePolicy
-		}
-		if n.NotifySwitches != nil {
-			t.NotifySwitches = n.NotifySwitches
-		}
-		if n.RollingOrder != nil {
-			t.RollingOrder = n.RollingOrder
-		}
-		if n.FailureCriteria != nil {
-			t.FailureCriteria = n.FailureCriteria
-		}
-		if n.UplinkPortOrder != nil {
-			t.UplinkPortOrder = n.UplinkPortOrder
-		}
+		t = mergeTeaming(t, s.UplinkTeamingPolicy)
 		out.UplinkTeamingPolicy = &t
 	}
 	if s.SecurityPolicy != nil {
