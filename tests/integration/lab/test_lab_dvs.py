@@ -367,3 +367,17 @@ def test_fault_aimed_at_a_dvportgroup_and_hold_of_a_task_method(dvlab, dsi):
 def connect_pg(lab, name):
     """The dvPortgroup through a session of its own (a held call blocks its connection)."""
     return _pg(connect(lab), name)
+
+
+def test_uplink_without_a_pnic_on_the_host_gives_no_uplinks(dsi, dhosts):
+    # DSwitch-B: 10.10.0.14 has only vmnic3, on Uplink 1
+    dvs = switches(dsi)["DSwitch-B"]
+    h = dhosts["10.10.0.14"]
+    pg = add_dvportgroup(dvs, "dvPG-NoPnic", vlan=45, active=["Uplink 2"], standby=[])
+    dev = add_vmk_on_dvpg(h, pg, "10.45.0.14")
+    h.configManager.storageSystem.UpdateSoftwareInternetScsiEnabled(True)
+    cand = {p.vnicDevice: p for p in h.configManager.iscsiManager.QueryCandidateNics("vmhba65") if p.vnicDevice}
+    assert [type(r).__name__.split(".")[-1] for r in cand[dev].complianceStatus.reason] == ["IscsiFaultVnicHasNoUplinks"]
+    uplinks = dvs.FetchDVPorts(vim.dvs.PortCriteria(uplinkPort=True, host=[h]))
+    assert sorted(p.config.name for p in uplinks) == ["Uplink 1", "Uplink 2", "Uplink 3", "Uplink 4"]
+    assert {p.proxyHost for p in uplinks} == {h}
