@@ -6,7 +6,7 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     # The per-host modules that change one host (vmknic, iscsi_port_binding, standard_portgroup):
-    # their shared options (module_utils/_host_change.py host_change_argument_spec) and behaviour.
+    # their shared options (module_utils/ansible_module/_host_change.py host_change_argument_spec) and behaviour.
     DOCUMENTATION = r"""
 options:
   esxi_hostname:

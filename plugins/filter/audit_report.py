@@ -16,21 +16,18 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import (
     SEVERITIES,
     analyse,
     severity_at_least,
     validate_policy,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import (
-    merge,
-    render_html,
-    render_json,
-    render_junit,
-    render_markdown,
-    render_text,
-    select_vcenter,
-)
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._html import render_html
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._json import render_json
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._junit import render_junit
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._markdown import render_markdown
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._model import merge, select_vcenter
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._text import render_text
 
 FORMATS = ("json", "markdown", "junit", "html", "text")
 

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import yaml
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import validate_intent
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import validate_intent
 
 
 def remediation_lines(plan: Any) -> list[str]:

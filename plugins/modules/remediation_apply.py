@@ -151,10 +151,10 @@ after:
   type: dict
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import FAILURE_SUMMARY, FAILURES, HostApplier, RecordKeeper, comparable_view
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import gather, read_topology
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._vsphere_ops import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import FAILURE_SUMMARY, FAILURES, HostApplier, RecordKeeper, comparable_view
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, read_topology
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import (
     OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
 )
 

@@ -145,12 +145,13 @@ empty_classes:
   sample: [nfs]
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._intent import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import (
     classes_selecting_nothing, parse_intent, validate_intent,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import PlanError, build_plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ModuleFailure, PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
     RECOVERY_CHOICES,
     UNDO,
     approved_plan_differences,
@@ -165,35 +166,40 @@ def main() -> None:
                          recovery=dict(type="str", default=UNDO, choices=list(RECOVERY_CHOICES)),
                          approved_digest=dict(type="str"), approved_operations=dict(type="dict"))
     module = VsphereModule(argument_spec=argument_spec, supports_check_mode=True)
+    module.run(lambda: _plan(module))
+
+
+def _plan(module: VsphereModule) -> dict:
+    """The module's result: the plan; ModuleFailure when the intent is invalid or refused."""
     params = module.params
     problems = validate_intent(params["intent"])
     if problems:
-        module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
+        raise ModuleFailure("Invalid intent: " + "; ".join(problems), problems=problems)
     hosts = module.read_scope("read vmknic facts")
     # Now that the hosts are known, a stack key must be one of theirs (or a system stack).
     problems = validate_intent(params["intent"], stacks={s["key"] for h in hosts for s in h.get("stacks") or ()})
     if problems:
-        module.fail_json(msg="Invalid intent: " + "; ".join(problems), problems=problems)
+        raise ModuleFailure("Invalid intent: " + "; ".join(problems), problems=problems)
     try:
         document = with_records(build_plan(hosts, params["intent"]), hosts, params["recovery"])
     except PlanError as error:
-        module.fail_json(msg="Remediation refused: " + "; ".join(error.problems), problems=error.problems)
+        raise ModuleFailure("Remediation refused: " + "; ".join(error.problems), problems=error.problems) from None
     if document["refusals"]:
         problems = [r["message"] for r in document["refusals"]]
-        module.fail_json(msg="Remediation refused: " + "; ".join(problems), problems=problems, plan=document)
+        raise ModuleFailure("Remediation refused: " + "; ".join(problems), problems=problems, plan=document)
     document["digest"] = plan_digest({"hosts": [{k: e[k] for k in ("host", "operations")} for e in document["hosts"]]})
     approved = params["approved_digest"]
     differences = [] if params["approved_operations"] is None else approved_plan_differences(params["approved_operations"], document["hosts"])
     if differences or (approved and approved != document["digest"]):
         which = f"digest {approved}" if approved else "the approved operations"
         detail = ": " + "; ".join(differences) if differences else ""
-        module.fail_json(msg=f"The plan read now (digest {document['digest']}) is not the approved plan ({which}): "
-                         f"the hosts changed since it was approved{detail}; nothing is applied. Review the new plan.",
-                         plan=document, differences=differences)
+        raise ModuleFailure(f"The plan read now (digest {document['digest']}) is not the approved plan ({which}): "
+                            f"the hosts changed since it was approved{detail}; nothing is applied. Review the new plan.",
+                            plan=document, differences=differences)
     empty = classes_selecting_nothing(parse_intent(params["intent"]), document["hosts"])
     for name in empty:
         module.warn(f"class {name} selects no vmknic in scope: check its selector")
-    module.exit_json(changed=False, plan=document, digest=document["digest"], empty_classes=empty)
+    return dict(changed=False, plan=document, digest=document["digest"], empty_classes=empty)
 
 
 if __name__ == "__main__":

@@ -178,9 +178,9 @@ state:
   type: dict
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._host_change import host_change_argument_spec, run_host_change
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._host_targets import SERVICES, VmknicRequest
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._host_change import host_change_argument_spec, run_host_change
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import SERVICES, VmknicRequest
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
 
 
 def main() -> None:

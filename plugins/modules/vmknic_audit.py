@@ -144,8 +144,8 @@ hosts:
   elements: dict
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse, severity_at_least, validate_policy
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse, severity_at_least, validate_policy
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
 
 
 def main() -> None:

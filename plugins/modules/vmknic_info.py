@@ -166,7 +166,7 @@ hosts:
         - {"device": "vmhba65", "software": true, "binding_support": "optional", "bound_vmknics": ["vmk2", "vmk3"]}
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._module import VsphereModule, scope_argument_spec
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
 
 
 def main() -> None:

@@ -56,9 +56,9 @@ from harness import ansible_env  # noqa: E402
 from labctl import Lab  # noqa: E402
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse  # noqa: E402
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import HOST_PATHS, PAGE_SIZE, gather  # noqa: E402
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._plan import build_plan  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import HOST_PATHS, PAGE_SIZE, gather  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan  # noqa: E402
 
 # Targets of issue 13 (at 1000 hosts)
 TARGET_FLOOR_RATIO = 0.35  # vmknic_info module <= 0.35x the pyVmomi floor of the same paths (fresh process)

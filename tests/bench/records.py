@@ -27,8 +27,8 @@ sys.path[:0] = [str(REPO / "tests" / "integration"), str(REPO / ".build" / "coll
 from harness import Lab, ansible_env, run_playbook  # noqa: E402
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._gather import gather, read_topology  # noqa: E402
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, read_topology  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import FIELD_NAME  # noqa: E402
 
 INTENT = {"remediate_intent": {"classes": [{
     "name": "vmotion", "select": {"services": ["vmotion"]}, "action": "subnet",

@@ -43,6 +43,15 @@ def ansible_env(lab: Lab | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
+def restorable(host: dict) -> dict:
+    """The host's facts with each stack's routes as a set: a vmknic re-created by a rollback comes up
+    last, so its connected route moves down the table (as on ESXi); everything else must be equal."""
+    result = dict(host)
+    result["stacks"] = [dict(stack, routes=sorted(stack["routes"], key=lambda r: sorted(r.items(), key=str)))
+                        for stack in host["stacks"]]
+    return result
+
+
 def connection_args(lab: Lab) -> dict[str, Any]:
     return dict(hostname=lab.hostname, port=lab.port, username=lab.username, password=lab.password, validate_certs=False)
 

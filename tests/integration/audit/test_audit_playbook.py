@@ -31,7 +31,7 @@ DEMO = REPO / "tests" / "lab" / "scenarios" / "demo.yaml"
 DEMO_HOSTS = [f"10.10.0.{n}" for n in range(11, 18)]
 C0_HOSTS = DEMO_HOSTS[:4]
 C1_HOSTS = DEMO_HOSTS[4:]
-JUNIT_SCHEMA = REPO / "tests" / "unit" / "plugins" / "module_utils" / "jenkins-junit.xsd"
+JUNIT_SCHEMA = REPO / "tests" / "unit" / "plugins" / "plugin_utils" / "reports" / "jenkins-junit.xsd"
 GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text(encoding="utf-8"))
 ANSIBLE_CORE = ansible.__version__
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyVim.task import WaitForTask
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils import _gather, _retrieve_stream
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere import _gather, _retrieve_stream
 from harness import Lab
 from vsphere import Vsphere
 

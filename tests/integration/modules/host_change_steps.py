@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import connection_args, run_module
+from harness import connection_args, restorable, run_module
 
 HOST = "10.10.0.11"  # the lab's first host
 
@@ -25,15 +25,6 @@ def run(lab: Any, module: str, args: dict, check: bool = False) -> dict:
 def warnings(result: dict) -> list[str]:
     """The module's warnings as text (ansible-core 2.19 returns them as structured events)."""
     return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings") or ()]
-
-
-def restorable(host: dict) -> dict:
-    """The host's facts with each stack's routes as a set: a vmknic re-created by a rollback comes up
-    last, so its connected route moves down the table (as on ESXi); everything else must be equal."""
-    result = dict(host)
-    result["stacks"] = [dict(stack, routes=sorted(stack["routes"], key=lambda r: sorted(r.items(), key=str)))
-                        for stack in host["stacks"]]
-    return result
 
 
 def four_steps(lab: Any, module: str, args: dict, calls: list[str]) -> tuple[dict, dict, list[dict]]:

@@ -35,9 +35,9 @@ from test_remediate_continue_on_failure import custom_stats
 from test_remediation import CLASSES, EXPECTED_CALLS, HOST, SCENARIO
 from vsphere import Vsphere
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._apply import _resolve_software_adapter
-from ansible_collections.vmkernel.multihoming.plugins.module_utils import _plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._records import FIELD_NAME
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import _resolve_software_adapter
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine import _compare
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import FIELD_NAME
 
 MARK = "VMKMH_TEST_RUN"
 PLAYBOOK = REPO / "playbooks" / "remediate.yml"
@@ -174,7 +174,7 @@ def recover_and_check(lab: Lab, tmp_path: Path, kind: str, before: dict, intende
 def state_differences(expected: dict, actual: dict, by_device: bool = True) -> list[str]:
     """The planner's comparison, with the plan's placeholder for the software iSCSI adapter
     replaced by the adapter the host has (as remediation_apply's verification does)."""
-    return _plan.state_differences(_resolve_software_adapter(expected, actual), actual, by_device)
+    return _compare.state_differences(_resolve_software_adapter(expected, actual), actual, by_device)
 
 
 def intended_state(lab: Lab, tmp_path: Path, kind: str) -> dict:

@@ -12,7 +12,6 @@ outcome per host published with set_stats (what AWX shows as the job's artifacts
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,20 +19,12 @@ from typing import Any
 import pytest
 from ansible.release import __version__ as ansible_core_version
 
-from harness import REPO, Lab, ansible_env, connection_args, run_module, run_playbook
+from harness import Lab, ansible_env, run_playbook
+from remediation_setup import REMEDIATE_PLAYBOOK, VMOTION_SCENARIO, custom_stats, facts, intent_file, vmotion
 
 # The ansible-core running the playbooks (the one of the venv running pytest).
 ANSIBLE_CORE = tuple(int(part) for part in ansible_core_version.split(".")[:2])
 HOSTS = ["10.10.0.11", "10.10.0.12", "10.10.0.13"]
-# Every host has vMotion in the management subnet: each gets the same two calls.
-SCENARIO: dict[str, Any] = {
-    "inventory": {"hosts": 3, "clusters": 1},
-    "hosts": [{"portgroups": [{"name": "vMotion", "vlan": 0}],
-               "vmknics": [{"portgroup": "vMotion", "ip": "10.10.1.{i+11}/21", "services": ["vmotion"]}]}],
-}
-INTENT = {"remediate_intent": {"classes": [{
-    "name": "vmotion", "select": {"services": ["vmotion"]}, "action": "subnet",
-    "subnet": {"network": "10.20.0.0/24", "range": "10.20.0.10-10.20.0.50", "vlan": 20}}]}}
 # Planned once for the whole scope: lowest free addresses in host-name order.
 ADDRESSES = {"10.10.0.11": "10.20.0.10", "10.10.0.12": "10.20.0.11", "10.10.0.13": "10.20.0.12"}
 FAULT_MESSAGE = "injected: vmknic update refused"
@@ -53,28 +44,8 @@ def calls(lab: Lab, host: str | None = None) -> list[tuple[str, str, Any]]:
     return [(e["host"], e["method"], e.get("fault")) for e in lab.journal() if host in (None, e["host"])]
 
 
-def facts(lab: Lab) -> dict[str, dict]:
-    result = run_module("vmknic_info", connection_args(lab))
-    assert not result.get("failed"), result.get("msg")
-    return {host["name"]: host for host in result["hosts"]}
-
-
-def vmotion(host: dict) -> tuple[str, int]:
-    """(address/prefix of the vMotion vmknic, VLAN of its port group)."""
-    nic = next(v for v in host["vmknics"] if v["portgroup"] == "vMotion")
-    vlan = next(p["vlan"] for p in host["portgroups"] if p["name"] == "vMotion")
-    return f"{nic['ipv4']['address']}/{nic['ipv4']['prefix_length']}", vlan
-
-
 def assert_applied(host: dict) -> None:
     assert vmotion(host) == (f"{ADDRESSES[host['name']]}/24", 20), host["name"]
-
-
-def custom_stats(output: str) -> dict[str, Any]:
-    """The set_stats data ansible-playbook prints with show_custom_stats (AWX: the artifacts)."""
-    runs = re.findall(r"^\tRUN: (.*)$", output, re.M)
-    assert len(runs) == 1, output[-3000:]
-    return json.loads(runs[0])["vmkernel_multihoming_remediation"]
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:
@@ -85,9 +56,7 @@ def recap(output: str) -> dict[str, dict[str, int]]:
 def run(lab: Lab, tmp_path: Path, continue_on_failure: bool, inventory: list[str] | None = None,
         serial: int | None = None):
     """ansible-playbook playbooks/remediate.yml over localhost, or over an ESXi inventory (group esxi)."""
-    intent_file = tmp_path / "intent.yml"
-    intent_file.write_text(json.dumps(INTENT))
-    extra: dict[str, Any] = {"remediate_intent_file": str(intent_file), "remediate_continue_on_failure": continue_on_failure}
+    extra: dict[str, Any] = {"remediate_intent_file": str(intent_file(tmp_path)), "remediate_continue_on_failure": continue_on_failure}
     kwargs: dict[str, Any] = {}
     if inventory is not None:
         path = tmp_path / "esxi.ini"
@@ -95,13 +64,13 @@ def run(lab: Lab, tmp_path: Path, continue_on_failure: bool, inventory: list[str
         kwargs["inventory"] = path
         extra.update(remediate_hosts="esxi", remediate_serial=serial or 0)
     env = ansible_env(lab, ANSIBLE_SHOW_CUSTOM_STATS="true")
-    return run_playbook(REPO / "playbooks" / "remediate.yml", env, extra_vars=extra, **kwargs)
+    return run_playbook(REMEDIATE_PLAYBOOK, env, extra_vars=extra, **kwargs)
 
 
 @pytest.fixture
 def lab(lab_factory) -> Lab:
     """A fresh lab per test: each test changes hosts."""
-    return lab_factory(scenario=SCENARIO)
+    return lab_factory(scenario=VMOTION_SCENARIO)
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ those hosts only, and a second check and run change nothing.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,12 +28,10 @@ import pytest
 import yaml
 
 from esxi_inventory import EXAMPLE, SCENARIO, VMWARE_PATH, requires_vmware_vmware
-from harness import COLLECTIONS, REPO, Lab, ansible_env, connection_args, run_module, run_playbook
+from harness import COLLECTIONS, REPO, Lab, ansible_env, run_playbook
+from remediation_setup import REMEDIATE_PLAYBOOK, custom_stats, facts, intent_file, recap_changed, vmotion
 
 pytestmark = requires_vmware_vmware
-INTENT = {"remediate_intent": {"classes": [{
-    "name": "vmotion", "select": {"services": ["vmotion"]}, "action": "subnet",
-    "subnet": {"network": "10.20.0.0/24", "range": "10.20.0.10-10.20.0.50", "vlan": 20}}]}}
 # Inventory names that are not vCenter's, so that a host found by its inventory name would fail.
 RENAMED = "'esx-' + name | replace('.', '-')"
 
@@ -71,29 +68,6 @@ def plain(data: Any) -> Any:
     return data
 
 
-def facts(lab: Lab) -> dict[str, dict]:
-    result = run_module("vmknic_info", connection_args(lab))
-    assert not result.get("failed"), result.get("msg")
-    return {host["name"]: host for host in result["hosts"]}
-
-
-def vmotion(host: dict) -> tuple[str, int]:
-    """(address/prefix of the vMotion vmknic, VLAN of its port group)."""
-    nic = next(v for v in host["vmknics"] if v["portgroup"] == "vMotion")
-    vlan = next(p["vlan"] for p in host["portgroups"] if p["name"] == "vMotion")
-    return f"{nic['ipv4']['address']}/{nic['ipv4']['prefix_length']}", vlan
-
-
-def recap_changed(output: str) -> dict[str, int]:
-    return {host: int(changed) for host, changed in re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", output, re.M)}
-
-
-def custom_stats(output: str) -> dict[str, Any]:
-    runs = re.findall(r"^\tRUN: (.*)$", output, re.M)
-    assert len(runs) == 1, output[-3000:]
-    return json.loads(runs[0])["vmkernel_multihoming_remediation"]
-
-
 def test_example_inventory(lab):
     """The documented file as it is: every responding host, by its vCenter name, grouped by cluster."""
     inventory = inventory_list(lab, EXAMPLE)
@@ -117,11 +91,9 @@ def test_remediate_over_esxi_hosts(lab, tmp_path):
     assert listed["cluster_C0"]["hosts"] == ["esx-10-10-0-11", "esx-10-10-0-12"]
     assert listed["_meta"]["hostvars"]["esx-10-10-0-11"]["remediate_esxi_hostname"] == "10.10.0.11"
 
-    intent_file = tmp_path / "intent.yml"
-    intent_file.write_text(json.dumps(INTENT))
     # Cluster C0 only, one host per batch.
-    extra = {"remediate_hosts": "cluster_C0", "remediate_serial": 1, "remediate_intent_file": str(intent_file)}
-    playbook = REPO / "playbooks" / "remediate.yml"
+    extra = {"remediate_hosts": "cluster_C0", "remediate_serial": 1, "remediate_intent_file": str(intent_file(tmp_path))}
+    playbook = REMEDIATE_PLAYBOOK
 
     def run(check: bool) -> str:
         proc = run_playbook(playbook, env(lab), extra_vars=extra, check=check, inventory=inventory)

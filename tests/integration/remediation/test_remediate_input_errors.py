@@ -82,8 +82,16 @@ def write(path: Path, text: str) -> Path:
     ({"remediate_intent": {"classes": [VMOTION]}, "remediate_serial": "abc"}, None,
      r"^remediate_serial must be a batch size \(a number such as 2\), a percentage \(such as 25%\) or a list of "
      r"them, got \"abc\"$"),
+    ({"remediate_intent": {"classes": [VMOTION]}, "remediate_port": "abc"}, None,
+     r"^argument 'remediate_port' is of type .+ and we were unable to convert to int: .+$"),
+    ({"remediate_intent": {"classes": [VMOTION]}, "remediate_apply": "maybe"}, None,
+     r"^argument 'remediate_apply' is of type .+ and we were unable to convert to bool: .*'maybe' is not a valid boolean.*$"),
+    ({"remediate_intent": {"classes": [VMOTION]}, "remediate_recovery": "redo"}, None,
+     r"^value of remediate_recovery must be one of: undo, finish, got: redo$"),
+    ({"remediate_intent": {"classes": [VMOTION]}, "remediate_clusters": {"name": "C1"}}, None,
+     r"^argument 'remediate_clusters' is of type .+ and we were unable to convert to list: .*$"),
 ], ids=["no-intent", "typo-clases", "intent-string", "missing-file", "file-is-a-string", "file-not-yaml",
-        "service-typo", "both", "serial-abc"])
+        "service-typo", "both", "serial-abc", "port-abc", "apply-maybe", "recovery-choice", "clusters-dict"])
 def test_one_line_naming_the_variable(offline_env, tmp_path, extra, file_text, expected):
     if file_text is not None:
         write(tmp_path / "intent.yml", file_text)
@@ -103,6 +111,24 @@ def test_serial_abc_on_the_command_line(offline_env, tmp_path):
            str(PLAYBOOK), "-e", "remediate_serial=abc", "-e", "remediate_intent_file=intent.yml"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=offline_env, cwd=tmp_path, timeout=300, check=False)
     assert only_failure(proc).startswith("remediate_serial must be a batch size")
+
+
+@pytest.mark.parametrize("role, variables, expected", [
+    ("remediate", {"remediate_intent": {"classes": [VMOTION]}, "remediate_timeout": "soon"},
+     r"^argument 'remediate_timeout' is of type .+ and we were unable to convert to int: .+$"),
+    ("audit", {"audit_fail_on": "errors"}, r"^value of audit_fail_on must be one of: error, warning, info, never, got: errors$"),
+    ("audit", {"audit_validate_certs": "perhaps"},
+     r"^argument 'audit_validate_certs' is of type .+ and we were unable to convert to bool: .*'perhaps' is not a valid boolean.*$"),
+], ids=["remediate-timeout", "audit-fail-on", "audit-validate-certs"])
+def test_role_in_the_users_own_playbook(offline_env, tmp_path, role, variables, expected):
+    """The roles check their variables themselves, so a user's playbook that calls one gets the
+    same one line as the collection's playbooks."""
+    playbook = write(tmp_path / "site.yml", json.dumps([{
+        "name": "The user's play", "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "vars": dict(variables, ansible_python_interpreter="{{ ansible_playbook_python }}"),
+        "roles": [{"role": f"vmkernel.multihoming.{role}"}]}]))
+    message = only_failure(run_playbook(playbook, offline_env, cwd=tmp_path))
+    assert re.match(expected, message), message
 
 
 # ------------------------------------------------------------------ against the lab

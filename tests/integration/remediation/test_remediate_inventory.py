@@ -8,35 +8,18 @@ check mode writes nothing; a second run changes nothing.
 
 from __future__ import annotations
 
-import json
-import re
-
-from harness import REPO, ansible_env, run_playbook
-
-SCENARIO = {
-    "inventory": {"hosts": 3, "clusters": 1},
-    "hosts": [{"portgroups": [{"name": "vMotion", "vlan": 0}],
-               "vmknics": [{"portgroup": "vMotion", "ip": "10.10.1.{i+11}/21", "services": ["vmotion"]}]}],
-}
-INTENT = {"remediate_intent": {"classes": [{
-    "name": "vmotion", "select": {"services": ["vmotion"]}, "action": "subnet",
-    "subnet": {"network": "10.20.0.0/24", "range": "10.20.0.10-10.20.0.50", "vlan": 20}}]}}
-
-
-def recap_changed(output: str) -> dict[str, int]:
-    return {host: int(changed) for host, changed in re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", output, re.M)}
+from harness import ansible_env, run_playbook
+from remediation_setup import REMEDIATE_PLAYBOOK, VMOTION_SCENARIO, intent_file, recap_changed
 
 
 def test_inventory_batches(lab_factory, tmp_path):
-    lab = lab_factory(scenario=SCENARIO)
+    lab = lab_factory(scenario=VMOTION_SCENARIO)
     # Two of the three hosts are in the inventory: the third is out of scope and must not change.
     inventory = tmp_path / "esxi.ini"
     inventory.write_text("[esxi]\n10.10.0.11\n10.10.0.12\n")
-    intent_file = tmp_path / "intent.yml"
-    intent_file.write_text(json.dumps(INTENT))
     env = ansible_env(lab)
-    extra = {"remediate_hosts": "esxi", "remediate_serial": 1, "remediate_intent_file": str(intent_file)}
-    playbook = REPO / "playbooks" / "remediate.yml"
+    extra = {"remediate_hosts": "esxi", "remediate_serial": 1, "remediate_intent_file": str(intent_file(tmp_path))}
+    playbook = REMEDIATE_PLAYBOOK
 
     def run(check: bool) -> str:
         proc = run_playbook(playbook, env, extra_vars=extra, check=check, inventory=inventory)

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from harness import connection_args, run_module
+from harness import connection_args, restorable, run_module
+from remediation_setup import facts as facts_by_name
 from vsphere import Vsphere
 
 HOST = "10.10.0.11"
@@ -82,18 +83,7 @@ def intent(*kinds: str) -> dict:
 
 
 def facts(lab) -> dict:
-    result = run_module("vmknic_info", connection_args(lab))
-    assert not result.get("failed"), result
-    return result["hosts"][0]
-
-
-def restorable(host: dict) -> dict:
-    """The host's facts with each stack's routes as a set: a vmknic re-created by a rollback comes up
-    last, so its connected route moves down the table (as on ESXi); everything else must be equal."""
-    result = dict(host)
-    result["stacks"] = [dict(stack, routes=sorted(stack["routes"], key=lambda r: sorted(r.items(), key=str)))
-                        for stack in host["stacks"]]
-    return result
+    return facts_by_name(lab)[HOST]
 
 
 def plan_for(lab, the_intent: dict) -> dict:
@@ -196,7 +186,7 @@ def touched(kind: str, host: dict) -> list[str]:
 
 
 def run_audit_findings(host: dict) -> list[dict]:
-    from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
+    from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
 
     return analyse([host])["findings"]
 

@@ -28,9 +28,10 @@ REPO = Path(__file__).resolve().parents[3]
 if str(REPO / ".build" / "collections") not in sys.path:
     sys.path.insert(0, str(REPO / ".build" / "collections"))
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse  # noqa: E402
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._reports import render_html, render_json  # noqa: E402
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._html import render_html  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.plugin_utils.reports._json import render_json  # noqa: E402
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.plugin_utils.reports.report_samples import (  # noqa: E402
     sample_hosts,
 )
 

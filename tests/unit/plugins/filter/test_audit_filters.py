@@ -20,8 +20,8 @@ from ansible_collections.vmkernel.multihoming.plugins.filter.audit_report import
     audit_report,
     vmknic_findings,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils._analysis import analyse
-from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.report_samples import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.plugin_utils.reports.report_samples import (
     sample_hosts,
     sample_result,
 )

@@ -1,0 +1,885 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmkernel.multihoming maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Multi-homing analysis: turn ``vmknic_info`` host facts into audit findings.
+
+Pure, deterministic Python on plain data (see docs/facts.md for the input and docs/findings.md for
+the output). Ansible ships module_utils to targets, so this file depends on the standard library
+and the collection's own _names only, and imports nothing from Ansible.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import hashlib
+import ipaddress
+from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, effective_services, system_owner, vmk_sort_key
+__all__ = ["RULES", "SEVERITIES", "SEVERITY_RANK", "RuleInfo", "analyse", "severity_at_least", "validate_policy"]
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {sev: rank for rank, sev in enumerate(SEVERITIES)}
+
+VMOTION_STACK = "vmotion"
+
+
+def severity_at_least(sev: str, threshold: str) -> bool:
+    """True when ``sev`` is as severe as ``threshold`` or more (error > warning > info)."""
+    for value in (sev, threshold):
+        if value not in SEVERITY_RANK:
+            raise ValueError(f"unknown severity {value!r}; expected one of {', '.join(SEVERITIES)}")
+    return SEVERITY_RANK[sev] <= SEVERITY_RANK[threshold]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    severity: str
+    title: str
+    reference: str
+    remediation: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+_KB_MULTIHOMING = "VMware KB 318546 (formerly 2010877); vSphere Networking GUID-D4191320"
+
+RULES: dict[str, RuleInfo] = {
+    rule.id: rule
+    for rule in (
+        RuleInfo(
+            "ipv4-same-subnet", "error",
+            "Several vmknics in one IPv4 subnet on one TCP/IP stack",
+            _KB_MULTIHOMING + "; KB 323116 (formerly 2045040)",
+            "Give each vmknic on this stack its own subnet (and VLAN), or move the service to its own "
+            "TCP/IP stack (vmotion, vSphereProvisioning); a gateway override does not help.",
+        ),
+        RuleInfo(
+            "ipv4-overlapping-subnet", "error",
+            "Overlapping IPv4 prefixes on one TCP/IP stack",
+            _KB_MULTIHOMING + "; longest-prefix match, KB 343820",
+            "Correct the netmasks so the vmknics' subnets on this stack are disjoint; an enclosing "
+            "prefix is usually a wrong netmask.",
+        ),
+        RuleInfo(
+            "ipv6-same-prefix", "error",
+            "Several vmknics in one IPv6 prefix on one TCP/IP stack",
+            _KB_MULTIHOMING,
+            "Give each vmknic its own IPv6 prefix (VLAN); where router advertisements put several "
+            "vmknics of one segment into one /64, disable autoconfiguration on all but one.",
+        ),
+        RuleInfo(
+            "management-shares-subnet", "error",
+            "The management vmknic shares its subnet with another vmknic",
+            _KB_MULTIHOMING + "; KB 2010877 (management vmknic is just another vmknic)",
+            "Move the other vmknics off the management subnet first (one host at a time, network "
+            "rollback on); never re-IP the management vmknic before the others.",
+        ),
+        RuleInfo(
+            "dhcp-multiple-vmknics", "warning",
+            "Several DHCP vmknics on one TCP/IP stack",
+            "VMware KB 2010877 (DHCP leases from one server land in one subnet)",
+            "Use static addresses on all but one vmknic of the stack, or make sure each DHCP vmknic "
+            "sits in its own VLAN and DHCP scope.",
+        ),
+        RuleInfo(
+            "iscsi-binding-compliant", "info",
+            "Same-subnet vmknics with compliant iSCSI port binding",
+            "VMware KB 2038869; vSphere Storage GUID-BC516B24; KB 318546 (port-binding exception)",
+            "Nothing to fix: supported iSCSI port binding. Do not change these vmknics.",
+        ),
+        RuleInfo(
+            "iscsi-binding-noncompliant", "error",
+            "Same-subnet vmknics with non-compliant or partial iSCSI port binding",
+            "VMware KB 2038869; vSphere Storage GUID-BC516B24; KB 323116",
+            "Bind every vmknic of the subnet to the same iSCSI adapter, give each port group exactly "
+            "one active uplink (a different one per vmknic, all others unused), or move unbound "
+            "vmknics to another subnet.",
+        ),
+        RuleInfo(
+            "multi-nic-vmotion", "info",
+            "Same-subnet vmknics forming a multi-NIC vMotion group",
+            "VMware KB 2007467; KB 318546 (multi-NIC vMotion exception)",
+            "Nothing to fix: supported multi-NIC vMotion. Keep other services off this subnet.",
+        ),
+        RuleInfo(
+            "system-owned-vmknic", "info",
+            "vmknic owned by NSX or vSAN, not audited",
+            "vSphere API HostVirtualNic.owner / spec.systemOwned",
+            "Nothing to fix here: manage this vmknic through its owner (NSX or vSAN).",
+        ),
+        RuleInfo(
+            "gateway-override-ineffective", "info",
+            "Gateway override on a vmknic in a shared subnet",
+            "vSphere Networking GUID-44CAFD7C; KB 323116",
+            "Do not rely on the gateway override to separate traffic: fix the shared subnet itself.",
+        ),
+        RuleInfo(
+            "host-not-audited", "warning",
+            "Host not connected; its configuration was not audited",
+            "vSphere API HostSystem.runtime.connectionState",
+            "Reconnect the host to vCenter and run the audit again.",
+        ),
+        RuleInfo(
+            "remediation-interrupted", "error",
+            "A remediation was interrupted on this host; its change record is in vCenter",
+            "docs/remediation.md, Interruption, locks and recovery",
+            "Run the remediation again: it recovers the host from the record (remediate_recovery: undo "
+            "or finish), verifies it and clears the record.",
+        ),
+    )
+}
+
+# The rules a same-subnet group can end in; used by tests and allow-list docs.
+GROUP_RULES = (
+    "ipv4-same-subnet", "ipv6-same-prefix", "management-shares-subnet",
+    "iscsi-binding-compliant", "iscsi-binding-noncompliant", "multi-nic-vmotion",
+)
+
+_SERVICE_LABELS = {
+    "management": "management",
+    "vmotion": "vMotion",
+    "vsan": "vSAN",
+    "vsanWitness": "vSAN witness",
+    "vsanExternal": "vSAN external",
+    "vsanReplication": "vSAN replication",
+    "faultToleranceLogging": "FT logging",
+    "vSphereReplication": "vSphere Replication",
+    "vSphereReplicationNFC": "vSphere Replication NFC",
+    "vSphereProvisioning": "provisioning",
+    "vSphereBackupNFC": "backup NFC",
+    "nvmeTcp": "NVMe/TCP",
+    "nvmeRdma": "NVMe/RDMA",
+    "ptp": "PTP",
+}
+
+_ALLOW_KEYS = ("host", "vmknics", "subnet", "rule", "reason")
+
+
+# --------------------------------------------------------------------------- policy
+
+
+def validate_policy(allow_list: Any = None, severity_overrides: Any = None) -> list[str]:
+    """Problems with an allow-list and severity overrides, as sentences; empty when both are fine."""
+    problems: list[str] = []
+    if severity_overrides is not None:
+        if not isinstance(severity_overrides, dict):
+            problems.append("severity_overrides must be a mapping of rule id to severity")
+        else:
+            for rule, sev in sorted(severity_overrides.items(), key=lambda kv: str(kv[0])):
+                if rule not in RULES:
+                    problems.append(f"severity_overrides: unknown rule {rule!r}")
+                if sev not in SEVERITY_RANK:
+                    problems.append(
+                        f"severity_overrides[{rule!r}]: unknown severity {sev!r} "
+                        f"(expected {', '.join(SEVERITIES)})"
+                    )
+    if allow_list is None:
+        return problems
+    if not isinstance(allow_list, list):
+        return problems + ["allow_list must be a list of entries"]
+    for index, entry in enumerate(allow_list):
+        where = f"allow_list[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        for key in sorted(set(entry) - set(_ALLOW_KEYS), key=str):
+            problems.append(f"{where}: unknown key {key!r} (expected {', '.join(_ALLOW_KEYS)})")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(f"{where}: 'reason' is required and must be a non-empty string")
+        host = entry.get("host", "*")
+        if not isinstance(host, str) or not host:
+            problems.append(f"{where}: 'host' must be a non-empty fnmatch pattern")
+        vmknics = entry.get("vmknics")
+        if vmknics is not None and (
+            not isinstance(vmknics, list) or not vmknics
+            or not all(isinstance(v, str) and v for v in vmknics)
+        ):
+            problems.append(f"{where}: 'vmknics' must be a non-empty list of vmknic names")
+        subnet = entry.get("subnet")
+        if subnet is not None:
+            # Parsed by the same code that matches, so what validates is what matches.
+            if not isinstance(subnet, str) or "/" not in subnet or _parse_net(subnet) is None:
+                problems.append(f"{where}: 'subnet' {subnet!r} is not a valid CIDR")
+        rule = entry.get("rule")
+        if rule is not None and rule not in RULES:
+            problems.append(f"{where}: unknown rule {rule!r}")
+        # An entry with no criteria would silence the whole audit; make that explicit instead.
+        if host in ("*", None) and vmknics is None and subnet is None and rule is None:
+            problems.append(f"{where}: matches every finding; set at least one of host, vmknics, subnet, rule")
+    return problems
+
+
+def _compile_allow_list(allow_list: list[dict]) -> list[tuple[int, dict, Any]]:
+    compiled = []
+    for index, entry in enumerate(allow_list):
+        subnet = entry.get("subnet")
+        net = _parse_net(subnet) if subnet is not None else None
+        compiled.append((index, entry, net))
+    return compiled
+
+
+def _allow_match(finding: dict, compiled: list[tuple[int, dict, Any]]) -> dict | None:
+    host = (finding["host"] or "").lower()
+    for index, entry, net in compiled:
+        pattern = entry.get("host", "*")
+        if not fnmatch.fnmatchcase(host, pattern.lower()):
+            continue
+        if entry.get("rule") is not None and entry["rule"] != finding["rule"]:
+            continue
+        if entry.get("vmknics") is not None and not set(entry["vmknics"]) <= set(finding["vmknics"]):
+            continue
+        if net is not None:
+            if finding["subnet"] is None:
+                continue
+            fnet = _parse_net(finding["subnet"])
+            if fnet is None or not net.contains(fnet):
+                continue
+        match: dict[str, Any] = {"entry": index, "host": pattern}
+        for key in ("rule", "vmknics", "subnet"):
+            if entry.get(key) is not None:
+                match[key] = str(net) if key == "subnet" else entry[key]
+        return {"reason": entry["reason"], "match": match}
+    return None
+
+
+# --------------------------------------------------------------------------- addresses
+# Addresses are plain ints: ipaddress objects are ~10x slower to build, and a fleet has thousands.
+
+_BITS = {4: 32, 6: 128}
+
+
+class _Net(NamedTuple):
+    """A prefix: version, network address as int, prefix length."""
+
+    version: int
+    addr: int
+    plen: int
+
+    def __str__(self) -> str:
+        return _format_net(self)
+
+    def contains(self, other: "_Net") -> bool:
+        """``other`` equals this prefix or lies inside it."""
+        if other.version != self.version or other.plen < self.plen:
+            return False
+        shift = _BITS[self.version] - self.plen
+        return other.addr >> shift == self.addr >> shift
+
+
+class _Iface(NamedTuple):
+    ip: int
+    net: _Net
+    text: str  # address/prefix as the facts give it, for messages
+
+
+def _v4_int(text: str) -> int:
+    parts = text.split(".")
+    if len(parts) != 4:
+        raise ValueError(text)
+    value = 0
+    for part in parts:
+        if not (part.isascii() and part.isdigit()) or len(part) > 3 or int(part) > 255:
+            raise ValueError(text)
+        value = value << 8 | int(part)
+    return value
+
+
+def _ip_int(text: str) -> tuple[int, int]:
+    """(version, int) of an address literal; ValueError when it is none."""
+    text = str(text).strip()
+    if ":" in text:
+        return 6, int(ipaddress.IPv6Address(text.split("%", 1)[0]))
+    return 4, _v4_int(text)
+
+
+def _plen(version: int, prefix: Any) -> int:
+    """Prefix length from an int, a digit string or (IPv4) a dotted netmask."""
+    if isinstance(prefix, str) and "." in prefix:
+        mask = _v4_int(prefix)
+        plen = bin(mask).count("1")
+    else:
+        plen = int(prefix)
+        mask = None
+    if not 0 <= plen <= _BITS[version] or (mask is not None and mask != (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF):
+        raise ValueError(prefix)
+    return plen
+
+
+def _make_iface(address: Any, prefix: Any) -> _Iface | None:
+    try:
+        version, ip = _ip_int(address)
+        plen = _plen(version, prefix)
+    except (ValueError, TypeError):
+        return None
+    shift = _BITS[version] - plen
+    return _Iface(ip, _Net(version, ip >> shift << shift, plen), f"{address}/{plen}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_net(cidr: str) -> _Net | None:
+    """A CIDR, host bits allowed (cached: route networks repeat across a fleet)."""
+    address, _slash, prefix = str(cidr).partition("/")
+    iface = _make_iface(address, prefix or (128 if ":" in address else 32))
+    return iface.net if iface else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_net(net: _Net) -> str:
+    if net.version == 4:
+        return ".".join(str(net.addr >> s & 255) for s in (24, 16, 8, 0)) + f"/{net.plen}"
+    return str(ipaddress.IPv6Network((net.addr, net.plen)))
+
+
+_LINK_LOCAL = _Net(6, 0xFE80 << 112, 10)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sorted_vmks(devices) -> list[str]:
+    return sorted(set(devices), key=vmk_sort_key)
+
+
+def _finding_id(rule: str, host: str, stack, family, subnet, vmknics: list[str]) -> str:
+    raw = "|".join([rule, host or "", stack or "", family or "", subnet or "", ",".join(vmknics)])
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:12]
+
+
+def _join(items: list[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _labels(services) -> list[str]:
+    return [_SERVICE_LABELS.get(s, s) for s in services]
+
+
+@dataclass
+class _Nic:
+    device: str
+    stack: str
+    services: tuple[str, ...]  # effective: the stack's own service when the tag list is empty
+    raw: dict
+    v4: _Iface | None
+    v6: dict  # _Net -> _Iface (the vmknic's first address in that prefix)
+
+    def describe(self) -> str:
+        return f"{self.device} ({', '.join(self.services)})" if self.services else self.device
+
+
+def _ipv4_interface(ipv4: dict | None) -> _Iface | None:
+    if not ipv4 or not ipv4.get("address"):
+        return None
+    prefix = ipv4.get("prefix_length")
+    if prefix is None:
+        prefix = ipv4.get("netmask")
+    if prefix is None:
+        return None
+    iface = _make_iface(ipv4["address"], prefix)
+    return iface if iface is not None and iface.net.version == 4 else None
+
+
+def _ipv6_interfaces(ipv6: dict | None) -> dict:
+    result: dict = {}
+    for addr in (ipv6 or {}).get("addresses") or ():
+        if not addr.get("address") or addr.get("prefix_length") is None:
+            continue
+        iface = _make_iface(addr["address"], addr["prefix_length"])
+        if iface is None or iface.net.version != 6:
+            continue
+        if addr.get("link_local") or _LINK_LOCAL.contains(_Net(6, iface.ip, 128)):
+            continue  # every vmknic has fe80::/64; it never routes between vmknics
+        result.setdefault(iface.net, iface)
+    return result
+
+
+def _teaming(nic: dict, portgroups: dict) -> dict | None:
+    pg = portgroups.get((nic.get("portgroup"), nic.get("switch")))
+    if pg is None:
+        pg = portgroups.get((nic.get("portgroup"), None))
+    return (pg or {}).get("teaming")
+
+
+class _Host:
+    """Per-host indexes the rules need."""
+
+    def __init__(self, host: dict):
+        self.host = host
+        self.name = host.get("name") or ""
+        self.nics: list[_Nic] = []
+        self.system_owned: list[dict] = []
+        for nic in host.get("vmknics") or ():
+            if system_owner(nic) is not None:
+                self.system_owned.append(nic)
+                continue
+            stack = nic.get("stack") or DEFAULT_STACK
+            self.nics.append(_Nic(
+                device=nic["device"], stack=stack, services=effective_services(nic, implied_only_when_untagged=True), raw=nic,
+                v4=_ipv4_interface(nic.get("ipv4")), v6=_ipv6_interfaces(nic.get("ipv6")),
+            ))
+        self.nics.sort(key=lambda n: vmk_sort_key(n.device))
+        self.by_device = {n.device: n for n in self.nics}
+
+        # Port groups by (name, switch); by name alone only when the name is unambiguous.
+        self.portgroups: dict = {}
+        names: dict = {}
+        for pg in host.get("portgroups") or ():
+            self.portgroups[(pg.get("name"), pg.get("switch"))] = pg
+            names.setdefault(pg.get("name"), []).append(pg)
+        for name, pgs in names.items():
+            if len(pgs) == 1:
+                self.portgroups[(name, None)] = pgs[0]
+
+        # Connected routes per (stack, network), devices in the host's order: the first one wins.
+        self.connected: dict = {}
+        for stack in host.get("stacks") or ():
+            for route in stack.get("routes") or ():
+                connected = route.get("connected")
+                if connected is None:
+                    connected = route.get("gateway") in (None, "", "0.0.0.0", "::")
+                if not connected or not route.get("device") or not route.get("network"):
+                    continue
+                net = _parse_net(route["network"])
+                if net is None:
+                    continue
+                self.connected.setdefault((stack.get("key"), net), []).append(route["device"])
+
+        mgmt = host.get("management") or {}
+        self.management: set[str] = set()
+        if mgmt.get("vmknic") in self.by_device:
+            self.management.add(mgmt["vmknic"])
+        elif mgmt.get("address"):
+            try:
+                version, address = _ip_int(mgmt["address"])
+            except ValueError:
+                version, address = 0, None
+            for nic in self.nics:
+                ifaces = [nic.v4] if version == 4 else list(nic.v6.values())
+                if any(iface is not None and iface.ip == address for iface in ifaces):
+                    self.management.add(nic.device)
+
+    def route_owner(self, stack: str, network, members) -> str | None:
+        if len(members) == 1:
+            return next(iter(members))
+        for device in self.connected.get((stack, network), ()):
+            if device in members:
+                return device
+        return None
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _finding(host: _Host, rule: str, *, stack=None, family=None, subnet=None, vmknics=(),
+             route_owner=None, misrouted=(), message: str, evidence: dict) -> dict:
+    info = RULES[rule]
+    vmks = _sorted_vmks(vmknics)
+    return {
+        "rule": rule,
+        "severity": info.severity,
+        "host": host.name,
+        "datacenter": host.host.get("datacenter"),
+        "cluster": host.host.get("cluster"),
+        "stack": stack,
+        "family": family,
+        "subnet": subnet,
+        "vmknics": vmks,
+        "route_owner": route_owner,
+        "misrouted": [
+            {"vmknic": n.device, "services": list(n.services)}
+            for n in sorted(misrouted, key=lambda n: vmk_sort_key(n.device))
+        ],
+        "message": message,
+        "evidence": evidence,
+        "reference": info.reference,
+        "remediation": info.remediation,
+        "allowed": None,
+        "id": _finding_id(rule, host.name, stack, family, subnet, vmks),
+    }
+
+
+def _misrouted_phrase(misrouted: list[_Nic], owner: str) -> str:
+    parts = []
+    for nic in misrouted:
+        if nic.services:
+            parts.append(f"{_join(_labels(nic.services))} traffic of {nic.device}")
+        else:
+            parts.append(f"traffic of {nic.device}")
+    return f"so {_join(parts)} leaves through {owner}"
+
+
+def _routing_clause(owner: str | None, misrouted: list[_Nic], word: str) -> str:
+    if owner is None:
+        return (f"the stack sends that {word}'s traffic through only one of them and its route table "
+                "does not show which")
+    return f"the stack routes that {word} through {owner}, {_misrouted_phrase(misrouted, owner)}"
+
+
+def _iscsi_assessment(members: list[_Nic], host: _Host) -> tuple[bool, dict, dict]:
+    """(compliant, reasons per vmknic, per-vmknic evidence) for a same-subnet group."""
+    reasons: dict[str, list[str]] = {n.device: [] for n in members}
+    evidence: dict[str, dict] = {}
+    adapters = {
+        n.device: sorted({b.get("adapter") for b in n.raw.get("iscsi_bindings") or () if b.get("adapter")})
+        for n in members
+    }
+    # The adapter all bound members share; unbound members are reported as such, not as a mismatch.
+    bound = [set(adapters[n.device]) for n in members if adapters[n.device]]
+    common = set.intersection(*bound) if bound else set()
+    adapter = min(common) if common else None
+    uplink_users: dict[str, list[str]] = {}
+    for nic in members:
+        teaming = _teaming(nic.raw, host.portgroups)
+        active = list((teaming or {}).get("active") or ())
+        standby = list((teaming or {}).get("standby") or ())
+        evidence[nic.device] = {
+            "adapters": adapters[nic.device], "portgroup": nic.raw.get("portgroup"),
+            "active": active, "standby": standby, "teaming_known": teaming is not None,
+        }
+        why = reasons[nic.device]
+        if not adapters[nic.device]:
+            why.append("not bound to any iSCSI adapter")
+        elif adapter is None:
+            why.append(f"bound to {', '.join(adapters[nic.device])}, but the bound vmknics share no adapter")
+        if teaming is None:
+            why.append(f"teaming of port group {nic.raw.get('portgroup')} unknown")
+        elif not active:
+            why.append("no active uplink")
+        elif len(active) > 1:
+            why.append(f"{len(active)} active uplinks ({', '.join(active)})")
+        if standby:
+            why.append(f"standby uplinks ({', '.join(standby)}) not allowed")
+        if len(active) == 1:
+            uplink_users.setdefault(active[0], []).append(nic.device)
+        for binding in nic.raw.get("iscsi_bindings") or ():
+            faults = list(binding.get("compliance_reasons") or ())
+            if faults:
+                why.append(f"ESXi reports {', '.join(faults)} on {binding.get('adapter')}")
+            elif binding.get("compliant") is False:
+                why.append(f"ESXi reports the binding to {binding.get('adapter')} non-compliant")
+    for uplink, users in uplink_users.items():
+        if len(users) > 1:
+            for device in users:
+                others = [u for u in users if u != device]
+                reasons[device].append(f"shares active uplink {uplink} with {', '.join(others)}")
+    compliant = all(not why for why in reasons.values())
+    return compliant, {d: w for d, w in reasons.items() if w}, {"adapter": adapter, "members": evidence}
+
+
+def _is_vmotion_only(nic: _Nic) -> bool:
+    if nic.stack == VMOTION_STACK:
+        return set(nic.services) <= {"vmotion", VMOTION_STACK}
+    return nic.services == ("vmotion",)
+
+
+def _carries_vmotion(nic: _Nic) -> bool:
+    return nic.stack == VMOTION_STACK or "vmotion" in nic.services
+
+
+def _group_finding(host: _Host, stack: str, family: str, network, members: list[_Nic]) -> dict:
+    subnet = str(network)
+    devices = {n.device for n in members}
+    owner = host.route_owner(stack, network, devices)
+    others = [n for n in members if n.device != owner] if owner else []
+    addresses = {
+        n.device: n.v4.text if family == "ipv4" else n.v6[network].text for n in members
+    }
+    evidence: dict[str, Any] = {
+        "addresses": addresses,
+        "services": {n.device: list(n.services) for n in members},
+        "connected_routes": list(host.connected.get((stack, network), ())),
+    }
+    generic = "ipv4-same-subnet" if family == "ipv4" else "ipv6-same-prefix"
+    where = f"{subnet} on {stack}"
+    common = dict(stack=stack, family=family, subnet=subnet, vmknics=devices)
+    listed = _join([n.describe() for n in members])
+    routing = _routing_clause(owner, others, "subnet" if family == "ipv4" else "prefix")
+
+    management = sorted(devices & host.management, key=vmk_sort_key)
+    if management:
+        # vCenter reaches the host through this vmknic: no exception makes sharing its subnet safe.
+        mgmt = management[0]
+        evidence["management_vmknic"] = mgmt
+        return _finding(
+            host, "management-shares-subnet", **common, route_owner=owner, misrouted=others,
+            message=f"{listed} share {where}; {routing}; {mgmt} is the vmknic vCenter uses to reach the host",
+            evidence=evidence,
+        )
+
+    if any(n.raw.get("iscsi_bindings") for n in members):
+        compliant, reasons, iscsi = _iscsi_assessment(members, host)
+        evidence["iscsi"] = iscsi
+        if compliant:
+            uplinks = [iscsi["members"][n.device]["active"][0] for n in members]
+            return _finding(
+                host, "iscsi-binding-compliant", **common, route_owner=owner,
+                message=(f"{_join([n.device for n in members])} share {where} and are all bound to "
+                         f"{iscsi['adapter']}, each with its own single active uplink "
+                         f"({', '.join(uplinks)}): supported iSCSI port binding"),
+                evidence=evidence,
+            )
+        evidence["iscsi"]["reasons"] = reasons
+        detail = "; ".join(f"{d}: {', '.join(w)}" for d, w in sorted(reasons.items(), key=lambda kv: vmk_sort_key(kv[0])))
+        return _finding(
+            host, "iscsi-binding-noncompliant", **common, route_owner=owner, misrouted=others,
+            message=f"{listed} share {where} with non-compliant iSCSI port binding: {detail}",
+            evidence=evidence,
+        )
+
+    notes = []
+    if all(_is_vmotion_only(n) for n in members):
+        teaming = {n.device: _teaming(n.raw, host.portgroups) for n in members}
+        evidence["teaming"] = teaming
+        bad = []
+        for nic in members:
+            active = list((teaming[nic.device] or {}).get("active") or ())
+            if teaming[nic.device] is None:
+                bad.append(f"teaming of {nic.device}'s port group {nic.raw.get('portgroup')} is unknown")
+            elif len(active) != 1:
+                bad.append(f"{nic.raw.get('portgroup')} of {nic.device} has {len(active)} active uplinks"
+                           + (f" ({', '.join(active)})" if active else ""))
+        if not bad:
+            uplinks = [teaming[n.device]["active"][0] for n in members]
+            return _finding(
+                host, "multi-nic-vmotion", **common, route_owner=owner,
+                message=(f"{_join([n.device for n in members])} share {where} and carry only vMotion, "
+                         f"each port group with one active uplink ({', '.join(uplinks)}): "
+                         "supported multi-NIC vMotion"),
+                evidence=evidence,
+            )
+        evidence["vmotion_problems"] = bad
+        notes.append("multi-NIC vMotion needs exactly one active uplink per port group ("
+                     + "; ".join(bad) + ")")
+    elif sum(_carries_vmotion(n) for n in members) >= 2:
+        extra = [f"{n.device} carries {_join(_labels(n.services)) or 'untagged traffic'}"
+                 for n in members if not _is_vmotion_only(n)]
+        notes.append("multi-NIC vMotion groups must carry only vMotion (" + "; ".join(extra) + ")")
+    message = f"{listed} share {where}; {routing}"
+    if notes:
+        message += "; " + "; ".join(notes)
+    return _finding(host, generic, **common, route_owner=owner, misrouted=others, message=message,
+                    evidence=evidence)
+
+
+def _overlap_findings(host: _Host, stack: str, groups: dict) -> list[dict]:
+    """One finding per outermost IPv4 prefix that encloses other vmknics' longer prefixes."""
+    nets = sorted(groups, key=lambda n: (n.plen, n.addr))
+    findings = []
+    claimed: set = set()
+    for outer in nets:
+        if outer in claimed:
+            continue
+        tree = [n for n in nets if n.plen > outer.plen and outer.contains(n)]
+        if not tree:
+            continue
+        claimed.update(tree)
+        part_nets = [outer] + tree
+        parts, misrouted, members = [], [], []
+        for net in sorted(part_nets, key=lambda n: (-n.plen, n.addr)):
+            devs = {n.device for n in groups[net]}
+            inner = [m for m in part_nets if m.plen > net.plen and net.contains(m)]
+            owner = host.route_owner(stack, net, devs)
+            parts.append({
+                "prefix": str(net), "vmknics": _sorted_vmks(devs), "carried_by": owner,
+                "except": [str(m) for m in sorted(inner, key=lambda m: (m.plen, m.addr))],
+            })
+            members.extend(groups[net])
+            if inner:
+                misrouted.extend(groups[net])
+        outer_owner = parts[-1]["carried_by"]
+        via = {p["prefix"]: p["carried_by"] or "one of " + _join(p["vmknics"]) for p in parts}
+        clauses = [f"{p['prefix']}{' (the rest)' if p['except'] else ''} through {via[p['prefix']]}"
+                   for p in parts]
+        described = _join([f"{n.describe()} {groups_net}" for groups_net in part_nets
+                           for n in sorted(groups[groups_net], key=lambda n: vmk_sort_key(n.device))])
+        # Who loses what: a vmknic's traffic to each longer prefix inside its own subnet.
+        losses = []
+        for part in reversed(parts):
+            for device in part["vmknics"] if part["except"] else ():
+                nic = host.by_device[device]
+                label = f"{_join(_labels(nic.services))} traffic" if nic.services else "traffic"
+                losses.append(f"{label} of {device} leaves through "
+                              + _join([f"{via[x]} for {x}" for x in part["except"]]))
+        findings.append(_finding(
+            host, "ipv4-overlapping-subnet", stack=stack, family="ipv4", subnet=str(outer),
+            vmknics={n.device for n in members}, route_owner=outer_owner, misrouted=misrouted,
+            message=(f"{described} overlap on {stack}; longest-prefix match sends {_join(clauses)}, "
+                     f"so {_join(losses)}"),
+            evidence={"parts": parts, "addresses": {n.device: n.v4.text for n in members},
+                      "management_vmknic": next(iter(sorted(
+                          {n.device for n in members} & host.management, key=vmk_sort_key)), None)},
+        ))
+    return findings
+
+
+def _dhcp_finding(host: _Host, stack: str, nics: list[_Nic]) -> dict | None:
+    dhcp = {}
+    for nic in nics:
+        families = []
+        if (nic.raw.get("ipv4") or {}).get("dhcp"):
+            families.append("ipv4")
+        if (nic.raw.get("ipv6") or {}).get("dhcp"):
+            families.append("ipv6")
+        if families:
+            dhcp[nic.device] = families
+    if len(dhcp) < 2:
+        return None
+    used = {f for fams in dhcp.values() for f in fams}
+    family = next(iter(used)) if len(used) == 1 else None
+    leases = {d: (host.by_device[d].v4.text if host.by_device[d].v4 else None) for d in dhcp}
+    labels = {"ipv4": "DHCP", "ipv6": "DHCPv6"}
+    which = _join([f"{d} ({' and '.join(labels[f] for f in fams)})"
+                   for d, fams in sorted(dhcp.items(), key=lambda kv: vmk_sort_key(kv[0]))])
+    return _finding(
+        host, "dhcp-multiple-vmknics", stack=stack, family=family, vmknics=set(dhcp),
+        message=(f"{which} get addresses by DHCP on {stack}; leases from one DHCP scope would put "
+                 "them in one subnet and multi-home the stack"),
+        evidence={"dhcp": dhcp, "ipv4_leases": leases},
+    )
+
+
+def _interruption_finding(host: "_Host", record: dict) -> dict | None:
+    """An interrupted (expired, or unreadable) change record; a live one is a run in progress."""
+    if record.get("error"):
+        return _finding(host, "remediation-interrupted", message=f"{host.name}: {record['error']}; nothing can be "
+                        "recovered automatically: inspect the host and clear the attribute", evidence={"error": record["error"]})
+    if record.get("lease") != "expired":
+        return None
+    info = record["summary"]
+    return _finding(
+        host, "remediation-interrupted", vmknics=info["vmknics"],
+        message=(f"{host.name}: remediation run {info['run']} of {info['owner']}, started {info['time']}, was interrupted "
+                 f"after {info['done']} of {info['total']} operations"
+                 + (f" (next: {info['next']})" if info["next"] else "") + f"; vmknics affected: {_join(info['vmknics'])}"),
+        evidence={key: info[key] for key in ("run", "owner", "job", "time", "phase", "done", "total", "next", "digest")},
+    )
+
+
+def _analyse_host(raw: dict) -> list[dict]:
+    host = _Host(raw)
+    interrupted = _interruption_finding(host, raw["change_record"]) if raw.get("change_record") else None
+    if interrupted is not None:
+        return [interrupted] + _analyse_config(host, raw)
+    return _analyse_config(host, raw)
+
+
+def _analyse_config(host: "_Host", raw: dict) -> list[dict]:
+    if not raw.get("config_available", True):
+        state = raw.get("connection_state")
+        return [_finding(
+            host, "host-not-audited",
+            message=f"{host.name} is {state or 'not connected'}; its network configuration was not audited",
+            evidence={"connection_state": state},
+        )]
+
+    findings: list[dict] = []
+    for nic in host.system_owned:
+        owner = system_owner(nic)
+        findings.append(_finding(
+            host, "system-owned-vmknic", stack=nic.get("stack") or DEFAULT_STACK, vmknics=[nic["device"]],
+            message=(f"{nic['device']} is owned by {owner} and is excluded from the "
+                     "multi-homing audit"),
+            evidence={"owner": None if owner == "the system" else owner, "ipv4": nic.get("ipv4"), "services": list(nic.get("services") or ())},
+        ))
+
+    by_stack: dict[str, list[_Nic]] = {}
+    for nic in host.nics:
+        by_stack.setdefault(nic.stack, []).append(nic)
+
+    for stack, nics in by_stack.items():
+        v4: dict = {}
+        v6: dict = {}
+        for nic in nics:  # already in vmk order, so member lists are sorted
+            if nic.v4 is not None:
+                v4.setdefault(nic.v4.net, []).append(nic)
+            for net in nic.v6:
+                v6.setdefault(net, []).append(nic)
+
+        shared: dict[tuple[str, str], dict] = {}  # (device, family) -> group finding, for overrides
+        for family, groups in (("ipv4", v4), ("ipv6", v6)):
+            for net, members in groups.items():
+                if len(members) < 2:
+                    continue
+                finding = _group_finding(host, stack, family, net, members)
+                findings.append(finding)
+                if finding["severity"] == "error":
+                    for nic in members:
+                        shared.setdefault((nic.device, family), finding)
+        for finding in _overlap_findings(host, stack, v4):
+            findings.append(finding)
+            for device in finding["vmknics"]:
+                shared.setdefault((device, "ipv4"), finding)
+
+        for (device, family), group in sorted(shared.items(), key=lambda kv: (vmk_sort_key(kv[0][0]), kv[0][1])):
+            gateway = (host.by_device[device].raw.get("gateway_override") or {}).get(family)
+            if not gateway:
+                continue
+            others = _join([d for d in group["vmknics"] if d != device])
+            carrier = group["route_owner"] or "one vmknic the route table does not name"
+            findings.append(_finding(
+                host, "gateway-override-ineffective", stack=stack, family=family,
+                subnet=group["subnet"], vmknics=[device], route_owner=group["route_owner"],
+                message=(f"{device} overrides its {family} gateway ({gateway}) but shares {group['subnet']} "
+                         f"with {others} on {stack}; the override does not change that the stack "
+                         f"routes the subnet through {carrier}"),
+                evidence={"gateway": gateway, "group_rule": group["rule"], "group_id": group["id"]},
+            ))
+
+        dhcp = _dhcp_finding(host, stack, nics)
+        if dhcp is not None:
+            findings.append(dhcp)
+    return findings
+
+
+def _sort_key(finding: dict) -> tuple:
+    return (
+        SEVERITY_RANK[finding["severity"]], finding["host"] or "", finding["stack"] or "", finding["rule"],
+        [vmk_sort_key(v) for v in finding["vmknics"]], finding["family"] or "", finding["subnet"] or "",
+        finding["id"],
+    )
+
+
+def analyse(hosts: list[dict], allow_list: list[dict] | None = None,
+            severity_overrides: dict[str, str] | None = None) -> dict:
+    """Findings and summary for ``hosts`` (docs/findings.md). Raises ValueError on a bad policy."""
+    problems = validate_policy(allow_list, severity_overrides)
+    if problems:
+        raise ValueError("invalid audit policy: " + "; ".join(problems))
+    compiled = _compile_allow_list(allow_list or [])
+    overrides = severity_overrides or {}
+
+    findings: list[dict] = []
+    audited = 0
+    for raw in hosts:
+        audited += bool(raw.get("config_available", True))
+        findings.extend(_analyse_host(raw))
+
+    for finding in findings:
+        finding["severity"] = overrides.get(finding["rule"], finding["severity"])
+        allowed = _allow_match(finding, compiled) if compiled else None
+        if allowed is not None:
+            finding["severity"] = "info"
+            finding["allowed"] = allowed
+    findings.sort(key=_sort_key)
+
+    summary: dict[str, Any] = {sev: 0 for sev in SEVERITIES}
+    by_rule = {rule: 0 for rule in RULES}
+    for finding in findings:
+        summary[finding["severity"]] += 1
+        by_rule[finding["rule"]] += 1
+    summary.update(
+        hosts_total=len(hosts),
+        hosts_audited=audited,
+        hosts_not_audited=len(hosts) - audited,
+        hosts_with_errors=len({f["host"] for f in findings if f["severity"] == "error"}),
+        by_rule=by_rule,
+    )
+    return {"findings": findings, "summary": summary}

@@ -1,0 +1,156 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Safety rules the remediation planner and the per-host modules both apply (private).
+
+Each rule returns a list of problems (sentences); the planner refuses a plan that has any, a
+per-host module refuses (or warns, where it says so). Pure Python on plain data.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Iterable, Optional
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, vmk_sort_key
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import SIMULATORS, find_portgroup, simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, management_devices
+
+
+def untrusted_facts(host: dict) -> Optional[str]:
+    """Why a host is neither planned nor changed: "state" when it is not connected or its
+    configuration was not readable (its connection_state says which), "facts" when reading its
+    facts failed part-way (its ``errors``); None when its facts can be trusted."""
+    if host.get("connection_state") != "connected" or not host.get("config_available", True):
+        return "state"
+    if host.get("errors"):
+        return "facts"
+    return None
+
+
+def services_lost_on_stack(services: Iterable[str], stack: str) -> list[str]:
+    """The services a vmknic would lose on ``stack``: service tags exist on the default stack only;
+    a dedicated stack keeps just the traffic it implies, and vSAN tags (set through vSAN) stay."""
+    if stack == DEFAULT_STACK:
+        return []
+    return sorted(set(services) - set(IMPLIED_SERVICES.get(stack, ())) - VSAN_SERVICES)
+
+
+def management_problems(host: dict, operations: list[dict], allow: bool, subject: str) -> list[str]:
+    """Why ``operations`` must not run on ``host`` because of the vmknic vCenter uses (its own
+    operations, or its port group's), as sentences starting with ``subject`` ("the plan") where
+    one is needed; empty when they may."""
+    mgmt = management_devices(host)
+    mgmt_pgs = {(n.get("switch"), n.get("portgroup")) for n in host.get("vmknics") or () if n["device"] in mgmt}
+    touching = [op for op in operations
+                if op.get("device") in mgmt
+                or (op["op"] in ("UpdatePortGroup", "RemovePortGroup") and (op["switch"], op["name"]) in mgmt_pgs)]
+    if not touching:
+        return []
+    devices = ", ".join(sorted(mgmt, key=vmk_sort_key))
+    problems = []
+    if not allow:
+        problems.append(f"{subject} changes {devices}, the vmknic vCenter uses to manage the host ("
+                        + "; ".join(op["description"] for op in touching) + "); set allow_management_change: true to allow it")
+    management = host.get("management") or {}
+    if management.get("source") == "name" and any(op["op"] == "UpdateVirtualNic" and "ipv4" in op for op in touching):
+        problems.append(f"vCenter reaches the host by its IP address {management.get('address')}; re-addressing {devices} "
+                        "would disconnect it (network rollback reverts the change); register the host by DNS name first")
+    return problems
+
+
+def _owner_towards(state: dict, address: ipaddress._BaseAddress) -> tuple[Optional[str], bool]:
+    """The default-stack vmknic the host sends to ``address`` through, and whether through the
+    gateway: the owner (first listed device) of the longest connected route holding it, else the
+    owner of the connected route to the default gateway."""
+    stack = next((s for s in state.get("stacks") or () if s.get("key") == DEFAULT_STACK), None) or {}
+    best: tuple[int, Optional[str]] = (-1, None)
+    for route in stack.get("routes") or ():
+        if not route.get("connected") or not route.get("device") or route.get("family") != f"ipv{address.version}":
+            continue
+        network = ipaddress.ip_network(route["network"], strict=False)
+        if address in network and network.prefixlen > best[0]:
+            best = (network.prefixlen, route["device"])
+    if best[1] is not None:
+        return best[1], False
+    gateway = stack.get("default_gateway" if address.version == 4 else "ipv6_default_gateway")
+    if gateway and ipaddress.ip_address(gateway) != address:
+        return _owner_towards(state, ipaddress.ip_address(gateway))[0], True
+    return None, False
+
+
+def _vcenter_path(state: dict) -> tuple[Optional[tuple], str]:
+    """vCenter's path to the host in ``state`` (tests/lab/README.md, "vCenter's path"): vCenter
+    connects to the management address; the host answers through the vmknic owning the route to
+    vCenter. Returns (signature, "") while the path holds, (None, why) when it is cut."""
+    management = state.get("management") or {}
+    by_device = {n["device"]: n for n in state.get("vmknics") or ()}
+    mgmt = by_device.get(management.get("vmknic"))
+    held = {(mgmt or {}).get("ipv4", {}).get("address") if mgmt and mgmt.get("ipv4") else None}
+    held |= {a.get("address") for a in ((mgmt or {}).get("ipv6") or {}).get("addresses") or ()}
+    if mgmt is None or management.get("address") not in held:
+        return None, f"no vmknic would hold {management.get('address')}, the address vCenter connects to"
+    device, routed = _owner_towards(state, ipaddress.ip_address(state["vcenter_address"]))
+    egress = by_device.get(device)
+    if egress is None:
+        return None, f"no vmknic would have a route to vCenter at {state['vcenter_address']}"
+    linked = {p["device"] for p in state.get("pnics") or () if p.get("link")}
+    known = {p["device"] for p in state.get("pnics") or ()}
+    legs = []
+    for nic in (mgmt, egress):
+        pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch")) or {}
+        team = pg.get("teaming") or {}
+        uplinks = list(team.get("active") or ()) + list(team.get("standby") or ())
+        if pg and uplinks and not any(u in linked or u not in known for u in uplinks):
+            return None, f"port group {pg.get('name')} of {nic['device']} would have no uplink with link ({', '.join(uplinks)})"
+        legs.append((nic.get("switch"), pg.get("vlan")))
+    return (mgmt["device"], routed, *legs), ""
+
+
+def vcenter_path_problems(host: dict, operations: list[dict], subject: str) -> list[str]:
+    """Why ``operations`` would make vCenter roll back (network rollback, ESXI-NETWORKING.md 4.1):
+    an operation after which vCenter's path to the host is cut, or reaches it over another VLAN,
+    switch or through the gateway instead of directly (re-addressing, moving or removing the vmknic
+    that owns the route to vCenter, a VLAN change under it, teaming onto pNICs without link). Each
+    operation is its own call, so every step counts. Empty when vCenter's address or the
+    management vmknic is unknown, or the path was not whole before."""
+    if not host.get("vcenter_address") or not (host.get("management") or {}).get("vmknic"):
+        return []
+    before = _vcenter_path(host)[0]
+    if before is None:
+        return []
+    state = simulate(host, [])
+    for step, op in enumerate(operations, 1):
+        SIMULATORS[op["op"]](state, op)
+        after, why = _vcenter_path(state)
+        if after == before:
+            continue
+        if after is not None:
+            device, routed = _owner_towards(state, ipaddress.ip_address(host["vcenter_address"]))
+            why = (f"the host would answer vCenter at {host['vcenter_address']} through {device}"
+                   f"{' via the gateway' if routed else ''} on another switch or VLAN")
+        return [f"{subject} would cut vCenter's path to host {host.get('name')} at step {step} ({op['description']}): "
+                f"{why}; vCenter rolls such a change back (NetworkDisruptedAndConfigRolledBack)"]
+    return []
+
+
+def unbind_problems(host: dict, operations: list[dict]) -> list[str]:
+    """Unbinding without force that ESXi refuses: a bound port with active paths
+    (IscsiFaultVnicHasActivePaths) or the last active path to the storage (IscsiFaultVnicIsLastPath;
+    path states ESXI-NETWORKING.md 2.5)."""
+    status = {(n["device"], b.get("adapter")): b.get("path_status") for n in host.get("vmknics") or ()
+              for b in n.get("iscsi_bindings") or ()}
+    problems = []
+    for op in operations:
+        if op["op"] != "UnbindVnic" or op.get("force"):
+            continue
+        path = status.get((op["device"], op["adapter"]))
+        if path == "lastActive":
+            problems.append(f"the plan unbinds {op['device']} from {op['adapter']}, which carries the last active path "
+                            "to its storage (path status lastActive); ESXi refuses that without force and the host would "
+                            "lose the storage: move the storage paths first")
+        elif path == "active":
+            problems.append(f"the plan unbinds {op['device']} from {op['adapter']}, which has active paths (path status "
+                            "active); ESXi refuses that without force: unbind it first with iscsi_port_binding "
+                            "(force: true), its paths then fail over to the other bound vmknics")
+    return problems
