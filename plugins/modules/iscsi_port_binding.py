@@ -142,7 +142,7 @@ state:
 """
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._host_change import host_change_argument_spec, run_host_change
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import BindingRequest
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._binding import BindingRequest
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
 
 

@@ -3,7 +3,7 @@
 """What the declarative per-host modules (vmknic, iscsi_port_binding, standard_portgroup) share (private).
 
 One host, one declared change: read the host's facts, let the request build the target facts and
-plan them (``_host_targets.plan_change``: the remediation planner's reconcile and simulate, plus
+plan them (``host_requests._request.plan_change``: the remediation planner's reconcile and simulate, plus
 the shared refusals), then apply through ``HostApplier``, which checks for drift, makes the calls,
 reads the host back, verifies it against the prediction and rolls it back on any failure. The
 result has the resource-module shape: ``before`` as read, ``commands`` (the vSphere calls),
@@ -16,7 +16,7 @@ from typing import Any
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import FAILURE_SUMMARY, FAILURES, PLANNED, HostApplier, RecordKeeper
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, iscsi_migration_dependencies, read_topology
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import Change, Request, plan_change
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._request import Change, Request, plan_change
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions, ModuleFailure, PlanError, ScopeError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import OperationRunner, host_object, record_field_key, record_writer

@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._targets import (
-    BindingRequest, PortgroupRequest, Refused, VmknicRequest, plan_change,
-)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._binding import BindingRequest
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._portgroup import PortgroupRequest
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._request import Refused, plan_change
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._vmknic import VmknicRequest
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding, make_host, make_iscsi_adapter, make_portgroup, make_vmknic,
 )
