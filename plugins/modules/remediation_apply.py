@@ -6,11 +6,16 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: remediation_apply
-short_description: Apply one host's remediation plan, verify it, and roll back on failure
+short_description: Apply a remediation plan host by host, verify each host, and roll back on failure
 version_added: 0.1.0
 description:
-  - Takes one host's entry of a plan made by M(vmkernel.multihoming.remediation_plan_info) and
-    makes the vSphere calls it lists, in order.
+  - Takes one host's entry of a plan made by M(vmkernel.multihoming.remediation_plan_info) (O(host_plan)),
+    or the whole plan (O(plan)), and makes the vSphere calls each host's entry lists, in order.
+  - With O(plan), every changed host of the plan is applied in this one process and one vCenter session,
+    up to O(parallel) hosts at a time and at most O(max_hosts_in_change_per_cluster) hosts of one cluster
+    at a time. Each host is applied exactly as it is alone (everything below holds per host); hosts start
+    in the plan's order, and a host whose cluster is at its limit waits while the next host of another
+    cluster starts. After a host fails, O(continue_on_failure) decides whether other hosts start.
   - Before changing anything it reads the host again; if the host no longer matches the plan's
     before-state (someone changed it since), it changes nothing and fails. If the host already
     matches the plan's after-state, it reports no change.
@@ -40,14 +45,52 @@ extends_documentation_fragment:
   - vmkernel.multihoming.connection
 options:
   esxi_hostname:
-    description: The host's name in vCenter; must be the host of O(host_plan).
+    description: The host's name in vCenter; must be the host of O(host_plan). Required with O(host_plan).
     type: str
-    required: true
   host_plan:
     description:
       - The host's entry of RV(vmkernel.multihoming.remediation_plan_info#module:plan.hosts), unchanged.
+      - Give this (one host; the result is that host's outcome) or O(plan).
     type: dict
-    required: true
+  plan:
+    description:
+      - RV(vmkernel.multihoming.remediation_plan_info#module:plan), unchanged. Every entry of its C(hosts)
+        with C(changed) is applied; the result lists each host's outcome (RV(hosts), RV(outcome)).
+      - A plan the planner refused (C(executable) is false) is refused as a whole; nothing is changed.
+      - Give this or O(host_plan).
+    type: dict
+  parallel:
+    description:
+      - With O(plan), how many hosts are in change at the same time (each host's own steps stay in order).
+      - V(1) applies one host after the other in the plan's order, as a loop over O(host_plan) does.
+      - All hosts share one vCenter session; the session's HTTP connection pool is sized to this number.
+    type: int
+    default: 1
+  max_hosts_in_change_per_cluster:
+    description:
+      - With O(plan), no cluster has more than this many hosts in change at the same time (from the moment a
+        host is started until it is verified or rolled back, maintenance mode included). Standalone hosts
+        are not grouped with any other.
+      - V(0) sets no limit per cluster; O(parallel) alone bounds the hosts in change. The limit only matters
+        when it is below O(parallel); keep it low (for example V(1)) with O(maintenance_mode=true), so that
+        each cluster keeps the capacity for the virtual machines of its hosts in maintenance.
+    type: int
+    default: 0
+  continue_on_failure:
+    description:
+      - With O(plan), what happens after a host fails (and is rolled back, unless O(rollback=false)).
+      - V(false) stops the run, no other host is started; the hosts already in change finish (each is
+        verified, or rolled back when it fails too); every host not started has status V(not_tried).
+        With O(parallel=1) this is the first failed host and nothing after it.
+      - V(true) applies every other host. Either way the module fails when a host failed, naming each.
+    type: bool
+    default: false
+  continue_when_locked:
+    description:
+      - With O(plan), a host locked by another live run (status V(locked)) is never changed. V(false)
+        counts it as a failed host; V(true) reports it and neither stops the run nor fails the module.
+    type: bool
+    default: false
   maintenance_mode:
     description:
       - Enter maintenance mode before the first change and leave it afterwards (also after a rollback).
@@ -82,17 +125,43 @@ EXAMPLES = r"""
   register: remediation
   run_once: true
 
-- name: Apply each host's part, one host at a time
+- name: Apply every changed host, ten at a time, at most one per cluster (they enter maintenance mode)
+  vmkernel.multihoming.remediation_apply:
+    plan: "{{ remediation.plan }}"
+    parallel: 10
+    max_hosts_in_change_per_cluster: 1
+    maintenance_mode: true
+  register: applied
+
+- name: Or one host's part (for example from a play over an inventory of ESXi hosts)
   vmkernel.multihoming.remediation_apply:
     esxi_hostname: "{{ item.host }}"
     host_plan: "{{ item }}"
-    maintenance_mode: true
   loop: "{{ remediation.plan.hosts | selectattr('changed') }}"
   loop_control:
     label: "{{ item.host }}"
 """
 
 RETURN = r"""
+hosts:
+  description:
+    - With O(plan), each changed host's outcome, in the plan's order, with the keys returned with
+      O(host_plan) (RV(status) to RV(after)) and C(host), its name. A host the run did not start
+      (it stopped after a failure) has status V(not_tried) and no calls.
+  returned: with O(plan)
+  type: list
+  elements: dict
+outcome:
+  description: With O(plan), each changed host's status by name.
+  returned: with O(plan)
+  type: dict
+  sample: {"esx01": "applied", "esx02": "rolled_back", "esx03": "not_tried"}
+failed_hosts:
+  description:
+    - With O(plan), the hosts that failed (a V(locked) host only without O(continue_when_locked)), in the plan's order.
+  returned: with O(plan)
+  type: list
+  elements: str
 status:
   description:
     - V(unchanged) nothing to do; V(planned) check mode, would apply; V(applied) applied and verified;
@@ -151,68 +220,21 @@ after:
   type: dict
 """
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import FAILURE_SUMMARY, FAILURES, HostApplier, RecordKeeper, comparable_view
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, read_topology
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import (
-    OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._remediation_apply import (
+    remediation_apply_argument_spec, run_remediation_apply,
 )
 
 
 def main() -> None:
     module = VsphereModule(
-        argument_spec=dict(
-            esxi_hostname=dict(type="str", required=True),
-            host_plan=dict(type="dict", required=True),
-            maintenance_mode=dict(type="bool", default=False),
-            maintenance_timeout=dict(type="int", default=1800),
-            rollback=dict(type="bool", default=True),
-        ),
+        argument_spec=remediation_apply_argument_spec(),
+        required_one_of=[("host_plan", "plan")],
+        mutually_exclusive=[("host_plan", "plan")],
+        required_together=[("esxi_hostname", "host_plan")],
         supports_check_mode=True,
     )
-    params = module.params
-    name, entry = params["esxi_hostname"], params["host_plan"]
-    missing = [key for key in ("host", "operations", "before", "after") if key not in entry]
-    if missing:
-        module.fail_json(msg="host_plan is not an entry of remediation_plan_info's plan.hosts: missing " + ", ".join(missing))
-    if entry["host"] != name:
-        module.fail_json(msg=f"host_plan is for {entry['host']}, not for {name}")
-
-    with module.session(f"apply the remediation plan of {name}") as service_instance:
-        content = service_instance.RetrieveContent()
-        # The inventory (names, clusters, port groups) does not change while one host is changed.
-        topology = read_topology(content)
-
-        def read_host() -> dict:
-            return gather(service_instance, esxi_hostnames=[name], topology=topology)[0]
-
-        host = host_object(service_instance, entry["before"]["moid"])
-        runner = OperationRunner(host)
-        maintenance = None
-        if params["maintenance_mode"]:
-            timeout = params["maintenance_timeout"]
-            maintenance = (lambda: set_maintenance_mode(host, True, timeout), lambda: set_maintenance_mode(host, False, timeout))
-        records = None
-        if not module.check_mode and (entry["operations"] or entry.get("recovery")):
-            # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
-            topology["record_field"] = record_field_key(content, topology["record_field"])
-        if topology["record_field"] is not None:
-            # The lease outlasts the longest wait of one step (a call, or maintenance mode).
-            longest = max(params["timeout"] or 0, params["maintenance_timeout"] if params["maintenance_mode"] else 0)
-            records = RecordKeeper(record_writer(content, host, topology["record_field"]), longest)
-        applier = HostApplier(read_host, runner.run, maintenance=maintenance, rollback=params["rollback"],
-                              records=records, renamed=lambda: runner.renamed)
-        outcome = applier.apply(entry, module.check_mode)
-
-    outcome["before"] = comparable_view(entry["before"])
-    outcome["after"] = comparable_view(entry["after"])
-    result = dict(outcome)
-    if module._diff:
-        result["diff"] = {"before": outcome["before"], "after": outcome["after"],
-                          "before_header": f"{name} (read)", "after_header": f"{name} (predicted)"}
-    if outcome["status"] in FAILURES:
-        module.fail_json(msg=f"{name}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})", **result)
-    module.exit_json(**result)
+    run_remediation_apply(module)
 
 
 if __name__ == "__main__":

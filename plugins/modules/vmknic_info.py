@@ -14,6 +14,11 @@ description:
   - All hosts are read with one paged PropertyCollector retrieval, not host by host, so a vCenter
     with a thousand hosts answers in seconds. iSCSI bindings need one C(QueryBoundVnics) call per
     iSCSI adapter that can bind and is enabled.
+  - The same retrieval reads every distributed switch and dvPortgroup of the datacenters in scope
+    once, not once per host. A vmknic on a distributed switch is reported with the switch name and UUID, the dvPortgroup's
+    name and key, its port key, the dvPortgroup's VLAN (an id, trunked ranges or a private VLAN)
+    and its teaming, as uplink names and as the host's physical NICs behind them. The teaming is
+    the dvPortgroup's default port configuration; per-port overrides are not read.
   - The pages of that retrieval are parsed by the collection itself (the standard library's C XML
     parser, typed by pyVmomi's own type metadata), several times faster than pyVmomi's parser. If a
     reply holds anything this parser does not understand, the read is repeated with pyVmomi and a
@@ -136,8 +141,30 @@ hosts:
           iscsi_bindings: []
           owner: null
           system_owned: false
+        - device: vmk2
+          key: key-vim.host.VirtualNic-vmk2
+          portgroup: dv-iSCSI-A
+          switch: dvs-Storage
+          switch_type: distributed
+          dvs: {"switch_uuid": "50 2e 7a 11 9c 3d 44 01-8b 52 6f 0e 21 aa 90 17", "portgroup_key": "dvportgroup-31", "port_key": "12"}
+          stack: defaultTcpipStack
+          mac: "00:50:56:6a:01:02"
+          mtu: 9000
+          ipv4: {"address": "10.40.0.11", "netmask": "255.255.255.0", "prefix_length": 24, "network": "10.40.0.0/24", "dhcp": false}
+          ipv6: {"autoconf": false, "dhcp": false, "addresses": []}
+          services: []
+          gateway_override: null
+          iscsi_bindings: [{"adapter": "vmhba65", "compliant": true, "compliance_reasons": [], "path_status": "active"}]
+          owner: null
+          system_owned: false
     portgroups:
-      description: Port groups of the host's standard switches and the distributed port groups its vmknics use.
+      description:
+        - Port groups of the host's standard switches and the distributed port groups its vmknics use.
+        - C(teaming) lists the host's vmnics. A distributed port group also has C(switch_uuid),
+          C(vlan_spec) (C(type) V(vlan), V(trunk) or V(pvlan), with C(vlan_id), C(ranges) or C(pvlan_id)),
+          C(uplinks) (the uplink names in each role) and C(uplink_pnics) (uplink name to this host's
+          vmnic, null when the host backs that uplink with none). Its C(vlan) is null for a trunk or
+          private VLAN, and its C(teaming) is null when the dvPortgroup could not be read or has no uplink teaming order (C(errors) says so).
       type: list
       elements: dict
       sample:
@@ -147,6 +174,16 @@ hosts:
           key: null
           vlan: 20
           teaming: {"active": ["vmnic1"], "standby": ["vmnic0"], "unused": ["vmnic2", "vmnic3"]}
+        - name: dv-iSCSI-A
+          switch: dvs-Storage
+          switch_type: distributed
+          key: dvportgroup-31
+          vlan: 40
+          teaming: {"active": ["vmnic2"], "standby": [], "unused": ["vmnic3"]}
+          switch_uuid: "50 2e 7a 11 9c 3d 44 01-8b 52 6f 0e 21 aa 90 17"
+          vlan_spec: {"type": "vlan", "vlan_id": 40, "ranges": null, "pvlan_id": null}
+          uplinks: {"active": ["Uplink 1"], "standby": [], "unused": ["Uplink 2", "Uplink 3", "Uplink 4"]}
+          uplink_pnics: {"Uplink 1": "vmnic2", "Uplink 2": "vmnic3", "Uplink 3": null, "Uplink 4": null}
     stacks:
       description: TCP/IP stacks with their gateways and routes, in the host's route order.
       type: list

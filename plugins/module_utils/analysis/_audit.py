@@ -401,11 +401,38 @@ def _ipv6_interfaces(ipv6: dict | None) -> dict:
     return result
 
 
-def _teaming(nic: dict, portgroups: dict) -> dict | None:
+def _portgroup(nic: dict, portgroups: dict) -> dict | None:
     pg = portgroups.get((nic.get("portgroup"), nic.get("switch")))
     if pg is None:
         pg = portgroups.get((nic.get("portgroup"), None))
-    return (pg or {}).get("teaming")
+    return pg
+
+
+def _teaming(nic: dict, portgroups: dict) -> dict | None:
+    return (_portgroup(nic, portgroups) or {}).get("teaming")
+
+
+def _unbacked_active(nic: dict, portgroups: dict) -> str:
+    """", Uplink 1 has no pNIC on this host" when a dvPortgroup's active uplinks are not backed
+    by any of this host's pNICs (the switch's uplinks map to vmnics per host member)."""
+    pg = _portgroup(nic, portgroups) or {}
+    names = [u for u in (pg.get("uplinks") or {}).get("active") or () if not (pg.get("uplink_pnics") or {}).get(u)]
+    if not names:
+        return ""
+    return f"; active {_join(names)} of {pg.get('switch')} {'has' if len(names) == 1 else 'have'} no pNIC on this host"
+
+
+def _switch_split(members: list[_Nic]) -> dict[str, str]:
+    """Reasons of members of one subnet spread over several switches: iSCSI port binding wants
+    same-subnet vmknics on a single switch (vSphere Storage GUID-66AF5FA0)."""
+    switches = {n.device: n.raw["switch"] for n in members if n.raw.get("switch")}
+    if len(set(switches.values())) < 2:
+        return {}
+    reasons = {}
+    for device, switch in switches.items():
+        others = _join(sorted({f"{d} on {s}" for d, s in switches.items() if s != switch}))
+        reasons[device] = f"on switch {switch} while {others}: same-subnet vmknics must share one switch"
+    return reasons
 
 
 class _Host:
@@ -536,6 +563,7 @@ def _iscsi_assessment(members: list[_Nic], host: _Host) -> tuple[bool, dict, dic
     common = set.intersection(*bound) if bound else set()
     adapter = min(common) if common else None
     uplink_users: dict[str, list[str]] = {}
+    split = _switch_split(members)
     for nic in members:
         teaming = _teaming(nic.raw, host.portgroups)
         active = list((teaming or {}).get("active") or ())
@@ -552,11 +580,13 @@ def _iscsi_assessment(members: list[_Nic], host: _Host) -> tuple[bool, dict, dic
         if teaming is None:
             why.append(f"teaming of port group {nic.raw.get('portgroup')} unknown")
         elif not active:
-            why.append("no active uplink")
+            why.append("no active uplink" + _unbacked_active(nic.raw, host.portgroups))
         elif len(active) > 1:
             why.append(f"{len(active)} active uplinks ({', '.join(active)})")
         if standby:
             why.append(f"standby uplinks ({', '.join(standby)}) not allowed")
+        if nic.device in split:
+            why.append(split[nic.device])
         if len(active) == 1:
             uplink_users.setdefault(active[0], []).append(nic.device)
         for binding in nic.raw.get("iscsi_bindings") or ():
@@ -645,7 +675,7 @@ def _group_finding(host: _Host, stack: str, family: str, network, members: list[
                 bad.append(f"teaming of {nic.device}'s port group {nic.raw.get('portgroup')} is unknown")
             elif len(active) != 1:
                 bad.append(f"{nic.raw.get('portgroup')} of {nic.device} has {len(active)} active uplinks"
-                           + (f" ({', '.join(active)})" if active else ""))
+                           + (f" ({', '.join(active)})" if active else _unbacked_active(nic.raw, host.portgroups)))
         if not bad:
             uplinks = [teaming[n.device]["active"][0] for n in members]
             return _finding(

@@ -147,7 +147,14 @@ class OperationRunner:
             spec.mac = op["mac"]
         if op.get("gateway_override"):
             spec.ipRouteSpec = _route_spec(op["gateway_override"])
-        device = self.managers.networkSystem.AddVirtualNic(portgroup=op["portgroup"], nic=spec)
+        portgroup = op["portgroup"]
+        if op.get("dvs"):
+            # On a distributed switch the port group argument must be empty: the port is named by
+            # switch UUID and dvPortgroup key, and vCenter allocates it.
+            spec.distributedVirtualPort = vim.dvs.PortConnection(switchUuid=op["dvs"]["switch_uuid"],
+                                                                 portgroupKey=op["dvs"]["portgroup_key"])
+            portgroup = ""
+        device = self.managers.networkSystem.AddVirtualNic(portgroup=portgroup, nic=spec)
         if device != op["device"]:
             self.renamed[op["device"]] = device
 

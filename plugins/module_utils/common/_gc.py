@@ -5,8 +5,14 @@
 from __future__ import annotations
 
 import gc
+import threading
 from contextlib import contextmanager
 from typing import Iterator
+
+# The collector's switch is process-wide: with several threads inside the block (remediation_apply
+# reading hosts concurrently), the first one in turns it off and the last one out restores it.
+_pause_lock = threading.Lock()
+_paused = {"depth": 0, "was_enabled": False}
 
 
 @contextmanager
@@ -17,10 +23,15 @@ def cyclic_gc_paused() -> Iterator[None]:
     reference cycles, so reference counting frees them all; each allocation threshold crossed would
     otherwise make the collector rescan every live fact again (~40% of planning time at 1000 hosts,
     docs/benchmarks.md)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    with _pause_lock:
+        if _paused["depth"] == 0:
+            _paused["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _paused["depth"] += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _paused["depth"] -= 1
+            if _paused["depth"] == 0 and _paused["was_enabled"]:
+                gc.enable()

@@ -162,13 +162,24 @@ class _Reconciler:
             f"{ipv4_text(ipv4)}, MTU {tgt.get('mtu')}{was}",
             device=device, portgroup=tgt.get("portgroup"), switch=tgt.get("switch"), stack=stack_of(tgt),
             ipv4=ipv4_arg(ipv4), mtu=tgt.get("mtu"), gateway_override=copy.deepcopy(tgt.get("gateway_override")),
-            mac=tgt.get("mac"), ipv6=copy.deepcopy(tgt.get("ipv6")),
+            mac=tgt.get("mac"), ipv6=copy.deepcopy(tgt.get("ipv6")), **self.distributed_port(tgt),
         )]
         _check_services_supported(tgt, selectable_services(tgt), self.host)
         ops += [self.op("SelectVnicForNicType", f"{device}: enable {service}", nic_type=service, device=device)
                 for service in sorted(selectable_services(tgt))]
         ops += [self.bind(device, adapter) for adapter in bound_adapters(tgt)]
         return ops
+
+    def distributed_port(self, tgt: dict) -> dict:
+        """``dvs`` of an AddVirtualNic on a distributed switch: AddVirtualNic takes the switch UUID
+        and dvPortgroup key there (ESXI-NETWORKING.md 2.6), never a port group name."""
+        if tgt.get("switch_type") != "distributed":
+            return {}
+        dvs = tgt.get("dvs") or {}
+        if not dvs.get("switch_uuid") or not dvs.get("portgroup_key"):
+            raise PlanError([f"host {self.host}: {tgt['device']} is on distributed switch {tgt.get('switch')} but its "
+                             "switch UUID or dvPortgroup key is unknown; it cannot be re-created"])
+        return {"dvs": {"switch_uuid": dvs["switch_uuid"], "portgroup_key": dvs["portgroup_key"]}}
 
     def update(self, cur: dict, tgt: dict) -> list[dict]:
         device = cur["device"]

@@ -94,7 +94,6 @@ def check_host(host: dict) -> None:
         raise Refused(["the host's facts are incomplete (" + "; ".join(host["errors"]) + ")"])
 
 
-
 # =========================================================================== the change
 
 

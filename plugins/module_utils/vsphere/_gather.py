@@ -5,8 +5,10 @@
 Two PropertyCollector retrievals, whatever the number of hosts: a light one for the inventory
 topology (names and parents, to resolve the scope and each host's datacenter and cluster), then
 one paged RetrievePropertiesEx of every network path the collection needs, for the hosts in scope
-only. Walking ``host.config.network...`` attribute by attribute costs a SOAP round trip each and
-is 7-20x slower. The only per-host calls are IscsiManager.QueryBoundVnics, because no property
+only, with every distributed switch and dvPortgroup of their datacenters in the same read (each
+read once, however many hosts use it: a vmknic on a vDS takes its VLAN and teaming from there).
+Walking ``host.config.network...`` attribute by attribute costs a SOAP round trip each and is
+7-20x slower. The only per-host calls are IscsiManager.QueryBoundVnics, because no property
 exposes iSCSI port bindings, and they are made only for adapters that can bind.
 """
 
@@ -52,6 +54,10 @@ HOST_PATHS = (
     "config.network.pnic",
     "customValue",
 )
+# Read once per vCenter in the bulk read, next to the hosts: what a vmknic on a distributed port
+# takes from its dvPortgroup (VLAN, teaming) and from its switch (name, uplink names).
+DVPORTGROUP_PATHS = ("key", "name", "config.distributedVirtualSwitch", "config.defaultPortConfig")
+DVSWITCH_PATHS = ("uuid", "name", "config.uplinkPortPolicy")
 PAGE_SIZE = 200
 
 
@@ -72,8 +78,8 @@ def _retrieve(content: Any, object_specs: list[Any], property_specs: list[Any]) 
         result = collector.ContinueRetrievePropertiesEx(token=result.token)
 
 
-def _container_spec(content: Any, types: list[Any]) -> tuple[Any, Any]:
-    view = content.viewManager.CreateContainerView(content.rootFolder, types, True)
+def _container_spec(content: Any, types: list[Any], root: Any = None) -> tuple[Any, Any]:
+    view = content.viewManager.CreateContainerView(root or content.rootFolder, types, True)
     traversal = vmodl.query.PropertyCollector.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
     return view, vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])
 
@@ -98,10 +104,10 @@ def _missing(object_content: Any) -> list[str]:
 
 
 def read_topology(content: Any) -> dict[str, Any]:
-    """Names and parents of hosts, clusters, datacenters and folders, and every dvPortgroup/DVS."""
+    """Names and parents of hosts, clusters, datacenters and folders (distributed switches and
+    dvPortgroups are read with the hosts, by gather)."""
     pc = vmodl.query.PropertyCollector
-    types = [vim.HostSystem, vim.ComputeResource, vim.Datacenter, vim.Folder,
-             vim.dvs.DistributedVirtualPortgroup, vim.DistributedVirtualSwitch]
+    types = [vim.HostSystem, vim.ComputeResource, vim.Datacenter, vim.Folder]
     view, object_spec = _container_spec(content, types)
     property_specs = [
         pc.PropertySpec(type=vim.HostSystem, pathSet=["name", "parent"]),
@@ -109,10 +115,8 @@ def read_topology(content: Any) -> dict[str, Any]:
         pc.PropertySpec(type=vim.ClusterComputeResource, pathSet=["name", "parent"]),
         pc.PropertySpec(type=vim.Datacenter, pathSet=["name", "parent"]),
         pc.PropertySpec(type=vim.Folder, pathSet=["name", "parent"]),
-        pc.PropertySpec(type=vim.dvs.DistributedVirtualPortgroup, pathSet=["key", "name", "config.defaultPortConfig"]),
-        pc.PropertySpec(type=vim.DistributedVirtualSwitch, pathSet=["name", "uuid"]),
     ]
-    topology: dict[str, Any] = {"objects": {}, "hosts": [], "dvportgroups": {}, "dvswitches": {}, "record_field": None}
+    topology: dict[str, Any] = {"objects": {}, "hosts": [], "record_field": None}
     object_specs = [object_spec]
     if content.customFieldsManager is not None:  # vCenter only: the change records' field definition
         object_specs.append(pc.ObjectSpec(obj=content.customFieldsManager, skip=False))
@@ -124,10 +128,6 @@ def read_topology(content: Any) -> dict[str, Any]:
             if isinstance(obj, vim.CustomFieldsManager):
                 topology["record_field"] = next((f.key for f in props.get("field") or () if f.name == FIELD_NAME
                                                  and f.managedObjectType in (None, vim.HostSystem)), None)
-            elif isinstance(obj, vim.dvs.DistributedVirtualPortgroup):
-                topology["dvportgroups"][props.get("key")] = props
-            elif isinstance(obj, vim.DistributedVirtualSwitch):
-                topology["dvswitches"][props.get("uuid")] = props.get("name")
             else:
                 parent = props.get("parent")
                 topology["objects"][obj._moId] = {"obj": obj, "name": props.get("name"), "parent": parent._moId if parent else None}
@@ -136,6 +136,12 @@ def read_topology(content: Any) -> dict[str, Any]:
     finally:
         view.DestroyView()
     return topology
+
+
+def _distributed_roots(topology: dict[str, Any], datacenters: set[str | None]) -> list[Any]:
+    """The Datacenter objects named ``datacenters`` (where the hosts in scope are)."""
+    return [o["obj"] for o in topology["objects"].values()
+            if isinstance(o["obj"], vim.Datacenter) and o["name"] in datacenters]
 
 
 def _ancestors(topology: dict[str, Any], moid: str) -> Iterable[dict[str, Any]]:
@@ -261,16 +267,19 @@ def _services_by_key(nic_manager_info: Any) -> dict[str, list[str]]:
     return services
 
 
-def _uplink_to_pnic(proxy_switches: list[Any]) -> dict[tuple[str, str], str]:
-    """(dvs uuid, uplink name) -> vmnic of this host."""
-    mapping = {}
+def host_switches(proxy_switches: list[Any] | None) -> dict[str, dict[str, Any]]:
+    """This host's distributed switches (``config.network.proxySwitch``): switch UUID ->
+    ``{name, uplinks}``, ``uplinks`` mapping each uplink name, in the host's port order, to the
+    vmnic behind it on this host (None when the host backs that uplink with no pNIC)."""
+    switches: dict[str, dict[str, Any]] = {}
     for proxy in proxy_switches or []:
-        port_to_pnic = {spec.uplinkPortKey: spec.pnicDevice for spec in (proxy.spec.backing.pnicSpec or [])
-                        if proxy.spec and proxy.spec.backing and hasattr(proxy.spec.backing, "pnicSpec")}
-        for port in proxy.uplinkPort or []:
-            if port.key in port_to_pnic:
-                mapping[(proxy.dvsUuid, port.value)] = port_to_pnic[port.key]
-    return mapping
+        backing = getattr(proxy.spec, "backing", None) if proxy.spec else None
+        port_to_pnic = {spec.uplinkPortKey: spec.pnicDevice for spec in getattr(backing, "pnicSpec", None) or []}
+        switches[proxy.dvsUuid] = {
+            "name": proxy.dvsName or None,
+            "uplinks": {port.value: port_to_pnic.get(port.key) for port in proxy.uplinkPort or []},
+        }
+    return switches
 
 
 def _standard_portgroups(portgroups: list[Any], vswitches: list[Any]) -> list[dict[str, Any]]:
@@ -299,31 +308,121 @@ def _standard_portgroups(portgroups: list[Any], vswitches: list[Any]) -> list[di
     return result
 
 
-def _distributed_portgroup(topology: dict[str, Any], portgroup_key: str, switch_uuid: str,
-                           uplinks: dict[tuple[str, str], str]) -> dict[str, Any]:
-    props = topology["dvportgroups"].get(portgroup_key, {})
-    port_config = props.get("config.defaultPortConfig")
-    vlan = None
-    active_uplinks: list[str] = []
-    standby_uplinks: list[str] = []
-    if port_config is not None:
-        vlan_spec = getattr(port_config, "vlan", None)
-        if isinstance(getattr(vlan_spec, "vlanId", None), int):
-            vlan = vlan_spec.vlanId
-        teaming = getattr(port_config, "uplinkTeamingPolicy", None)
-        order = getattr(teaming, "uplinkPortOrder", None) if teaming else None
-        if order is not None:
-            active_uplinks = list(order.activeUplinkPort or [])
-            standby_uplinks = list(order.standbyUplinkPort or [])
-    host_uplinks = {name: pnic for (uuid, name), pnic in uplinks.items() if uuid == switch_uuid}
-    active = [host_uplinks[u] for u in active_uplinks if u in host_uplinks]
-    standby = [host_uplinks[u] for u in standby_uplinks if u in host_uplinks]
-    unused = sorted(set(host_uplinks.values()) - set(active) - set(standby))
+class DistributedCatalog:
+    """The distributed switches and dvPortgroups of the bulk read, each read once for all hosts."""
+
+    def __init__(self) -> None:
+        self.switches: dict[str, dict[str, Any]] = {}  # switch moid -> props
+        self.portgroups: list[dict[str, Any]] = []
+        self._index: dict[Any, dict[str, Any]] | None = None
+
+    def add(self, item: Any) -> bool:
+        """Keep ``item`` (an ObjectContent) if it is a switch or a dvPortgroup; False otherwise."""
+        obj = item.obj
+        if isinstance(obj, vim.dvs.DistributedVirtualPortgroup):
+            self.portgroups.append(_props(item))
+        elif isinstance(obj, vim.DistributedVirtualSwitch):
+            self.switches[obj._moId] = _props(item)
+        else:
+            return False
+        self._index = None
+        return True
+
+    def _indexed(self) -> dict[Any, dict[str, Any]]:
+        """switch UUID -> switch props, (switch UUID, dvPortgroup key) -> dvPortgroup props."""
+        if self._index is None:
+            uuids = {moid: props.get("uuid") for moid, props in self.switches.items()}
+            index: dict[Any, dict[str, Any]] = {props.get("uuid"): props for props in self.switches.values()}
+            for props in self.portgroups:
+                switch = props.get("config.distributedVirtualSwitch")
+                index[(uuids.get(switch._moId) if switch is not None else None, props.get("key"))] = props
+            self._index = index
+        return self._index
+
+    def switch(self, uuid: str) -> dict[str, Any] | None:
+        return self._indexed().get(uuid)
+
+    def portgroup(self, switch_uuid: str, key: str) -> dict[str, Any] | None:
+        return self._indexed().get((switch_uuid, key))
+
+
+def _dv_vlan(vlan_spec: Any) -> dict[str, Any] | None:
+    """A dvPortgroup's VLAN setting as what it is: one VLAN id, trunked ranges, or a private VLAN."""
+    if vlan_spec is None:
+        return None
+    dvs_types = vim.dvs.VmwareDistributedVirtualSwitch
+    entry: dict[str, Any] = {"type": None, "vlan_id": None, "ranges": None, "pvlan_id": None}
+    if vmodl_isinstance(vlan_spec, dvs_types.VlanIdSpec):
+        entry.update(type="vlan", vlan_id=int(vlan_spec.vlanId))
+    elif vmodl_isinstance(vlan_spec, dvs_types.TrunkVlanSpec):
+        ranges = sorted((int(r.start), int(r.end)) for r in vlan_spec.vlanId or [])
+        entry.update(type="trunk", ranges=[{"start": start, "end": end} for start, end in ranges])
+    elif vmodl_isinstance(vlan_spec, dvs_types.PvlanSpec):
+        entry.update(type="pvlan", pvlan_id=int(vlan_spec.pvlanId))
+    else:
+        return None
+    return entry
+
+
+def _uplink_order(port_config: Any) -> tuple[list[str], list[str]] | None:
+    teaming = getattr(port_config, "uplinkTeamingPolicy", None) if port_config is not None else None
+    order = getattr(teaming, "uplinkPortOrder", None) if teaming is not None else None
+    if order is None:
+        return None
+    return list(order.activeUplinkPort or []), list(order.standbyUplinkPort or [])
+
+
+def distributed_portgroup(switch_uuid: str, key: str, catalog: DistributedCatalog,
+                          host_switch: dict[str, Any] | None) -> dict[str, Any]:
+    """The port group entry (docs/facts.md) of dvPortgroup ``key`` as seen from one host: VLAN and
+    teaming from the dvPortgroup's default port config, uplink names mapped to this host's vmnics
+    (``host_switch``, from host_switches). Teaming is None when the dvPortgroup was not read or
+    has no uplink teaming order."""
+    props = catalog.portgroup(switch_uuid, key)
+    switch = catalog.switch(switch_uuid)
+    host_uplinks: dict[str, str | None] = dict((host_switch or {}).get("uplinks") or {})
+    policy = getattr((switch or {}).get("config.uplinkPortPolicy"), "uplinkPortName", None)
+    names = list(policy or host_uplinks)
+    port_config = (props or {}).get("config.defaultPortConfig")
+    vlan_spec = _dv_vlan(getattr(port_config, "vlan", None)) if port_config is not None else None
+    order = _uplink_order(port_config)
+    uplinks = teaming = None
+    if order is not None:
+        active, standby = order
+        uplinks = {"active": active, "standby": standby, "unused": [u for u in names if u not in active and u not in standby]}
+        teaming = {role: [host_uplinks[u] for u in uplinks[role] if host_uplinks.get(u)] for role in ("active", "standby")}
+        teaming["unused"] = sorted(host_uplinks[u] for u in uplinks["unused"] if host_uplinks.get(u))
     return {
-        "name": props.get("name", portgroup_key), "switch": topology["dvswitches"].get(switch_uuid, switch_uuid),
-        "switch_type": "distributed", "key": portgroup_key, "vlan": vlan,
-        "teaming": {"active": active, "standby": standby, "unused": unused},
+        "name": (props or {}).get("name") or key,
+        "switch": (switch or {}).get("name") or (host_switch or {}).get("name") or switch_uuid,
+        "switch_type": "distributed", "key": key,
+        "vlan": vlan_spec["vlan_id"] if vlan_spec else None, "teaming": teaming,
+        "switch_uuid": switch_uuid, "vlan_spec": vlan_spec, "uplinks": uplinks,
+        "uplink_pnics": {name: host_uplinks.get(name) for name in names},
     }
+
+
+def add_distributed_portgroups(facts: dict[str, Any], switches: dict[str, dict[str, Any]], catalog: DistributedCatalog) -> None:
+    """Name the dvPortgroup and switch of each vmknic on a distributed port and list those
+    dvPortgroups in ``portgroups``; ``switches`` is the host's host_switches."""
+    portgroups = {(pg["switch_type"], pg["switch"], pg["name"]): pg for pg in facts["portgroups"]}
+    for vmknic in facts["vmknics"]:
+        dvs = vmknic["dvs"]
+        if dvs is None:
+            continue
+        if not dvs["portgroup_key"]:  # a standalone distributed port: no dvPortgroup to take settings from
+            switch = catalog.switch(dvs["switch_uuid"]) or switches.get(dvs["switch_uuid"]) or {}
+            vmknic["switch"] = switch.get("name") or dvs["switch_uuid"]
+            continue
+        portgroup = distributed_portgroup(dvs["switch_uuid"], dvs["portgroup_key"], catalog, switches.get(dvs["switch_uuid"]))
+        if portgroup["teaming"] is None:
+            why = "could not be read" if catalog.portgroup(dvs["switch_uuid"], dvs["portgroup_key"]) is None \
+                else "has no uplink teaming order (not a VMware distributed switch?)"
+            facts["errors"].append(f"dvPortgroup {dvs['portgroup_key']} of distributed switch {dvs['switch_uuid']} "
+                                   f"({vmknic['device']}) {why}: its teaming is unknown")
+        portgroups.setdefault(("distributed", portgroup["switch"], portgroup["name"]), portgroup)
+        vmknic["portgroup"], vmknic["switch"] = portgroup["name"], portgroup["switch"]
+    facts["portgroups"] = sorted(portgroups.values(), key=lambda p: (p["switch_type"], p["switch"] or "", p["name"]))
 
 
 def _pnics(pnics: Any) -> list[dict[str, Any]]:
@@ -380,9 +479,9 @@ def _iscsi_adapters(props: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(adapters, key=lambda a: a["device"])
 
 
-def host_facts(props: dict[str, Any], topology: dict[str, Any], moid: str,
-               datacenter: str | None, cluster: str | None) -> dict[str, Any]:
-    """One host's facts (docs/facts.md) from its retrieved properties."""
+def host_facts(props: dict[str, Any], moid: str, datacenter: str | None, cluster: str | None) -> dict[str, Any]:
+    """One host's facts (docs/facts.md) from its retrieved properties. A vmknic on a distributed
+    port names its dvPortgroup and switch once add_distributed_portgroups has run."""
     state = props.get("runtime.connectionState") or "disconnected"
     facts: dict[str, Any] = {
         "name": props.get("name"), "moid": moid, "datacenter": datacenter, "cluster": cluster,
@@ -403,7 +502,6 @@ def host_facts(props: dict[str, Any], topology: dict[str, Any], moid: str,
     facts["software_iscsi_enabled"] = None if iscsi_enabled is None else bool(iscsi_enabled)
     standard = _standard_portgroups(props.get("config.network.portgroup"), props.get("config.network.vswitch"))
     portgroups = {("standard", pg["name"]): pg for pg in standard}
-    uplinks = _uplink_to_pnic(props.get("config.network.proxySwitch"))
     services = _services_by_key(props.get("config.virtualNicManagerInfo"))
     vmknics = []
     for vnic in props.get("config.network.vnic") or []:
@@ -412,9 +510,8 @@ def host_facts(props: dict[str, Any], topology: dict[str, Any], moid: str,
         dvs = None
         if dv_port is not None and dv_port.switchUuid:
             dvs = {"switch_uuid": dv_port.switchUuid, "portgroup_key": dv_port.portgroupKey or None, "port_key": dv_port.portKey or None}
-            portgroup = _distributed_portgroup(topology, dv_port.portgroupKey, dv_port.switchUuid, uplinks)
-            portgroups.setdefault(("distributed", portgroup["name"]), portgroup)
-            portgroup_name, switch, switch_type = portgroup["name"], portgroup["switch"], "distributed"
+            portgroup_name = switch = None  # add_distributed_portgroups
+            switch_type = "distributed"
         elif getattr(spec, "opaqueNetwork", None) is not None:
             portgroup_name, switch, switch_type = None, None, "opaque"
         else:
@@ -527,21 +624,24 @@ def iscsi_migration_dependencies(host: Any, pnics: list[str]) -> dict[str, Any]:
 # Entry point
 
 
-def _read_hosts(content: Any, object_specs: list[Any], property_spec: Any, convert: Callable[[Any], Any],
-                fast_read: bool, warn: Callable[[str], None] | None, timeout: float | None) -> list[Any]:
-    """``convert(object_content)`` of every host of the bulk read, parsed by _retrieve_stream when
-    ``fast_read``, by pyVmomi otherwise or when our parser meets something it does not understand
-    (then ``warn`` says so, and what the parser read is discarded: one source per read)."""
+def _read_hosts(content: Any, object_specs: list[Any], property_specs: list[Any], convert: Callable[[Any], Any],
+                fast_read: bool, warn: Callable[[str], None] | None, timeout: float | None,
+                restart: Callable[[], None]) -> list[Any]:
+    """``convert(object_content)`` of every object of the bulk read, parsed by _retrieve_stream
+    when ``fast_read``, by pyVmomi otherwise or when our parser meets something it does not
+    understand (then ``warn`` says so, what the parser read is discarded and ``restart`` is called:
+    one source per read)."""
     with cyclic_gc_paused():
         if fast_read:
-            filter_spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=[property_spec])
+            filter_spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=property_specs)
             try:
                 return [convert(item) for item in stream_retrieve(content.propertyCollector, [filter_spec], PAGE_SIZE, timeout)]
             except FastReadUnsupported as reason:
                 if warn is not None:
                     warn(f"The bulk host read was parsed by pyVmomi instead of this collection's parser ({reason}); "
                          "the facts are the same, only slower.")
-        return [convert(item) for item in _retrieve(content, object_specs, [property_spec])]
+                restart()
+        return [convert(item) for item in _retrieve(content, object_specs, property_specs)]
 
 
 def gather(service_instance: Any, datacenter: str | None = None, clusters: list[str] | None = None,
@@ -560,21 +660,48 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
         return []
     pc = vmodl.query.PropertyCollector
     placement = {host._moId: (dc, cl) for host, dc, cl in selected}
-    object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _dc, _cluster in selected]
-    property_spec = pc.PropertySpec(type=vim.HostSystem, pathSet=list(HOST_PATHS))
+    # The switches and dvPortgroups of the datacenters in scope travel in the same read as the
+    # hosts, each object once (a switch and its dvPortgroups belong to one datacenter).
+    views, distributed_specs = [], []
+    for root in _distributed_roots(topology, {dc for _host, dc, _cluster in selected}) or [content.rootFolder]:
+        view, spec = _container_spec(content, [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup], root)
+        views.append(view)
+        distributed_specs.append(spec)
+    object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _dc, _cluster in selected] + distributed_specs
+    property_specs = [
+        pc.PropertySpec(type=vim.HostSystem, pathSet=list(HOST_PATHS)),
+        pc.PropertySpec(type=vim.DistributedVirtualSwitch, pathSet=list(DVSWITCH_PATHS)),
+        pc.PropertySpec(type=vim.dvs.DistributedVirtualPortgroup, pathSet=list(DVPORTGROUP_PATHS)),
+    ]
+    catalogs = [DistributedCatalog()]  # one per parse: a fallback to pyVmomi starts a new one
 
-    def convert(item: Any) -> tuple[dict[str, Any], Any]:
+    def convert(item: Any) -> tuple[dict[str, Any], Any, dict[str, Any]] | None:
+        if catalogs[-1].add(item):
+            return None
         props = _props(item)
         moid = item.obj._moId
-        facts = host_facts(props, topology, moid, *placement[moid])
+        facts = host_facts(props, moid, *placement[moid])
         facts["change_record"] = change_record(props, topology.get("record_field"))
         facts["errors"].extend(_missing(item))
-        return facts, props.get("configManager.iscsiManager")
+        return facts, props.get("configManager.iscsiManager"), host_switches(props.get("config.network.proxySwitch"))
+
+    def read() -> list[Any]:
+        try:
+            return _read_hosts(content, object_specs, property_specs, convert, fast_read, warn, timeout,
+                               lambda: catalogs.append(DistributedCatalog()))
+        finally:
+            for view in views:
+                view.DestroyView()
 
     hosts = []
-    # iSCSI bindings are method calls, made once the bulk read is complete (and its source final).
-    for facts, iscsi_manager in _read_hosts(content, object_specs, property_spec, convert, fast_read, warn, timeout):
-        if facts["config_available"] and iscsi_manager is not None and facts["iscsi_adapters"]:
-            add_iscsi_bindings(facts, iscsi_manager)
+    # dvPortgroups and iSCSI bindings are resolved once the bulk read is complete (and its source final).
+    for converted in read():
+        if converted is None:
+            continue
+        facts, iscsi_manager, switches = converted
+        if facts["config_available"]:
+            add_distributed_portgroups(facts, switches, catalogs[-1])
+            if iscsi_manager is not None and facts["iscsi_adapters"]:
+                add_iscsi_bindings(facts, iscsi_manager)
         hosts.append(facts)
     return sorted(hosts, key=lambda h: h["name"] or "")

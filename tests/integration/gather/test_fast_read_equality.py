@@ -27,7 +27,7 @@ from vsphere import Vsphere
 
 TESTS = Path(__file__).resolve().parents[1]
 LAB_SCENARIOS = TESTS.parent / "lab" / "scenarios"
-SCENARIO_KEYS = {"inventory", "dhcp_segments", "ra_segments", "faults", "hosts"}
+SCENARIO_KEYS = {"inventory", "dhcp_segments", "ra_segments", "faults", "hosts", "distributed_switches"}
 
 
 def integration_scenarios() -> list[tuple[str, dict[str, Any]]]:
@@ -117,6 +117,41 @@ def test_configuration_built_through_the_api(tmp_path, monkeypatch):
     assert [a["bound_vmknics"] for a in changed["iscsi_adapters"]] == [[nfs[0]]]
     assert [h["maintenance_mode"] for h in facts] == [True, False, False]
     assert next(h for h in facts if h["name"] == names[2])["config_available"] is False
+
+
+def test_distributed_switches_built_through_the_api(tmp_path, monkeypatch):
+    """Two switches, dvPortgroups with a VLAN id, trunked ranges and a private VLAN, uplinks with
+    and without a pNIC behind them, vmknics on distributed ports next to standard ones, made with
+    plain pyVmomi calls: both parsers give the same facts, over one page and over many."""
+    from labdvs import add_dvportgroup, add_dvs_hosts, add_vmk_on_dvpg, create_dvs
+
+    with Lab.start(hosts=3, clusters=1, state_dir=str(tmp_path)) as lab, Vsphere(lab) as vs:
+        hosts = [vs.host(name) for name in vs.host_names()]
+        storage = create_dvs(vs.si, "dvs-Storage", uplinks=["Uplink 1", "Uplink 2", "Uplink 3"])
+        add_dvs_hosts(storage, {hosts[0]: ["vmnic2", "vmnic3"], hosts[1]: ["vmnic3"]})
+        other = create_dvs(vs.si, "dvs-Other", uplinks=["Uplink 1", "Uplink 2"])
+        add_dvs_hosts(other, {hosts[1]: ["vmnic2"], hosts[2]: ["vmnic2", "vmnic3"]})
+        portgroups = [
+            add_dvportgroup(storage, "iSCSI", vlan=40, active=["Uplink 1"], standby=[]),
+            add_dvportgroup(storage, "Trunk", trunk=[(100, 199), (10, 20)]),
+            add_dvportgroup(storage, "Private", pvlan=501, active=["Uplink 3"], standby=["Uplink 2"]),
+            add_dvportgroup(other, "iSCSI", vlan=41, active=["Uplink 2"], standby=["Uplink 1"]),
+        ]
+        add_vmk_on_dvpg(hosts[0], portgroups[0], "10.40.0.11", "255.255.255.0", mtu=9000)
+        add_vmk_on_dvpg(hosts[0], portgroups[1], "10.41.0.11", "255.255.255.0")
+        add_vmk_on_dvpg(hosts[1], portgroups[2], "10.42.0.12", "255.255.255.0")
+        add_vmk_on_dvpg(hosts[1], portgroups[3], "10.40.0.12", "255.255.255.0")
+        add_vmk_on_dvpg(hosts[2], portgroups[3], "10.40.0.13", "255.255.255.0")
+        vs.add_portgroup(hosts[2], "NFS", vlan=30)
+        vs.add_vmknic(hosts[2], "NFS", ipv4="10.40.0.23", netmask="255.255.255.0")
+        facts = check_lab(lab, monkeypatch)
+    distributed = [(h["name"], p["switch"], p["name"], p["vlan_spec"]["type"]) for h in facts for p in h["portgroups"]
+                   if p["switch_type"] == "distributed"]
+    assert sorted(distributed) == sorted([
+        (facts[0]["name"], "dvs-Storage", "iSCSI", "vlan"), (facts[0]["name"], "dvs-Storage", "Trunk", "trunk"),
+        (facts[1]["name"], "dvs-Other", "iSCSI", "vlan"), (facts[1]["name"], "dvs-Storage", "Private", "pvlan"),
+        (facts[2]["name"], "dvs-Other", "iSCSI", "vlan")])
+    assert all(h["errors"] == [] for h in facts)
 
 
 def test_many_pages(tmp_path, monkeypatch):
@@ -270,5 +305,58 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(scenario=scenarios())
 def test_random_configurations(scenario, tmp_path_factory, monkeypatch):
+    with Lab.start(scenario=scenario, state_dir=str(tmp_path_factory.mktemp("lab"))) as lab:
+        check_lab(lab, monkeypatch)
+
+
+@st.composite
+def distributed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """One or two switches with random members (pNICs from vmnic2/vmnic3, which leave vSwitch0),
+    dvPortgroups with a VLAN id, trunk or private VLAN and a random or inherited uplink order, and
+    vmknics on them with random addresses, MTU, IPv6 and services."""
+    hosts = draw(st.integers(1, 3))
+    uplinks = ["Uplink 1", "Uplink 2", "Uplink 3"]
+    switches, rules = [], [{"index": index, "ipv6_enabled": draw(st.booleans()), "vmknics": []} for index in range(hosts)]
+    taken: set[tuple[int, str]] = set()
+    for number in range(draw(st.integers(1, 2))):
+        members = []
+        for index in range(hosts):
+            free = [p for p in ("vmnic2", "vmnic3") if (index, p) not in taken]
+            if draw(st.booleans()):
+                pnics = draw(st.lists(st.sampled_from(free), unique=True, max_size=len(free))) if free else []
+                taken.update((index, p) for p in pnics)
+                members.append({"index": index, "pnics": pnics})
+        portgroups = []
+        for k in range(draw(st.integers(1, 3))):
+            portgroup: dict[str, Any] = {"name": f"dvPG-{number}-{k}"}
+            kind = draw(st.sampled_from(["vlan", "vlan", "trunk", "pvlan"]))
+            if kind == "vlan":
+                portgroup["vlan"] = draw(st.sampled_from([0, 20, 4094]))
+            elif kind == "trunk":
+                portgroup["vlan_trunk"] = draw(st.sampled_from([[[100, 199]], [[10, 20], [300, 301]]]))
+            else:
+                portgroup["pvlan"] = draw(st.sampled_from([501, 502]))
+            if draw(st.booleans()):
+                active = draw(st.lists(st.sampled_from(uplinks), min_size=1, max_size=2, unique=True))
+                portgroup.update(active=active, standby=draw(st.lists(st.sampled_from([u for u in uplinks if u not in active]),
+                                                                      max_size=1)))
+            portgroups.append(portgroup)
+        switches.append({"name": f"dvs-{number}", "uplinks": uplinks, "members": members, "portgroups": portgroups})
+        for member in members:
+            index = member["index"]
+            for portgroup in draw(st.lists(st.sampled_from(portgroups), max_size=2, unique_by=lambda p: p["name"])):
+                vmknic: dict[str, Any] = {"dvportgroup": portgroup["name"], "dvswitch": f"dvs-{number}",
+                                          "ip": f"10.{draw(st.sampled_from([20, 21]))}.{number}.{10 + index}/24",
+                                          "mtu": draw(st.sampled_from([1500, 9000]))}
+                if rules[index]["ipv6_enabled"] and draw(st.booleans()):
+                    vmknic["ipv6"] = [{"address": f"2001:db8:{number}::{index + 1}/64", "origin": "manual"}]
+                vmknic["services"] = draw(st.lists(st.sampled_from(["vmotion", "faultToleranceLogging"]), max_size=1))
+                rules[index]["vmknics"].append(vmknic)
+    return {"inventory": {"hosts": hosts, "clusters": 1}, "distributed_switches": switches, "hosts": rules}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(scenario=distributed_scenarios())
+def test_random_distributed_configurations(scenario, tmp_path_factory, monkeypatch):
     with Lab.start(scenario=scenario, state_dir=str(tmp_path_factory.mktemp("lab"))) as lab:
         check_lab(lab, monkeypatch)

@@ -48,15 +48,26 @@ def assert_applied(host: dict) -> None:
     assert vmotion(host) == (f"{ADDRESSES[host['name']]}/24", 20), host["name"]
 
 
+def assert_second_rolled_back_others_applied(lab: Lab, before: dict[str, dict], output: str) -> None:
+    """The state read back and the published outcome when 10.10.0.12 failed and the others were applied."""
+    after = facts(lab)
+    assert_applied(after["10.10.0.11"])
+    assert_applied(after["10.10.0.13"])
+    assert after["10.10.0.12"] == before["10.10.0.12"]
+    assert custom_stats(output)["outcome"] == {"10.10.0.11": "applied", "10.10.0.12": "rolled_back", "10.10.0.13": "applied"}
+
+
 def recap(output: str) -> dict[str, dict[str, int]]:
     return {host: {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", counters)}
             for host, counters in re.findall(r"^(\S+)\s+: (ok=.*)$", output, re.M)}
 
 
 def run(lab: Lab, tmp_path: Path, continue_on_failure: bool, inventory: list[str] | None = None,
-        serial: int | None = None):
-    """ansible-playbook playbooks/remediate.yml over localhost, or over an ESXi inventory (group esxi)."""
-    extra: dict[str, Any] = {"remediate_intent_file": str(intent_file(tmp_path)), "remediate_continue_on_failure": continue_on_failure}
+        serial: int | None = None, **more: Any):
+    """ansible-playbook playbooks/remediate.yml over localhost, or over an ESXi inventory (group esxi);
+    ``more``: further role variables."""
+    extra: dict[str, Any] = {"remediate_intent_file": str(intent_file(tmp_path)), "remediate_continue_on_failure": continue_on_failure,
+                             **more}
     kwargs: dict[str, Any] = {}
     if inventory is not None:
         path = tmp_path / "esxi.ini"
@@ -123,11 +134,7 @@ def test_continue_then_fail_naming_the_host(lab, before, tmp_path):
             "HostConfigFault: " + FAULT_MESSAGE) in proc.stdout
     assert "Stopping" not in proc.stdout
 
-    after = facts(lab)
-    assert_applied(after["10.10.0.11"])
-    assert_applied(after["10.10.0.13"])
-    assert after["10.10.0.12"] == before["10.10.0.12"]
-    assert custom_stats(proc.stdout)["outcome"] == {"10.10.0.11": "applied", "10.10.0.12": "rolled_back", "10.10.0.13": "applied"}
+    assert_second_rolled_back_others_applied(lab, before, proc.stdout)
     # The failure was shown when it happened (ignored, so the run went on) and failed the run at the end.
     assert recap(proc.stdout)["localhost"]["ignored"] == 1 and recap(proc.stdout)["localhost"]["failed"] == 1
 
@@ -141,6 +148,22 @@ def test_continue_then_fail_naming_the_host(lab, before, tmp_path):
     assert custom_stats(again.stdout)["outcome"] == {"10.10.0.12": "applied"}
 
 
+def test_parallel_stop_lets_hosts_in_flight_finish(lab, before, tmp_path):
+    """remediate_parallel 3 on localhost: the three hosts are in change at once in one
+    remediation_apply; the second fails and is rolled back, the two in flight with it finish, and
+    the run stops with the same message and artifacts as a serial stop."""
+    fail_on(lab, "10.10.0.12")
+    proc = run(lab, tmp_path, continue_on_failure=False, remediate_parallel=3)
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert calls(lab, "10.10.0.11") == apply_calls("10.10.0.11")
+    assert calls(lab, "10.10.0.12") == rolled_back_calls("10.10.0.12")
+    assert calls(lab, "10.10.0.13") == apply_calls("10.10.0.13")
+    assert "10.10.0.12 failed (rolled_back): UpdateVirtualNic failed: HostConfigFault: " + FAULT_MESSAGE in proc.stdout
+    assert "Stopping: remediate_continue_on_failure is false" in proc.stdout
+    assert_second_rolled_back_others_applied(lab, before, proc.stdout)
+    assert recap(proc.stdout)["localhost"]["failed"] == 1
+
+
 def test_inventory_continue_runs_every_batch(lab, before, tmp_path):
     """Over an ESXi inventory, one host per batch: the failed host's batch does not end the play,
     the last batch still runs, and the run fails after it, naming the failed host."""
@@ -150,13 +173,9 @@ def test_inventory_continue_runs_every_batch(lab, before, tmp_path):
     assert calls(lab) == apply_calls("10.10.0.11") + rolled_back_calls("10.10.0.12") + apply_calls("10.10.0.13")
     assert "Remediation failed on 1 of 3 hosts tried: 10.10.0.12 (rolled_back)" in proc.stdout
 
-    after = facts(lab)
-    assert_applied(after["10.10.0.11"])
-    assert_applied(after["10.10.0.13"])
-    assert after["10.10.0.12"] == before["10.10.0.12"]
     # Every batch added its host; the failed host's failure is ignored in its batch (so the play
     # goes on) and the run fails once, in the last batch.
-    assert custom_stats(proc.stdout)["outcome"] == {"10.10.0.11": "applied", "10.10.0.12": "rolled_back", "10.10.0.13": "applied"}
+    assert_second_rolled_back_others_applied(lab, before, proc.stdout)
     counters = recap(proc.stdout)
     assert (counters["10.10.0.11"]["failed"], counters["10.10.0.11"]["ignored"]) == (0, 0)
     assert counters["10.10.0.12"]["ignored"] == 1

@@ -43,6 +43,36 @@ def make_portgroup(name: str, *, active=("vmnic0", "vmnic1"), standby=(), unused
     }
 
 
+UPLINK_PNICS = {"Uplink 1": "vmnic2", "Uplink 2": "vmnic3", "Uplink 3": None, "Uplink 4": None}
+
+
+def make_dv_portgroup(name: str, *, active=("Uplink 1",), standby=(), switch: str = "dvs1",
+                      switch_uuid: str = "50 2e 7a 11", key: str | None = None, vlan: int | None = 0,
+                      vlan_spec: dict | None = None, uplink_pnics: dict | None = None) -> dict:
+    """A dvPortgroup as one host sees it: teaming by uplink names, mapped through ``uplink_pnics``
+    (uplink name -> this host's vmnic or None) to the vmnic lists the audit reads."""
+    pnics = dict(UPLINK_PNICS if uplink_pnics is None else uplink_pnics)
+    unused = [u for u in pnics if u not in active and u not in standby]
+    return {
+        "name": name, "switch": switch, "switch_type": "distributed", "key": key or f"dvportgroup-{zlib.crc32(name.encode()) % 1000}",
+        "vlan": vlan,
+        "teaming": {"active": [pnics[u] for u in active if pnics.get(u)], "standby": [pnics[u] for u in standby if pnics.get(u)],
+                    "unused": sorted(pnics[u] for u in unused if pnics.get(u))},
+        "switch_uuid": switch_uuid,
+        "vlan_spec": vlan_spec or {"type": "vlan", "vlan_id": vlan, "ranges": None, "pvlan_id": None},
+        "uplinks": {"active": list(active), "standby": list(standby), "unused": unused},
+        "uplink_pnics": pnics,
+    }
+
+
+def dv_vmknic(device: str, ipv4: str, portgroup: dict, **kwargs: Any) -> dict:
+    """A vmknic on a distributed port of ``portgroup`` (from make_dv_portgroup)."""
+    number = int("".join(c for c in device if c.isdigit()) or 0)
+    return make_vmknic(device, ipv4, portgroup=portgroup["name"], switch=portgroup["switch"], switch_type="distributed",
+                       dvs={"switch_uuid": portgroup["switch_uuid"], "portgroup_key": portgroup["key"], "port_key": str(number + 10)},
+                       **kwargs)
+
+
 def make_ipv4(cidr: str | None = None, *, dhcp: bool = False) -> dict:
     """`cidr` is address/prefix (`10.0.0.5/24`); None with dhcp=True is a DHCP vmknic without lease."""
     if cidr is None:

@@ -169,7 +169,16 @@ def test_portgroup_resolved_by_switch_when_names_collide():
         portgroups=[make_portgroup("iscsi", switch="vSwitch1", active=["vmnic2"]),
                     make_portgroup("iscsi", switch="dvs1", switch_type="distributed", active=["vmnic3"])],
     )]
-    assert [f["rule"] for f in analyse(hosts)["findings"]] == ["iscsi-binding-compliant"]
+    (finding,) = analyse(hosts)["findings"]
+    # Each vmknic's teaming is its own switch's port group (one active uplink each: no teaming
+    # reason); what is wrong is the split over two switches (vSphere Storage GUID-66AF5FA0).
+    assert finding["rule"] == "iscsi-binding-noncompliant"
+    assert finding["evidence"]["iscsi"]["members"]["vmk1"]["active"] == ["vmnic2"]
+    assert finding["evidence"]["iscsi"]["members"]["vmk2"]["active"] == ["vmnic3"]
+    assert finding["evidence"]["iscsi"]["reasons"] == {
+        "vmk1": ["on switch vSwitch1 while vmk2 on dvs1: same-subnet vmknics must share one switch"],
+        "vmk2": ["on switch dvs1 while vmk1 on vSwitch1: same-subnet vmknics must share one switch"],
+    }
 
 
 def test_unknown_teaming_is_not_compliant():

@@ -219,6 +219,49 @@ def test_stack_move_back_to_default_reselects_the_implied_service():
         ("RemoveVirtualNic", None), ("AddVirtualNic", None), ("SelectVnicForNicType", "vmotion")]
 
 
+def test_stack_move_on_a_distributed_switch_recreates_on_a_distributed_port():
+    # AddVirtualNic on a vDS names switch UUID and dvPortgroup key, never the dvPortgroup's name
+    # (vCenter rejects that after the old vmknic is gone); rollback's re-add is built the same way.
+    dvs = {"switch_uuid": "50 2e 7a 11", "portgroup_key": "dvportgroup-21", "port_key": "7"}
+    host = make_host("esx01", [
+        make_vmknic("vmk0", "10.10.0.11/24", services=["management"]),
+        make_vmknic("vmk1", "10.20.0.5/24", services=["vmotion"], portgroup="dv-vMotion", switch="dvs1",
+                    switch_type="distributed", dvs=dvs),
+    ], portgroups=[make_portgroup("dv-vMotion", switch="dvs1", switch_type="distributed", key="dvportgroup-21",
+                                  active=["vmnic2"], standby=[], unused=["vmnic3"])])
+    intent = {"classes": [{"name": "vmotion", "select": {"services": ["vmotion"]}, "action": "stack",
+                           "stack": {"key": "vmotion"}}]}
+    document = assert_idempotent([host], intent)
+    assert all_ops(document) == [
+        {"op": "DeselectVnicForNicType", "host": "esx01", "nic_type": "vmotion", "device": "vmk1"},
+        {"op": "RemoveVirtualNic", "host": "esx01", "device": "vmk1"},
+        {"op": "AddVirtualNic", "host": "esx01", "device": "vmk1", "portgroup": "dv-vMotion", "switch": "dvs1",
+         "stack": "vmotion", "ipv4": {"address": "10.20.0.5", "netmask": "255.255.255.0"}, "mtu": 1500,
+         "gateway_override": None, "mac": "00:50:56:00:00:01",
+         "ipv6": {"autoconf": False, "dhcp": False, "addresses": []},
+         "dvs": {"switch_uuid": "50 2e 7a 11", "portgroup_key": "dvportgroup-21"}},
+    ]
+    entry = document["hosts"][0]
+    moved = entry["after"]["vmknics"][1]
+    assert (moved["switch_type"], moved["dvs"]) == ("distributed", {"switch_uuid": "50 2e 7a 11",
+                                                                    "portgroup_key": "dvportgroup-21", "port_key": None})
+    back = reconcile(entry["after"], entry["before"])
+    assert [(op["op"], op.get("stack"), op.get("dvs")) for op in back if op["op"] == "AddVirtualNic"] == [
+        ("AddVirtualNic", "defaultTcpipStack", {"switch_uuid": "50 2e 7a 11", "portgroup_key": "dvportgroup-21"})]
+    assert_rollback(document)
+
+
+def test_stack_move_on_a_distributed_port_without_its_key_is_refused():
+    nic = make_vmknic("vmk1", "10.20.0.5/24", services=["vmotion"], portgroup="dv-vMotion", switch="dvs1",
+                      switch_type="distributed", dvs={"switch_uuid": "50 2e", "portgroup_key": None, "port_key": "7"})
+    host = make_host("esx01", [make_vmknic("vmk0", "10.10.0.11/24", services=["management"]), nic],
+                     portgroups=[make_portgroup("dv-vMotion", switch="dvs1", switch_type="distributed")])
+    with pytest.raises(PlanError) as raised:
+        reconcile(host, {**host, "vmknics": [host["vmknics"][0], {**nic, "stack": "vmotion", "services": []}]})
+    assert raised.value.problems == ["host esx01: vmk1 is on distributed switch dvs1 but its switch UUID or "
+                                     "dvPortgroup key is unknown; it cannot be re-created"]
+
+
 # --------------------------------------------------------------------------- iSCSI action
 
 

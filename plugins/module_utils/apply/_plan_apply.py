@@ -1,0 +1,250 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Applying a plan (private): one host's entry, or every changed host of a plan in one process and
+one vCenter session with bounded concurrency (remediation_apply; its module run is
+``ansible_module/_remediation_apply.py``).
+
+Each host is applied by its own ``HostApplier`` (``_apply``: drift check, change record and lease,
+calls, read-back, verification, rollback) exactly as when it is applied alone. What is added here
+is only the schedule (``apply_entries``): at most ``parallel`` hosts in change at once, at most
+``per_cluster`` of one cluster, hosts started in plan order (a host whose cluster is full waits,
+the next host of another cluster starts), and the stop policy: after a host fails, no new host
+starts, the hosts already in change finish (verified or rolled back), and every host not started
+is reported ``not_tried``.
+
+Threads share one pyVmomi ``SoapStubAdapter``: every call takes an HTTP connection of its own
+from the stub's pool (under the stub's lock) and returns it afterwards, so calls of different
+threads never share a socket; the session cookie is one string, the same for every thread (one
+vCenter session). The pool keeps ``poolSize`` idle connections (5 by default) and closes any
+beyond that after its call, so it is sized to ``parallel`` (``size_connection_pool``) to avoid a
+TLS handshake per call. The session's one PropertyCollector is shared too, which is safe for what
+the workers ask of it: a one-host ``RetrievePropertiesEx`` fits one page (no continuation token)
+and creates no filter or view, so the collector keeps no state between their calls (a shared
+collector matters for filters and WaitForUpdates, which nothing here uses). SmartConnect itself is
+not thread-safe (a module-level ``_si``): the login happens once, before any worker starts.
+Workers share nothing else that changes: the inventory read once before
+they start (``read_topology``, with the record field key already resolved) is only read, and each
+worker has its own host object, operation runner, record keeper and applier. The schedule's
+bookkeeping is done by the calling thread alone.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import (
+    FAILED, FAILURES, LOCKED, HostApplier, RecordKeeper, comparable_view,
+)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import (
+    OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
+)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, read_topology
+
+NOT_TRIED = "not_tried"  # the run stopped after a failure before this host was started: nothing done
+
+ENTRY_KEYS = ("host", "operations", "before", "after")
+
+ApplyEntry = Callable[[dict], dict]
+
+
+@dataclass(frozen=True)
+class StopPolicy:
+    """Which outcomes are errors and whether an error stops the run (the remediate role's
+    remediate_continue_on_failure / remediate_continue_when_locked)."""
+
+    continue_on_failure: bool = False
+    continue_when_locked: bool = False
+
+    def is_error(self, outcome: dict) -> bool:
+        status = outcome["status"]
+        return status in FAILURES and not (status == LOCKED and self.continue_when_locked)
+
+    def stops(self, outcome: dict) -> bool:
+        return self.is_error(outcome) and not self.continue_on_failure
+
+
+def cluster_of(entry: dict) -> tuple[str, str] | None:
+    """The cluster (datacenter, name) of a plan entry's host; None for a standalone host, which
+    the per-cluster limit does not group with any other."""
+    before = entry.get("before") or {}
+    return (before.get("datacenter"), before["cluster"]) if before.get("cluster") else None
+
+
+def not_tried(entry: dict) -> dict:
+    """The outcome of a host the run never started."""
+    return {"host": entry["host"], "status": NOT_TRIED, "changed": False, "commands": entry.get("operations") or [],
+            "executed": [], "failed_operation": None, "error": None, "differences": [], "rollback": None}
+
+
+def apply_entries(entries: list[dict], apply_entry: ApplyEntry, parallel: int = 1, per_cluster: int = 0,
+                  policy: StopPolicy = StopPolicy()) -> list[dict]:
+    """The outcome of every entry, in the entries' order. At most ``parallel`` entries are applied
+    at once, and at most ``per_cluster`` of one cluster (0: no limit but ``parallel``); each starts
+    as soon as a slot is free, the first in order whose cluster has room. Once an outcome stops the
+    run (``policy``), nothing new starts, those in flight finish, the rest are ``not_tried``.
+    ``parallel=1`` is the serial run: one host after the other in plan order."""
+    outcomes: dict[int, dict] = {}
+    waiting = list(range(len(entries)))
+    in_change: dict[tuple[str, str], int] = {}
+    stopped = False
+    crash: BaseException | None = None
+
+    def startable() -> int | None:
+        for index in waiting:
+            cluster = cluster_of(entries[index])
+            if cluster is None or not per_cluster or in_change.get(cluster, 0) < per_cluster:
+                return index
+        return None
+
+    finished: queue.Queue = queue.Queue()
+    running = 0
+    while True:
+        while not stopped and running < parallel:
+            index = startable()
+            if index is None:
+                break
+            waiting.remove(index)
+            cluster = cluster_of(entries[index])
+            if cluster is not None:
+                in_change[cluster] = in_change.get(cluster, 0) + 1
+            _start_worker(apply_entry, entries[index], index, finished)
+            running += 1
+        if not running:
+            break
+        index, outcome, error = finished.get()
+        running -= 1
+        cluster = cluster_of(entries[index])
+        if cluster is not None:
+            in_change[cluster] -= 1
+        if error is not None:
+            # A bug, not an outcome: start nothing more, but let the hosts in change finish
+            # (verified or rolled back) before the error ends the run.
+            crash = crash or error
+            stopped = True
+            continue
+        outcomes[index] = outcome
+        stopped = stopped or policy.stops(outcome)
+    if crash is not None:
+        raise crash
+    for index in waiting:
+        outcomes[index] = not_tried(entries[index])
+    return [outcomes[index] for index in range(len(entries))]
+
+
+def _start_worker(apply_entry: ApplyEntry, entry: dict, index: int, finished: queue.Queue) -> None:
+    """Apply ``entry`` in a thread of its own; put (index, outcome, exception) on ``finished``.
+
+    A daemon thread, not a ThreadPoolExecutor's (which the interpreter waits for at exit): when the
+    run is stopped from outside (Ctrl-C, AWX cancel), the process ends at once with every host in
+    flight, as a serial run does with its one host, and each such host's change record stays for
+    the next run to recover."""
+    def work() -> None:
+        try:
+            finished.put((index, apply_entry(entry), None))
+        except BaseException as error:  # handed to the scheduling thread, which raises it
+            finished.put((index, None, error))
+
+    threading.Thread(target=work, name=f"apply {entry.get('host')}", daemon=True).start()
+
+
+def size_connection_pool(service_instance: Any, parallel: int) -> None:
+    """Keep as many idle HTTP connections as there are workers (pyVmomi keeps 5 and closes the rest
+    after each call, which would make every call of a sixth worker a new TLS handshake)."""
+    stub = service_instance._stub
+    stub.poolSize = max(getattr(stub, "poolSize", 0), parallel)
+
+
+class PlanSession:
+    """What the hosts of one apply share: the session, and the inventory read once (names,
+    clusters, port groups, the record field): it does not change while hosts are changed."""
+
+    def __init__(self, service_instance: Any, params: dict[str, Any], check_mode: bool, writes: bool) -> None:
+        self.service_instance = service_instance
+        self.params = params
+        self.check_mode = check_mode
+        self.content = service_instance.RetrieveContent()
+        self.topology = read_topology(self.content)
+        if writes and not check_mode:
+            # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
+            self.topology["record_field"] = record_field_key(self.content, self.topology["record_field"])
+
+    def applier(self, entry: dict) -> HostApplier:
+        """A HostApplier of its own for the host of ``entry`` (nothing in it is shared)."""
+        name, params = entry["host"], self.params
+
+        def read_host() -> dict:
+            return gather(self.service_instance, esxi_hostnames=[name], topology=self.topology)[0]
+
+        host = host_object(self.service_instance, entry["before"]["moid"])
+        runner = OperationRunner(host)
+        maintenance = None
+        if params["maintenance_mode"]:
+            timeout = params["maintenance_timeout"]
+            maintenance = (lambda: set_maintenance_mode(host, True, timeout), lambda: set_maintenance_mode(host, False, timeout))
+        records = None
+        if self.topology["record_field"] is not None:
+            # The lease outlasts the longest wait of one step (a call, or maintenance mode).
+            longest = max(params["timeout"] or 0, params["maintenance_timeout"] if params["maintenance_mode"] else 0)
+            records = RecordKeeper(record_writer(self.content, host, self.topology["record_field"]), longest)
+        return HostApplier(read_host, runner.run, maintenance=maintenance, rollback=params["rollback"],
+                           records=records, renamed=lambda: runner.renamed)
+
+    def apply(self, entry: dict) -> dict:
+        """One host's outcome, with the before and predicted after it is compared with."""
+        outcome = self.applier(entry).apply(entry, self.check_mode)
+        outcome["before"] = comparable_view(entry["before"])
+        outcome["after"] = comparable_view(entry["after"])
+        return outcome
+
+    def apply_caught(self, entry: dict) -> dict:
+        """``apply``, with an exception raised before the host's first change (``HostApplier``
+        turns every later one into ``interrupted``) as that host's ``failed`` outcome, so that
+        one host cannot end the others' run."""
+        try:
+            return self.apply(entry)
+        except Exception as error:  # a fault or lost connection while reading the host: nothing changed
+            outcome = not_tried(entry)
+            outcome.update(status=FAILED, error=describe(error), before=comparable_view(entry["before"]),
+                           after=comparable_view(entry["after"]))
+            return outcome
+
+
+def _entry_problems(entry: Any, where: str) -> list[str]:
+    if not isinstance(entry, dict):
+        return [f"{where} is not an entry of remediation_plan_info's plan.hosts"]
+    missing = [key for key in ENTRY_KEYS if key not in entry]
+    if missing:
+        return [f"{where} is not an entry of remediation_plan_info's plan.hosts: missing " + ", ".join(missing)]
+    return []
+
+
+def input_problems(params: dict[str, Any]) -> list[str]:
+    """What is wrong with remediation_apply's options (nothing is changed when there is anything)."""
+    problems = []
+    if params["parallel"] < 1:
+        problems.append(f"parallel must be 1 or more, not {params['parallel']}")
+    if params["max_hosts_in_change_per_cluster"] < 0:
+        problems.append(f"max_hosts_in_change_per_cluster must be 0 (no limit) or more, not {params['max_hosts_in_change_per_cluster']}")
+    if params["host_plan"] is not None:
+        problems += _entry_problems(params["host_plan"], "host_plan")
+        if not problems and params["host_plan"]["host"] != params["esxi_hostname"]:
+            problems.append(f"host_plan is for {params['host_plan']['host']}, not for {params['esxi_hostname']}")
+        return problems
+    hosts = params["plan"].get("hosts")
+    if not isinstance(hosts, list):
+        return problems + ["plan is not remediation_plan_info's plan: it has no list of hosts"]
+    if params["plan"].get("executable") is False:
+        refusals = [r.get("message", str(r)) if isinstance(r, dict) else str(r) for r in params["plan"].get("refusals") or []]
+        problems.append("the plan is not executable (the planner refused it: " + ("; ".join(refusals) or "no reason given")
+                        + "); plan again once the refusals are resolved")
+    for index, entry in enumerate(hosts):
+        problems += _entry_problems(entry, f"plan.hosts[{index}]")
+    names = [entry["host"] for entry in hosts if isinstance(entry, dict) and "host" in entry]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        problems.append("plan.hosts has more than one entry for " + ", ".join(twice))
+    return problems
