@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.abspath(LAB_DIR))
 
 from labdvs import (TaskFailed, add_dvportgroup, add_dvs_hosts, add_vmk_on_dvpg, create_dvs,  # noqa: E402
                     find_dvportgroup, member_spec, move_vmk_to_dvpg, port_connection, proxy_switch,
-                    reconfigure_dvportgroup, reconfigure_dvs, uplink_pnics, wait_task)
+                    port_setting, reconfigure_dvportgroup, reconfigure_dvs, uplink_pnics, wait_task)
 
 SCENARIO = {
     "dhcp_segments": [{"vlan": 40, "subnet": "10.40.0.0/24"}],
@@ -367,3 +367,36 @@ def test_fault_aimed_at_a_dvportgroup_and_hold_of_a_task_method(dvlab, dsi):
 def connect_pg(lab, name):
     """The dvPortgroup through a session of its own (a held call blocks its connection)."""
     return _pg(connect(lab), name)
+
+
+def test_uplink_without_a_pnic_on_the_host_gives_no_uplinks(dsi, dhosts):
+    # DSwitch-B: 10.10.0.14 has only vmnic3, on Uplink 1
+    dvs = switches(dsi)["DSwitch-B"]
+    h = dhosts["10.10.0.14"]
+    pg = add_dvportgroup(dvs, "dvPG-NoPnic", vlan=45, active=["Uplink 2"], standby=[])
+    dev = add_vmk_on_dvpg(h, pg, "10.45.0.14")
+    h.configManager.storageSystem.UpdateSoftwareInternetScsiEnabled(True)
+    cand = {p.vnicDevice: p for p in h.configManager.iscsiManager.QueryCandidateNics("vmhba65") if p.vnicDevice}
+    assert [type(r).__name__.split(".")[-1] for r in cand[dev].complianceStatus.reason] == ["IscsiFaultVnicHasNoUplinks"]
+    uplinks = dvs.FetchDVPorts(vim.dvs.PortCriteria(uplinkPort=True, host=[h]))
+    assert sorted(p.config.name for p in uplinks) == ["Uplink 1", "Uplink 2", "Uplink 3", "Uplink 4"]
+    assert {p.proxyHost for p in uplinks} == {h}
+
+
+def test_dvportgroups_inherit_the_switch_default_port_config(dvlab, dsi):
+    dvs = switches(dsi)["DSwitch-A"]
+    trunk = _pg(dsi, "dvPG-Trunk")  # teaming inherited
+    dvlab.clear_journal()
+    reconfigure_dvs(dvs, defaultPortConfig=port_setting(active=["Uplink 2"], standby=["Uplink 1"]))
+    order = dvs.config.defaultPortConfig.uplinkTeamingPolicy.uplinkPortOrder
+    assert (list(order.activeUplinkPort), list(order.standbyUplinkPort), order.inherited) == (["Uplink 2"], ["Uplink 1"], False)
+    inherited = trunk.config.defaultPortConfig.uplinkTeamingPolicy.uplinkPortOrder
+    assert (list(inherited.activeUplinkPort), list(inherited.standbyUplinkPort), inherited.inherited) == (["Uplink 2"], ["Uplink 1"], True)
+    own = _pg(dsi, "dvPG-vMotion").config.defaultPortConfig.uplinkTeamingPolicy.uplinkPortOrder
+    assert list(own.activeUplinkPort) == ["Uplink 1"] and own.inherited is False
+    with pytest.raises(TaskFailed) as e:
+        reconfigure_dvs(dvs, defaultPortConfig=port_setting(active=["Uplink 9"]))
+    assert isinstance(e.value.fault, vmodl.fault.InvalidArgument)
+    reconfigure_dvs(dvs, defaultPortConfig=port_setting(active=["Uplink 1", "Uplink 2"], standby=[]))
+    assert [(x["method"], x.get("fault")) for x in dvlab.journal()] == [
+        ("ReconfigureDvs_Task", None), ("ReconfigureDvs_Task", "InvalidArgument"), ("ReconfigureDvs_Task", None)]

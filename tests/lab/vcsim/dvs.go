@@ -205,6 +205,9 @@ func createSwitch(cs types.BaseDVSConfigSpec, product *types.DistributedVirtualS
 		p.Version = product.Version
 		d.Extra.Product = &p
 	}
+	if err := d.applySwitchPortSetting(spec.DefaultPortConfig); err != nil {
+		return nil, err
+	}
 	o := &labDvs{uuid: d.Uuid}
 	o.Self = types.ManagedObjectReference{Type: "VmwareDistributedVirtualSwitch"}
 	o.Name = d.Name
@@ -422,6 +425,9 @@ func (o *labDvs) ReconfigureDvsTask(req *types.ReconfigureDvs_Task) soap.HasFaul
 				return err
 			}
 			d.Extra = d.Extra.merged(req.Spec)
+			if err := d.applySwitchPortSetting(spec.DefaultPortConfig); err != nil {
+				return err
+			}
 			d.Version++
 			return nil
 		})
@@ -462,22 +468,26 @@ func (d *dvSwitch) setUplinkNames(names []string) *labErr {
 			rename[n] = names[i]
 		}
 	}
+	orders := []**dvTeaming{&d.Teaming}
 	for _, p := range d.Portgroups {
-		if p.Teaming == nil {
+		orders = append(orders, &p.Teaming)
+	}
+	for _, o := range orders {
+		if *o == nil {
 			continue
 		}
 		t := &dvTeaming{}
-		for _, n := range p.Teaming.Active {
+		for _, n := range (*o).Active {
 			if r, ok := rename[n]; ok {
 				t.Active = append(t.Active, r)
 			}
 		}
-		for _, n := range p.Teaming.Standby {
+		for _, n := range (*o).Standby {
 			if r, ok := rename[n]; ok {
 				t.Standby = append(t.Standby, r)
 			}
 		}
-		p.Teaming = t
+		*o = t
 	}
 	d.Uplinks = copyS(names)
 	return nil
@@ -597,21 +607,7 @@ func (d *dvSwitch) renderSetting(p *dvPortgroup) *types.VMwareDVSPortSetting {
 		RollingOrder:   &types.BoolPolicy{InheritablePolicy: types.InheritablePolicy{Inherited: true}, Value: types.NewBool(false)},
 	}
 	if s.UplinkTeamingPolicy != nil {
-		g := s.UplinkTeamingPolicy
-		t.Inherited = g.Inherited
-		if g.Policy != nil {
-			t.Policy = g.Policy
-		}
-		if g.ReversePolicy != nil {
-			t.ReversePolicy = g.ReversePolicy
-		}
-		if g.NotifySwitches != nil {
-			t.NotifySwitches = g.NotifySwitches
-		}
-		if g.RollingOrder != nil {
-			t.RollingOrder = g.RollingOrder
-		}
-		t.FailureCriteria = g.FailureCriteria
+		t = mergeTeaming(t, s.UplinkTeamingPolicy)
 	}
 	eff := d.effTeaming(p)
 	t.UplinkPortOrder = &types.VMwareUplinkPortOrderPolicy{InheritablePolicy: types.InheritablePolicy{Inherited: p.Teaming == nil},
@@ -651,10 +647,15 @@ func (d *dvSwitch) render() {
 	}
 	up := d.uplinkPG()
 	x := d.Extra
-	portConfig := d.renderSetting(&dvPortgroup{Setting: x.PortConfig})
-	portConfig.Vlan = &types.VmwareDistributedVirtualSwitchVlanIdSpec{}
+	sw := &dvPortgroup{Setting: x.PortConfig, Vlan: d.Vlan, Teaming: d.Teaming}
+	if sw.Vlan == nil {
+		sw.Vlan = &dvVlan{Kind: "id"}
+	}
+	if sw.Teaming == nil {
+		sw.Teaming = &dvTeaming{Active: copyS(d.Uplinks)}
+	}
+	portConfig := d.renderSetting(sw) // the switch's own: nothing inherited
 	portConfig.UplinkTeamingPolicy.Inherited = false
-	portConfig.UplinkTeamingPolicy.UplinkPortOrder.Inherited = false
 	cfg := &types.VMwareDVSConfigInfo{DVSConfigInfo: types.DVSConfigInfo{
 		Uuid: d.Uuid, Name: d.Name, NumPorts: numPorts, MaxPorts: 2147483647, ConfigVersion: strconv.Itoa(d.Version),
 		UplinkPortPolicy:  &types.DVSNameArrayUplinkPortPolicy{UplinkPortName: copyS(d.Uplinks)},

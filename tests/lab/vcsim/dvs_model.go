@@ -101,7 +101,7 @@ func newDvsExtra() *dvsExtra {
 	}
 }
 
-// merged: a copy with what a config spec sets.
+// merged: a copy with what a config spec sets (its defaultPortConfig: applySwitchPortSetting).
 func (x *dvsExtra) merged(cs types.BaseDVSConfigSpec) *dvsExtra {
 	c := *x
 	spec := cs.GetDVSConfigSpec()
@@ -113,9 +113,6 @@ func (x *dvsExtra) merged(cs types.BaseDVSConfigSpec) *dvsExtra {
 	}
 	if spec.SwitchIpAddress != "" {
 		c.SwitchIP = spec.SwitchIpAddress
-	}
-	if s, ok := spec.DefaultPortConfig.(*types.VMwareDVSPortSetting); ok && s != nil {
-		c.PortConfig = mergeSetting(c.PortConfig, s)
 	}
 	if v, ok := cs.(*types.VMwareDVSConfigSpec); ok {
 		if v.LinkDiscoveryProtocolConfig != nil {
@@ -142,6 +139,10 @@ type dvSwitch struct {
 	NextPort   int
 	Portgroups []*dvPortgroup // the uplink portgroup first
 	Members    []*dvMember
+	// Vlan and Teaming: the switch's defaultPortConfig, which dvPortgroups inherit; nil = no
+	// VLAN / every uplink active in order.
+	Vlan    *dvVlan
+	Teaming *dvTeaming
 }
 
 // dvAttach is a vmknic's distributed port.
@@ -247,20 +248,39 @@ func proxyPnicOwner(h *host, pnic string) string {
 	return ""
 }
 
-// effVlan / effTeaming of a dvPortgroup: its own setting, or the switch's default (VLAN none,
-// every uplink active in order).
+// effVlan / effTeaming of a dvPortgroup: its own setting, else the switch's, else none / every
+// uplink active in order.
 func (d *dvSwitch) effVlan(p *dvPortgroup) dvVlan {
-	if p.Vlan != nil {
+	switch {
+	case p.Vlan != nil:
 		return *p.Vlan
+	case d.Vlan != nil:
+		return *d.Vlan
 	}
 	return dvVlan{Kind: "id"}
 }
 
 func (d *dvSwitch) effTeaming(p *dvPortgroup) dvTeaming {
-	if p.Teaming != nil {
+	switch {
+	case p.Teaming != nil:
 		return *p.Teaming
+	case d.Teaming != nil:
+		return *d.Teaming
 	}
 	return dvTeaming{Active: copyS(d.Uplinks)}
+}
+
+// applySwitchPortSetting: a switch-level defaultPortConfig (VLAN and teaming modelled, the rest
+// kept as given), validated like a dvPortgroup's.
+func (d *dvSwitch) applySwitchPortSetting(s types.BaseDVPortSetting) *labErr {
+	sw := &dvPortgroup{Vlan: d.Vlan, Teaming: d.Teaming, Setting: d.Extra.PortConfig}
+	if err := d.applyPortSetting(sw, s); err != nil {
+		return err
+	}
+	x := *d.Extra
+	x.PortConfig = sw.Setting
+	d.Vlan, d.Teaming, d.Extra = sw.Vlan, sw.Teaming, &x
+	return nil
 }
 
 // accessVlan is the VLAN a vmknic's untagged frames are in on a dvPortgroup, the key of the
@@ -605,6 +625,30 @@ func parseVlan(b types.BaseVmwareDistributedVirtualSwitchVlanSpec) (*dvVlan, *la
 	return nil, invalidArg("spec.defaultPortConfig.vlan", "Unsupported VLAN spec")
 }
 
+// mergeTeaming: the teaming policies set in n replace those in t (and n's inherited flag).
+func mergeTeaming(t types.VmwareUplinkPortTeamingPolicy, n *types.VmwareUplinkPortTeamingPolicy) types.VmwareUplinkPortTeamingPolicy {
+	t.Inherited = n.Inherited
+	if n.Policy != nil {
+		t.Policy = n.Policy
+	}
+	if n.ReversePolicy != nil {
+		t.ReversePolicy = n.ReversePolicy
+	}
+	if n.NotifySwitches != nil {
+		t.NotifySwitches = n.NotifySwitches
+	}
+	if n.RollingOrder != nil {
+		t.RollingOrder = n.RollingOrder
+	}
+	if n.FailureCriteria != nil {
+		t.FailureCriteria = n.FailureCriteria
+	}
+	if n.UplinkPortOrder != nil {
+		t.UplinkPortOrder = n.UplinkPortOrder
+	}
+	return t
+}
+
 // mergeSetting: the policies set in s replace those in cur.
 func mergeSetting(cur, s *types.VMwareDVSPortSetting) *types.VMwareDVSPortSetting {
 	out := &types.VMwareDVSPortSetting{}
@@ -620,26 +664,7 @@ func mergeSetting(cur, s *types.VMwareDVSPortSetting) *types.VMwareDVSPortSettin
 		if out.UplinkTeamingPolicy != nil {
 			t = *out.UplinkTeamingPolicy
 		}
-		n := s.UplinkTeamingPolicy
-		t.Inherited = n.Inherited
-		if n.Policy != nil {
-			t.Policy = n.Policy
-		}
-		if n.ReversePolicy != nil {
-			t.ReversePolicy = n.ReversePolicy
-		}
-		if n.NotifySwitches != nil {
-			t.NotifySwitches = n.NotifySwitches
-		}
-		if n.RollingOrder != nil {
-			t.RollingOrder = n.RollingOrder
-		}
-		if n.FailureCriteria != nil {
-			t.FailureCriteria = n.FailureCriteria
-		}
-		if n.UplinkPortOrder != nil {
-			t.UplinkPortOrder = n.UplinkPortOrder
-		}
+		t = mergeTeaming(t, s.UplinkTeamingPolicy)
 		out.UplinkTeamingPolicy = &t
 	}
 	if s.SecurityPolicy != nil {

@@ -19,22 +19,9 @@ type labHost struct {
 	labLocker
 }
 
-// runTask runs fn as a vSphere task on the host; a failure becomes the task's error with the
-// lab's message (the stock task runner puts the Go type name there).
+// runTask runs fn as a vSphere task on the host (runLabTask).
 func runTask(h *host, name string, fn func() *labErr) types.ManagedObjectReference {
-	var msg string
-	task := simulator.CreateTask(h.obj, name, func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
-		if err := fn(); err != nil {
-			msg = err.msg
-			return nil, err.fault
-		}
-		return nil, nil
-	})
-	ref := task.Run()
-	if msg != "" {
-		simulator.Map.Update(task, []types.PropertyChange{{Name: "info.error", Val: types.LocalizedMethodFault{Fault: task.Info.Error.Fault, LocalizedMessage: msg}}})
-	}
-	return ref
+	return runLabTask(h.obj, name, func() (types.AnyType, *labErr) { return nil, fn() })
 }
 
 func (o *labHost) setConn(state string) {

@@ -158,6 +158,28 @@ func expand(s string, h *host) string {
 	})
 }
 
+// each runs fn on every host the selector matches, in index order; an error names the host.
+func (r *hostSelector) each(fn func(h *host) error) error {
+	matched := 0
+	for _, h := range lab.hosts {
+		ok, err := r.matches(h)
+		if err != nil {
+			return fmt.Errorf(": %v", err)
+		}
+		if !ok {
+			continue
+		}
+		matched++
+		if err := fn(h); err != nil {
+			return fmt.Errorf(" on host %s: %v", h.Name, err)
+		}
+	}
+	if matched == 0 {
+		return fmt.Errorf(" matches no host")
+	}
+	return nil
+}
+
 func (r *hostSelector) matches(h *host) (bool, error) {
 	if r.Match != "" {
 		ok, err := path.Match(r.Match, h.Name)
@@ -237,22 +259,8 @@ func applyScenario(s *Scenario) error {
 	}
 	for ri := range s.Hosts {
 		r := &s.Hosts[ri]
-		matched := 0
-		for _, h := range lab.hosts {
-			ok, err := r.matches(h)
-			if err != nil {
-				return fmt.Errorf("scenario: hosts[%d]: %v", ri, err)
-			}
-			if !ok {
-				continue
-			}
-			matched++
-			if err := applyRule(r, h); err != nil {
-				return fmt.Errorf("scenario: hosts[%d] on host %s: %v", ri, h.Name, err)
-			}
-		}
-		if matched == 0 {
-			return fmt.Errorf("scenario: hosts[%d] matches no host", ri)
+		if err := r.each(func(h *host) error { return applyRule(r, h) }); err != nil {
+			return fmt.Errorf("scenario: hosts[%d]%v", ri, err)
 		}
 	}
 	return nil
@@ -478,26 +486,15 @@ func applySwitchRule(r *SwitchRule) error {
 	}
 	for mi := range r.Members {
 		m := &r.Members[mi]
-		matched := 0
-		for _, h := range lab.hosts {
-			ok, err := m.matches(h)
-			if err != nil {
-				return fmt.Errorf("members[%d]: %v", mi, err)
-			}
-			if !ok {
-				continue
-			}
-			matched++
+		err := m.each(func(h *host) error {
 			b := &types.DistributedVirtualSwitchHostMemberPnicBacking{}
 			for _, p := range m.Pnics {
 				b.PnicSpec = append(b.PnicSpec, types.DistributedVirtualSwitchHostMemberPnicSpec{PnicDevice: p})
 			}
-			if e := d.setMembers([]types.DistributedVirtualSwitchHostMemberConfigSpec{{Operation: "add", Host: h.Ref, Backing: b}}); e != nil {
-				return fmt.Errorf("members[%d] on host %s: %v", mi, h.Name, errOf(e))
-			}
-		}
-		if matched == 0 {
-			return fmt.Errorf("members[%d] matches no host", mi)
+			return errOf(d.setMembers([]types.DistributedVirtualSwitchHostMemberConfigSpec{{Operation: "add", Host: h.Ref, Backing: b}}))
+		})
+		if err != nil {
+			return fmt.Errorf("members[%d]%v", mi, err)
 		}
 	}
 	for i, p := range r.Portgroups {
