@@ -23,8 +23,10 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._conn
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import FIELD_NAME, record_facts
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._distributed import DistributedCatalog, add_distributed_portgroups, host_switches
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import (
     FastReadUnsupported,
+    object_props,
     vmodl_isinstance,
     vmodl_type_name,
 )
@@ -84,10 +86,6 @@ def _container_spec(content: Any, types: list[Any], root: Any = None) -> tuple[A
     return view, vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])
 
 
-def _props(object_content: Any) -> dict[str, Any]:
-    return {prop.name: prop.val for prop in object_content.propSet or ()}
-
-
 def _missing(object_content: Any) -> list[str]:
     """What vCenter could not read of this object (ObjectContent.missingSet), for facts' errors."""
     problems = []
@@ -123,7 +121,7 @@ def read_topology(content: Any) -> dict[str, Any]:
         property_specs.append(pc.PropertySpec(type=vim.CustomFieldsManager, pathSet=["field"]))
     try:
         for item in _retrieve(content, object_specs, property_specs):
-            props = _props(item)
+            props = object_props(item)
             obj = item.obj
             if isinstance(obj, vim.CustomFieldsManager):
                 topology["record_field"] = next((f.key for f in props.get("field") or () if f.name == FIELD_NAME
@@ -267,21 +265,6 @@ def _services_by_key(nic_manager_info: Any) -> dict[str, list[str]]:
     return services
 
 
-def host_switches(proxy_switches: list[Any] | None) -> dict[str, dict[str, Any]]:
-    """This host's distributed switches (``config.network.proxySwitch``): switch UUID ->
-    ``{name, uplinks}``, ``uplinks`` mapping each uplink name, in the host's port order, to the
-    vmnic behind it on this host (None when the host backs that uplink with no pNIC)."""
-    switches: dict[str, dict[str, Any]] = {}
-    for proxy in proxy_switches or []:
-        backing = getattr(proxy.spec, "backing", None) if proxy.spec else None
-        port_to_pnic = {spec.uplinkPortKey: spec.pnicDevice for spec in getattr(backing, "pnicSpec", None) or []}
-        switches[proxy.dvsUuid] = {
-            "name": proxy.dvsName or None,
-            "uplinks": {port.value: port_to_pnic.get(port.key) for port in proxy.uplinkPort or []},
-        }
-    return switches
-
-
 def _standard_portgroups(portgroups: list[Any], vswitches: list[Any]) -> list[dict[str, Any]]:
     uplinks_of = {}
     for vswitch in vswitches or []:
@@ -306,123 +289,6 @@ def _standard_portgroups(portgroups: list[Any], vswitches: list[Any]) -> list[di
             "vlan": spec.vlanId, "teaming": {"active": active, "standby": standby, "unused": unused},
         })
     return result
-
-
-class DistributedCatalog:
-    """The distributed switches and dvPortgroups of the bulk read, each read once for all hosts."""
-
-    def __init__(self) -> None:
-        self.switches: dict[str, dict[str, Any]] = {}  # switch moid -> props
-        self.portgroups: list[dict[str, Any]] = []
-        self._index: dict[Any, dict[str, Any]] | None = None
-
-    def add(self, item: Any) -> bool:
-        """Keep ``item`` (an ObjectContent) if it is a switch or a dvPortgroup; False otherwise."""
-        obj = item.obj
-        if isinstance(obj, vim.dvs.DistributedVirtualPortgroup):
-            self.portgroups.append(_props(item))
-        elif isinstance(obj, vim.DistributedVirtualSwitch):
-            self.switches[obj._moId] = _props(item)
-        else:
-            return False
-        self._index = None
-        return True
-
-    def _indexed(self) -> dict[Any, dict[str, Any]]:
-        """switch UUID -> switch props, (switch UUID, dvPortgroup key) -> dvPortgroup props."""
-        if self._index is None:
-            uuids = {moid: props.get("uuid") for moid, props in self.switches.items()}
-            index: dict[Any, dict[str, Any]] = {props.get("uuid"): props for props in self.switches.values()}
-            for props in self.portgroups:
-                switch = props.get("config.distributedVirtualSwitch")
-                index[(uuids.get(switch._moId) if switch is not None else None, props.get("key"))] = props
-            self._index = index
-        return self._index
-
-    def switch(self, uuid: str) -> dict[str, Any] | None:
-        return self._indexed().get(uuid)
-
-    def portgroup(self, switch_uuid: str, key: str) -> dict[str, Any] | None:
-        return self._indexed().get((switch_uuid, key))
-
-
-def _dv_vlan(vlan_spec: Any) -> dict[str, Any] | None:
-    """A dvPortgroup's VLAN setting as what it is: one VLAN id, trunked ranges, or a private VLAN."""
-    if vlan_spec is None:
-        return None
-    dvs_types = vim.dvs.VmwareDistributedVirtualSwitch
-    entry: dict[str, Any] = {"type": None, "vlan_id": None, "ranges": None, "pvlan_id": None}
-    if vmodl_isinstance(vlan_spec, dvs_types.VlanIdSpec):
-        entry.update(type="vlan", vlan_id=int(vlan_spec.vlanId))
-    elif vmodl_isinstance(vlan_spec, dvs_types.TrunkVlanSpec):
-        ranges = sorted((int(r.start), int(r.end)) for r in vlan_spec.vlanId or [])
-        entry.update(type="trunk", ranges=[{"start": start, "end": end} for start, end in ranges])
-    elif vmodl_isinstance(vlan_spec, dvs_types.PvlanSpec):
-        entry.update(type="pvlan", pvlan_id=int(vlan_spec.pvlanId))
-    else:
-        return None
-    return entry
-
-
-def _uplink_order(port_config: Any) -> tuple[list[str], list[str]] | None:
-    teaming = getattr(port_config, "uplinkTeamingPolicy", None) if port_config is not None else None
-    order = getattr(teaming, "uplinkPortOrder", None) if teaming is not None else None
-    if order is None:
-        return None
-    return list(order.activeUplinkPort or []), list(order.standbyUplinkPort or [])
-
-
-def distributed_portgroup(switch_uuid: str, key: str, catalog: DistributedCatalog,
-                          host_switch: dict[str, Any] | None) -> dict[str, Any]:
-    """The port group entry (docs/facts.md) of dvPortgroup ``key`` as seen from one host: VLAN and
-    teaming from the dvPortgroup's default port config, uplink names mapped to this host's vmnics
-    (``host_switch``, from host_switches). Teaming is None when the dvPortgroup was not read or
-    has no uplink teaming order."""
-    props = catalog.portgroup(switch_uuid, key)
-    switch = catalog.switch(switch_uuid)
-    host_uplinks: dict[str, str | None] = dict((host_switch or {}).get("uplinks") or {})
-    policy = getattr((switch or {}).get("config.uplinkPortPolicy"), "uplinkPortName", None)
-    names = list(policy or host_uplinks)
-    port_config = (props or {}).get("config.defaultPortConfig")
-    vlan_spec = _dv_vlan(getattr(port_config, "vlan", None)) if port_config is not None else None
-    order = _uplink_order(port_config)
-    uplinks = teaming = None
-    if order is not None:
-        active, standby = order
-        uplinks = {"active": active, "standby": standby, "unused": [u for u in names if u not in active and u not in standby]}
-        teaming = {role: [host_uplinks[u] for u in uplinks[role] if host_uplinks.get(u)] for role in ("active", "standby")}
-        teaming["unused"] = sorted(host_uplinks[u] for u in uplinks["unused"] if host_uplinks.get(u))
-    return {
-        "name": (props or {}).get("name") or key,
-        "switch": (switch or {}).get("name") or (host_switch or {}).get("name") or switch_uuid,
-        "switch_type": "distributed", "key": key,
-        "vlan": vlan_spec["vlan_id"] if vlan_spec else None, "teaming": teaming,
-        "switch_uuid": switch_uuid, "vlan_spec": vlan_spec, "uplinks": uplinks,
-        "uplink_pnics": {name: host_uplinks.get(name) for name in names},
-    }
-
-
-def add_distributed_portgroups(facts: dict[str, Any], switches: dict[str, dict[str, Any]], catalog: DistributedCatalog) -> None:
-    """Name the dvPortgroup and switch of each vmknic on a distributed port and list those
-    dvPortgroups in ``portgroups``; ``switches`` is the host's host_switches."""
-    portgroups = {(pg["switch_type"], pg["switch"], pg["name"]): pg for pg in facts["portgroups"]}
-    for vmknic in facts["vmknics"]:
-        dvs = vmknic["dvs"]
-        if dvs is None:
-            continue
-        if not dvs["portgroup_key"]:  # a standalone distributed port: no dvPortgroup to take settings from
-            switch = catalog.switch(dvs["switch_uuid"]) or switches.get(dvs["switch_uuid"]) or {}
-            vmknic["switch"] = switch.get("name") or dvs["switch_uuid"]
-            continue
-        portgroup = distributed_portgroup(dvs["switch_uuid"], dvs["portgroup_key"], catalog, switches.get(dvs["switch_uuid"]))
-        if portgroup["teaming"] is None:
-            why = "could not be read" if catalog.portgroup(dvs["switch_uuid"], dvs["portgroup_key"]) is None \
-                else "has no uplink teaming order (not a VMware distributed switch?)"
-            facts["errors"].append(f"dvPortgroup {dvs['portgroup_key']} of distributed switch {dvs['switch_uuid']} "
-                                   f"({vmknic['device']}) {why}: its teaming is unknown")
-        portgroups.setdefault(("distributed", portgroup["switch"], portgroup["name"]), portgroup)
-        vmknic["portgroup"], vmknic["switch"] = portgroup["name"], portgroup["switch"]
-    facts["portgroups"] = sorted(portgroups.values(), key=lambda p: (p["switch_type"], p["switch"] or "", p["name"]))
 
 
 def _pnics(pnics: Any) -> list[dict[str, Any]]:
@@ -678,7 +544,7 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
     def convert(item: Any) -> tuple[dict[str, Any], Any, dict[str, Any]] | None:
         if catalogs[-1].add(item):
             return None
-        props = _props(item)
+        props = object_props(item)
         moid = item.obj._moId
         facts = host_facts(props, moid, *placement[moid])
         facts["change_record"] = change_record(props, topology.get("record_field"))

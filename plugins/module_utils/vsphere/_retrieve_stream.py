@@ -73,6 +73,11 @@ def vmodl_isinstance(value: Any, vmodl_type: type) -> bool:
     return isinstance(value, vmodl_type)
 
 
+def object_props(object_content: Any) -> dict[str, Any]:
+    """An ObjectContent's properties (pyVmomi's or this parser's) as path -> value."""
+    return {prop.name: prop.val for prop in object_content.propSet or ()}
+
+
 def vmodl_type_name(value: Any) -> str:
     """The VMODL wire name of a value's type (``HostInternetScsiHba``, ``NoPermission``)."""
     vmodl_type = value._vmodl_type if isinstance(value, VmodlData) else type(value)

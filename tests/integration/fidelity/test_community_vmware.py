@@ -19,19 +19,14 @@ test_community_vmware_dvs.py.
 from __future__ import annotations
 
 import ipaddress
-import json
-import site
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pyVmomi import vim
 
-from harness import COLLECTIONS, ansible_env, connection_args, run_module, run_playbook
+from community_vmware import find_vnic, journal, play
+from harness import connection_args, run_module
 from vsphere import Vsphere, link_local_fact
-
-# community.vmware comes with the `ansible` package, in the venv's site-packages.
-COMMUNITY_PATH = next(p for p in site.getsitepackages() if (Path(p) / "ansible_collections" / "community" / "vmware").is_dir())
 
 PORTGROUP_HOST = "10.10.0.11"
 VMKERNEL_HOST = "10.10.0.12"
@@ -50,42 +45,12 @@ def lab(lab_factory):
     return lab_factory(hosts=6, clusters=1)
 
 
-def play(lab, tmp_path: Path, tasks: list[dict[str, Any]], name: str = "play") -> list[dict[str, Any]]:
-    """Run ``tasks`` (module name -> arguments, plus task keywords) in one playbook; return their results.
-
-    Each task is registered and the last task writes all results to a JSON file, so one
-    ansible-playbook run (about 1 s of start-up) serves several module runs.
-    """
-    registered = [f"fidelity_{index}" for index in range(len(tasks))]
-    out = tmp_path / f"{name}.json"
-    playbook = [{
-        "hosts": "localhost",
-        "gather_facts": False,
-        "tasks": [dict(task, register=var) for task, var in zip(tasks, registered)] + [{
-            "name": "Save the results for the test",
-            "ansible.builtin.copy": {"content": "{{ [%s] | to_json }}" % ", ".join(registered), "dest": str(out)},
-        }],
-    }]
-    path = tmp_path / f"{name}.yml"
-    path.write_text(json.dumps(playbook, indent=1))  # JSON is YAML
-    env = ansible_env(lab, ANSIBLE_COLLECTIONS_PATH=f"{COLLECTIONS}:{COMMUNITY_PATH}")
-    proc = run_playbook(path, env)
-    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
-    return json.loads(out.read_text())
-
-
 def calls(lab) -> list[tuple[str, str]]:
     """The journaled calls as (method, host), then cleared."""
     entries = lab.journal()
     lab.clear_journal()
     assert all("fault" not in e for e in entries), entries
     return [(e["method"], e["host"]) for e in entries]
-
-
-def journal(lab) -> list[dict[str, Any]]:
-    entries = lab.journal()
-    lab.clear_journal()
-    return entries
 
 
 def selected_services(host: Any) -> dict[str, set[str]]:
@@ -102,10 +67,6 @@ def selected_services(host: Any) -> dict[str, set[str]]:
 
 def find_portgroup(host: Any, name: str) -> Any | None:
     return next((p for p in host.config.network.portgroup if p.spec.name == name), None)
-
-
-def find_vnic(host: Any, device: str) -> Any | None:
-    return next((v for v in host.config.network.vnic if v.device == device), None)
 
 
 # ---- 1. vmware_portgroup ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from pyVmomi import vim
-from test_community_vmware import find_vnic, journal, play
+from community_vmware import find_vnic, journal, play
 
 from vsphere import Vsphere
 

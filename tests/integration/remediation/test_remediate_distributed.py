@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fidelity.test_community_vmware import play
+from community_vmware import play
 
 from harness import connection_args, restorable, run_module
 from vsphere import Vsphere

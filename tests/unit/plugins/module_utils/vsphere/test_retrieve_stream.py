@@ -196,7 +196,7 @@ def test_equal_to_pyvmomi(objects):
 
 def test_values_typed_by_metadata():
     (host,) = ours(reply(HOST))
-    props = _gather._props(host)
+    props = _gather.object_props(host)
     assert props["name"] == "10.10.0.11" and props["runtime.connectionState"] == "connected"
     assert props["config.network.ipV6Enabled"] is True and props["runtime.inMaintenanceMode"] is False
     manager = props["configManager.iscsiManager"]
@@ -213,7 +213,7 @@ def test_values_typed_by_metadata():
 
 def test_type_names_are_types():
     (host,) = ours(reply(CUSTOM_FIELDS))
-    props = _gather._props(host)
+    props = _gather.object_props(host)
     (field,) = props["availableField"]
     assert field.managedObjectType is vim.HostSystem and field.type is str
     (value,) = props["customValue"]
@@ -222,12 +222,12 @@ def test_type_names_are_types():
 
 def test_subtypes_inside_an_array():
     (host,) = ours(reply(ADAPTERS))
-    adapters = _gather._props(host)["config.storageDevice.hostBusAdapter"]
+    adapters = _gather.object_props(host)["config.storageDevice.hostBusAdapter"]
     assert [vmodl_type_name(a) for a in adapters] == ["HostBlockHba", "HostInternetScsiHba", "HostFibreChannelHba"]
     assert [vmodl_isinstance(a, vim.host.InternetScsiHba) for a in adapters] == [False, True, False]
     assert all(vmodl_isinstance(a, vim.host.HostBusAdapter) for a in adapters)
     assert adapters[2].portWorldWideName == 2305843009213693952
-    assert _gather._iscsi_adapters(_gather._props(host)) == [
+    assert _gather._iscsi_adapters(_gather.object_props(host)) == [
         {"device": "vmhba65", "software": True, "binding_support": "optional", "bound_vmknics": None}]
 
 
@@ -254,7 +254,7 @@ def test_namespace_prefix_on_elements_and_types():
         "</v:HostVirtualNic></v:val></v:propSet></v:objects></v:returnval></v:RetrievePropertiesExResponse></S:Body></S:Envelope>"
     ).encode()
     (host,) = ours(body)
-    props = _gather._props(host)
+    props = _gather.object_props(host)
     assert props["name"] == "10.10.0.11" and props["config.network.vnic"][0].spec.mtu == 1500
     assert_same([host], pyvmomi(body))
 

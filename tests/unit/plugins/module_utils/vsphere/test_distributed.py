@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pyVmomi import vim, vmodl
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import (
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._distributed import (
     DistributedCatalog,
     add_distributed_portgroups,
-    host_facts,
     host_switches,
 )
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import host_facts
 
 UUID = "50 2e 7a 11 9c 3d 44 01-8b 52 6f 0e 21 aa 90 17"
 DVS = vim.dvs.VmwareDistributedVirtualSwitch
