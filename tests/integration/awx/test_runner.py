@@ -233,6 +233,9 @@ def test_survey_spec_is_awx_format():
     assert set(spec) == {"name", "description", "spec"}
     role_options = yaml.safe_load((REPO / "roles" / "remediate" / "meta" / "argument_specs.yml").read_text())[
         "argument_specs"]["main"]["options"]
+    # The types of the variables argument_specs declares raw are checked by the role's first task.
+    for name, typed in yaml.safe_load((REPO / "roles" / "remediate" / "vars" / "argument_types.yml").read_text()).items():
+        role_options[name] = dict(role_options[name], **typed)
     variables = [question["variable"] for question in spec["spec"]]
     assert variables == ["remediate_intent_file", "remediate_clusters", "remediate_datacenter", "remediate_apply",
                          "remediate_maintenance_mode", "remediate_continue_on_failure"]
