@@ -187,6 +187,37 @@ def _sim_remove_portgroup(state: dict, op: dict) -> None:
     state["portgroups"].remove(pg)
 
 
+def dv_teaming(pg: dict, active: Iterable[str], standby: Iterable[str]) -> tuple[dict, dict]:
+    """A dvPortgroup's failover order as uplink names (``uplinks``: every other uplink of the switch
+    unused) and as the vmnics behind them on the host of ``pg`` (``teaming``, the facts' form)."""
+    names = list(pg.get("uplink_pnics") or {})
+    active, standby = list(active), list(standby)
+    uplinks = {"active": active, "standby": standby, "unused": [u for u in names if u not in active and u not in standby]}
+    pnics = pg.get("uplink_pnics") or {}
+    teaming = {role: [pnics[u] for u in uplinks[role] if pnics.get(u)] for role in ("active", "standby")}
+    teaming["unused"] = sorted(pnics[u] for u in uplinks["unused"] if pnics.get(u))
+    return uplinks, teaming
+
+
+def _sim_reconfigure_dvportgroup(state: dict, op: dict) -> None:
+    """The dvPortgroup as this host sees it after the vCenter-level change: its VLAN, and its
+    failover order mapped to this host's vmnics. A host with no vmknic on it sees no change."""
+    pg = next((p for p in state.get("portgroups") or () if p.get("switch_type") == "distributed"
+               and p.get("switch_uuid") == op["switch_uuid"] and p.get("key") == op["key"]), None)
+    if pg is None:
+        return
+    if op.get("vlan") is not None:
+        pg["vlan"] = op["vlan"]
+        pg["vlan_spec"] = {"type": "vlan", "vlan_id": op["vlan"], "ranges": None, "pvlan_id": None}
+    if op.get("teaming") is not None:
+        bound_uplink = _sole_active(pg)
+        pg["uplinks"], pg["teaming"] = dv_teaming(pg, op["teaming"]["active"], op["teaming"].get("standby") or ())
+        for nic in state.get("vmknics") or ():
+            if portgroup_id(nic) == (pg["switch"], pg["name"]):
+                _refresh_bindings(state, nic)
+                _mark_wrong_uplink(nic, bound_uplink, _sole_active(pg))
+
+
 def _sim_add_vnic(state: dict, op: dict) -> None:
     device = op["device"]
     if any(n["device"] == device for n in state.get("vmknics") or ()):
@@ -314,6 +345,7 @@ SIMULATORS = {
     "BindVnic": _sim_bind,
     "UnbindVnic": _sim_bind,
     "RescanHba": lambda state, op: _adapter(state, op["adapter"], op),
+    "ReconfigureDVPortgroup": _sim_reconfigure_dvportgroup,
 }
 
 

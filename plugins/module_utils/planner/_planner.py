@@ -14,15 +14,16 @@ Pure Python on plain data (docs/facts.md in, docs/remediation.md out); no pyVmom
 from __future__ import annotations
 
 import copy
-import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import (
     DEFAULT_STACK, IMPLIED_SERVICES, SOFTWARE_ADAPTER, SYSTEM_STACKS, vmk_sort_key,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import Addressing, ClassIntent, Intent, class_addressings, parse_intent
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._addresses import count_free, free_addresses, static_addresses, target_gateway
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._distributed import DvPortgroupChanges
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse as _analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import IntentError, PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
@@ -30,7 +31,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._recon
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, simulate, switch_uplinks
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
     ADDRESS_TYPES, VSAN_SERVICES, bound_adapters, configure_ipv6, copy_data, ipv4_interface, ipv4_static, ipv6_int, ipv6_settings,
-    is_system_owned, management_devices, manual_ipv6, parse_ip_address, portgroup_id, stack_of,
+    is_system_owned, management_devices, parse_ip_address, portgroup_id, stack_of,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
     management_problems, services_lost_on_stack, unbind_problems, untrusted_facts, vcenter_path_problems,
@@ -64,59 +65,6 @@ def _normalise_host(host: dict) -> dict:
     return result
 
 
-def _static_addresses(nic: dict, family: str) -> list:
-    """The vmknic's configured addresses of one family: a static IPv4 address (a DHCP lease is the
-    DHCP server's to hand out again), or its manual IPv6 addresses."""
-    if family == "ipv6":
-        return [ipaddress.IPv6Interface(text).ip for text in manual_ipv6(nic)]
-    iface = ipv4_interface(nic.get("ipv4"))
-    return [iface.ip] if iface is not None and not (nic.get("ipv4") or {}).get("dhcp") else []
-
-
-def _count_free(pool, blocked: set[int]) -> int:
-    total = 0
-    for low, high in _pool_intervals(pool):
-        total += high - low + 1 - sum(1 for value in blocked if low <= value <= high)
-    return total
-
-
-def _pool_intervals(pool) -> list[tuple[int, int]]:
-    """[start, end] minus the exclusions, as sorted disjoint inclusive intervals."""
-    intervals = [(pool.start, pool.end)]
-    for ex_low, ex_high in pool.exclude:
-        nxt = []
-        for low, high in intervals:
-            if ex_high < low or ex_low > high:
-                nxt.append((low, high))
-                continue
-            if low < ex_low:
-                nxt.append((low, ex_low - 1))
-            if ex_high < high:
-                nxt.append((ex_high + 1, high))
-        intervals = nxt
-    return intervals
-
-
-def _free_addresses(pool, blocked: set[int]) -> Iterator[int]:
-    for low, high in _pool_intervals(pool):
-        for value in range(low, high + 1):
-            if value not in blocked:
-                yield value
-
-
-def _target_gateway(current: Optional[dict], addressing: Addressing) -> Optional[dict]:
-    """The gateway override for the addressing's family: the declared gateway; otherwise keep an
-    override that still fits the new subnet and drop one that would point outside it. The other
-    family's override stays."""
-    result = {"ipv4": None, "ipv6": None, **(current or {})}
-    family = addressing.family
-    if addressing.gateway is not None:
-        result[family] = str(addressing.gateway)
-    elif result[family] and ipaddress.ip_address(result[family]) not in addressing.network:
-        result[family] = None
-    return result if result["ipv4"] or result["ipv6"] else None
-
-
 @dataclass
 class _HostPlan:
     facts: dict
@@ -127,9 +75,11 @@ class _HostPlan:
 
 
 class _Planner:
-    def __init__(self, hosts: list[dict], intent: Intent):
+    def __init__(self, hosts: list[dict], intent: Intent, dvportgroups: Optional[list[dict]] = None):
         self.intent = intent
         self.refusals: list[dict] = []
+        # dvPortgroup changes, planned once for every host on the switch (planner/_distributed.py)
+        self.distributed = DvPortgroupChanges(dvportgroups, self.refuse, intent.allow_management_change)
         self.skipped: list[dict] = []
         self.plans: dict[str, _HostPlan] = {}
         self.all_hosts = sorted((_normalise_host(h) for h in hosts), key=lambda h: h.get("name") or "")
@@ -230,7 +180,7 @@ class _Planner:
             if member in result:
                 continue
             nic = next(n for n in self.plans[member[0]].facts["vmknics"] if n["device"] == member[1])
-            for address in _static_addresses(nic, family):
+            for address in static_addresses(nic, family):
                 value = int(address)
                 if (address in addressing.network and addressing.pool.contains(value) and value not in reserved
                         and value not in gateways and value not in taken and holders.get(value, []) == [member]):
@@ -240,12 +190,12 @@ class _Planner:
         rest = [m for m in members if m not in result]
         if rest:
             blocked = set(holders) | set(taken) | reserved | gateways
-            free = _count_free(addressing.pool, blocked)
+            free = count_free(addressing.pool, blocked)
             if free < len(rest):
                 self.refuse(f"class {cls.name}: pool {addressing.pool} of {addressing.network} has {free} free "
                             f"address{'es' if free != 1 else ''}, {len(rest)} needed", cls=cls.name)
                 return
-            values = _free_addresses(addressing.pool, blocked)
+            values = free_addresses(addressing.pool, blocked)
             for member in rest:
                 result[member] = ADDRESS_TYPES[family](next(values))
         self.addresses.update({(family,) + member: address for member, address in result.items()})
@@ -292,7 +242,7 @@ class _Planner:
                 continue
             if cls.addressing is not None and ("ipv4", name, device) in self.addresses:
                 nic["ipv4"] = ipv4_static(self.addresses[("ipv4", name, device)], cls.addressing.network)
-                nic["gateway_override"] = _target_gateway(nic.get("gateway_override"), cls.addressing)
+                nic["gateway_override"] = target_gateway(nic.get("gateway_override"), cls.addressing)
             if cls.ipv6 is not None:
                 self._ipv6_target(hp, nic, cls, where)
             if cls.mtu is not None:
@@ -320,7 +270,7 @@ class _Planner:
         key = ("ipv6", hp.facts["name"], nic["device"])
         if wanted.addressing is not None and key in self.addresses:
             manual = (f"{self.addresses[key]}/{wanted.addressing.network.prefixlen}",)
-            nic["gateway_override"] = _target_gateway(nic.get("gateway_override"), wanted.addressing)
+            nic["gateway_override"] = target_gateway(nic.get("gateway_override"), wanted.addressing)
             if hp.facts.get("ipv6_enabled") is False and manual != ipv6_settings(nic)[2]:
                 self.refuse(f"{where}: IPv6 is disabled on the host (config.network.ipV6Enabled); enabling it "
                             "needs a reboot, which this planner does not do", hp.facts["name"], cls.name)
@@ -346,7 +296,9 @@ class _Planner:
         return not unknown
 
     def _subnet_target(self, hp: _HostPlan, nic: dict, cls: ClassIntent, where: str) -> None:
-        if cls.vlan is not None:
+        if cls.vlan is not None and nic.get("switch_type") == "distributed":
+            self.distributed.want(hp.facts["name"], hp.target, nic, cls, where, vlan=cls.vlan)
+        elif cls.vlan is not None:
             pg = self._standard_pg(hp, nic, cls, where, "the VLAN")
             if pg is not None:
                 pg["vlan"] = cls.vlan
@@ -412,13 +364,19 @@ class _Planner:
         adapter = self._iscsi_adapter(hp, wanted, where, cls)
         if adapter is None:
             return
-        pg = self._standard_pg(hp, nic, cls, where, "teaming") if nic.get("portgroup") in wanted.uplinks \
-            else find_portgroup(hp.target, nic.get("portgroup"), nic.get("switch"))
+        declared = nic.get("portgroup") in wanted.uplinks
+        distributed = nic.get("switch_type") == "distributed"
+        if declared and distributed:  # the uplink is the dvPortgroup's, by its uplink name ("Uplink 1")
+            pg = self.distributed.want(name, hp.target, nic, cls, where, teaming=((wanted.uplinks[nic["portgroup"]],), ()))
+        elif declared:
+            pg = self._standard_pg(hp, nic, cls, where, "teaming")
+        else:
+            pg = find_portgroup(hp.target, nic.get("portgroup"), nic.get("switch"))
         if pg is None:
-            if nic.get("portgroup") not in wanted.uplinks:
+            if not declared:
                 self.refuse(f"{where}: its port group {nic.get('portgroup')} is not in the facts", name, cls.name)
             return
-        if nic.get("portgroup") in wanted.uplinks:
+        if declared and not distributed:
             uplink = wanted.uplinks[nic["portgroup"]]
             if not self._uplinks_ok(hp, nic["switch"], [uplink], where, cls):
                 return
@@ -478,7 +436,8 @@ class _Planner:
         tainted = name in self.tainted
         try:
             hp.operations = reconcile(hp.facts, hp.target)
-            hp.after = simulate(hp.facts, hp.operations)
+            # The host after the vCenter-level steps it sees (its dvPortgroups), then its own.
+            hp.after = simulate(hp.facts, self.distributed.operations_for(name) + hp.operations)
         except PlanError as error:
             if not tainted:  # on a refused host this only restates the refusal (e.g. a shared port group)
                 for problem in error.problems:
@@ -562,6 +521,7 @@ class _Planner:
             self.allocate(cls)
         for name in self.plans:
             self.build_target(name)
+        self.distributed.finish(self.all_hosts)
         for name in self.plans:
             self.operations(name)
         counts = self.analysis_checks()
@@ -578,8 +538,9 @@ class _Planner:
                 "findings_after": counts[name][1],
             })
         refusals = sorted(self.refusals, key=lambda r: (r["host"] or "", r["class"] or "", r["message"]))
+        vcenter = self.distributed.section()
         by_op: dict[str, int] = {}
-        for entry in hosts:
+        for entry in hosts + [vcenter]:
             for op in entry["operations"]:
                 by_op[op["op"]] = by_op.get(op["op"], 0) + 1
         summary = {
@@ -590,25 +551,27 @@ class _Planner:
             "findings_after": sum(h["findings_after"] for h in hosts),
             "refusals": len(refusals),
         }
-        return {"hosts": hosts, "skipped": self.skipped, "refusals": refusals, "executable": not refusals,
-                "summary": summary}
+        return {"vcenter": vcenter, "hosts": hosts, "skipped": self.skipped, "refusals": refusals,
+                "executable": not refusals, "summary": summary}
 
 
-def build_plan(hosts: list[dict], intent: Any) -> dict:
+def build_plan(hosts: list[dict], intent: Any, dvportgroups: Optional[list[dict]] = None) -> dict:
     """The plan document with every refusal inside (``executable`` false when there are any).
-    For reports and check mode; execute only what ``plan()`` returns."""
+    For reports and check mode; execute only what ``plan()`` returns. ``dvportgroups``: the
+    dvPortgroups the intent may change, as vCenter holds them (vsphere/_dvportgroup_read.py);
+    without them a change of a dvPortgroup is refused."""
     try:
         parsed = intent if isinstance(intent, Intent) else parse_intent(intent)
     except IntentError as error:
         raise PlanError(error.problems) from None
     with cyclic_gc_paused():  # the planner's data has no reference cycles
-        return _Planner(hosts, parsed).run()
+        return _Planner(hosts, parsed, dvportgroups).run()
 
 
-def plan(hosts: list[dict], intent: Any) -> dict:
+def plan(hosts: list[dict], intent: Any, dvportgroups: Optional[list[dict]] = None) -> dict:
     """The operations that make every connected host in ``hosts`` match ``intent``. Raises PlanError
     listing every refusal (and carrying the would-be plan) when any applies: nothing is half-planned."""
-    document = build_plan(hosts, intent)
+    document = build_plan(hosts, intent, dvportgroups)
     if document["refusals"]:
         raise PlanError([r["message"] for r in document["refusals"]], document)
     return document

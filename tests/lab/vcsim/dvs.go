@@ -493,6 +493,20 @@ func (d *dvSwitch) setUplinkNames(names []string) *labErr {
 	return nil
 }
 
+// LookupDvPortGroup: the switch's dvPortgroup with this key (NotFound otherwise), as vCenter.
+func (o *labDvs) LookupDvPortGroup(req *types.LookupDvPortGroup) soap.HasFault {
+	d := o.model()
+	if d == nil {
+		return &methods.LookupDvPortGroupBody{Fault_: simulator.Fault("The switch has been deleted", &types.ManagedObjectNotFound{Obj: o.Self})}
+	}
+	p := d.portgroup(req.PortgroupKey)
+	if p == nil {
+		return &methods.LookupDvPortGroupBody{Fault_: simulator.Fault("No dvPortgroup with key "+req.PortgroupKey, &types.NotFound{})}
+	}
+	ref := p.Ref
+	return &methods.LookupDvPortGroupBody{Res: &types.LookupDvPortGroupResponse{Returnval: &ref}}
+}
+
 // FetchDVPorts: the switch's ports (uplink ports included) matching the criteria.
 func (o *labDvs) FetchDVPorts(req *types.FetchDVPorts) soap.HasFault {
 	var out []types.DistributedVirtualPort
@@ -529,7 +543,7 @@ func (d *dvSwitch) ports(c *types.DistributedVirtualSwitchPortCriteria) []types.
 			} else if u, ok := used[k]; ok {
 				connected = true
 				port.ProxyHost = &u.h.Ref
-				port.Connectee = &types.DistributedVirtualSwitchPortConnectee{ConnectedEntity: &u.h.Ref, NicKey: u.v.Device, Type: "hostVmknic"}
+				port.Connectee = &types.DistributedVirtualSwitchPortConnectee{ConnectedEntity: &u.h.Ref, NicKey: u.v.Device, Type: "hostVmkVnic"}
 			}
 			if !portMatches(c, p, k, connected, port.ProxyHost) {
 				continue

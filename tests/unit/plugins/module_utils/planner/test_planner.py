@@ -532,20 +532,6 @@ def test_refusal_portgroup_on_other_switch_and_shared_portgroup():
                                          "not on vSwitch0 where vmk1 is"]
 
 
-def test_refusal_distributed_vlan_change():
-    nic = make_vmknic("vmk1", "10.10.0.21/24", services=["vmotion"], portgroup="dv-vMotion", switch="dvs1",
-                      switch_type="distributed", dvs={"switch_uuid": "u1", "portgroup_key": "dvportgroup-1",
-                                                      "port_key": "7"})
-    host = make_host("esx01", [make_vmknic("vmk0", "10.10.0.11/24", services=["management"]), nic],
-                     portgroups=[make_portgroup("dv-vMotion", switch="dvs1", switch_type="distributed",
-                                                key="dvportgroup-1")])
-    assert refusals([host], {"classes": [subnet_class(vlan=20)]}) == [
-        "class vmotion, host esx01 vmk1: is on distributed switch dvs1; the VLAN is changed on the distributed "
-        "switch in vCenter, not by this planner"]
-    document = plan([host], {"classes": [subnet_class()]})  # re-addressing a DVS vmknic is fine
-    assert [op["op"] for op in all_ops(document)] == ["UpdateVirtualNic"]
-
-
 def test_refusals_are_complete_across_hosts_and_classes():
     hosts = [esx("esx01", 1), esx("esx02", 2)]
     intent = {"classes": [subnet_class(pool={"start": "10.20.0.10", "end": "10.20.0.10"}),

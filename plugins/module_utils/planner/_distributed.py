@@ -1,0 +1,165 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The vCenter-level part of a plan (private): changes of dvPortgroups, which every host on the
+switch shares (docs/remediation.md, "vCenter-level steps").
+
+A class asks for a dvPortgroup setting through a vmknic it selects (``subnet.vlan`` on a vmknic on
+a dvPortgroup, ``iscsi.uplinks`` naming a dvPortgroup and its one active uplink). The change is
+planned once, as one ``ReconfigureDVPortgroup`` that runs before the hosts; it is refused when the
+dvPortgroup carries any vmknic, on any host in scope or not, that the asking class does not
+select (its VLAN or teaming would change too). Knowing those vmknics needs the dvPortgroups as
+vCenter holds them (vsphere/_dvportgroup_read.py): without them any such change is refused.
+Pure Python on plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import dv_teaming
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import copy_data, make_operation, management_devices
+
+Refuse = Callable[..., None]  # _Planner.refuse(message, host=None, cls=None)
+
+
+@dataclass
+class _Wanted:
+    """What the classes ask of one dvPortgroup, and the vmknics that ask it."""
+
+    entry: dict                                   # the dvPortgroup as read (vsphere/_dvportgroup_read.py)
+    vlan: Optional[int] = None
+    teaming: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None   # uplink names (active, standby)
+    classes: set = field(default_factory=set)
+    members: set = field(default_factory=set)     # (host, device)
+
+
+def _switch_key(nic: dict) -> tuple:
+    dvs = nic.get("dvs") or {}
+    return (dvs.get("switch_uuid"), dvs.get("portgroup_key"))
+
+
+def host_portgroup(target: dict, nic: dict) -> Optional[dict]:
+    """The entry of the vmknic's dvPortgroup in a host's facts (or target)."""
+    uuid, key = _switch_key(nic)
+    return next((p for p in target.get("portgroups") or () if p.get("switch_type") == "distributed"
+                 and p.get("switch_uuid") == uuid and p.get("key") == key), None)
+
+
+class DvPortgroupChanges:
+    """Collects what classes ask of dvPortgroups, then plans them once (``finish``)."""
+
+    def __init__(self, catalogue: Optional[list[dict]], refuse: Refuse, allow_management_change: bool) -> None:
+        self.catalogue = None if catalogue is None else {(pg["switch_uuid"], pg["key"]): pg for pg in catalogue}
+        self.refuse = refuse
+        self.allow_management_change = allow_management_change
+        self.wanted: dict[tuple, _Wanted] = {}
+        self.operations: list[dict] = []
+        self.hosts_of: dict[tuple, list[str]] = {}  # dvPortgroup -> hosts in scope with a vmknic on it
+
+    def want(self, host: str, target: dict, nic: dict, cls, where: str, vlan: Optional[int] = None,
+             teaming: Optional[tuple] = None) -> Optional[dict]:
+        """Ask for ``vlan`` or ``teaming`` (uplink names) on the vmknic's dvPortgroup; the host's target
+        port group entry, updated, or None after a refusal."""
+        what = "VLAN" if vlan is not None else "teaming"
+        pg = host_portgroup(target, nic)
+        key = _switch_key(nic)
+        if pg is None or None in key:
+            self.refuse(f"{where}: its dvPortgroup {nic.get('portgroup')} is not in the facts", host, cls.name)
+            return None
+        entry = None if self.catalogue is None else self.catalogue.get(key)
+        if entry is None:
+            self.refuse(f"{where}: dvPortgroup {pg['name']} on {pg['switch']} was not read from vCenter; its {what} "
+                        "is changed in vCenter for every host on the switch, and planning that needs its configVersion "
+                        "and every vmknic on it (plan with remediation_plan_info)", host, cls.name)
+            return None
+        if teaming is not None:
+            unknown = [u for u in teaming[0] + teaming[1] if u not in entry["uplink_names"]]
+            if unknown:
+                self.refuse(f"{where}: {', '.join(unknown)} is not an uplink of distributed switch {entry['switch']} "
+                            f"(its uplinks: {', '.join(entry['uplink_names']) or 'none'})", host, cls.name)
+                return None
+        wanted = self.wanted.setdefault(key, _Wanted(entry=entry))
+        for mine, theirs, label in ((vlan, wanted.vlan, "VLAN"), (teaming, wanted.teaming, "teaming")):
+            if mine is not None and theirs is not None and mine != theirs:
+                self.refuse(f"{where}: class {cls.name} and class {', '.join(sorted(wanted.classes))} ask for different "
+                            f"{label} settings of dvPortgroup {entry['name']} on {entry['switch']}", host, cls.name)
+                return None
+        wanted.vlan = vlan if vlan is not None else wanted.vlan
+        wanted.teaming = teaming if teaming is not None else wanted.teaming
+        wanted.classes.add(cls.name)
+        wanted.members.add((host, nic["device"]))
+        if vlan is not None:
+            pg["vlan"] = vlan
+            pg["vlan_spec"] = {"type": "vlan", "vlan_id": vlan, "ranges": None, "pvlan_id": None}
+        if teaming is not None:
+            pg["uplinks"], pg["teaming"] = dv_teaming(pg, *teaming)
+        return pg
+
+    def finish(self, hosts: list[dict]) -> None:
+        """Refuse shared dvPortgroups, then plan one ReconfigureDVPortgroup per changed dvPortgroup.
+        ``hosts``: every host in the facts (their vmknics count as occupants even when skipped)."""
+        in_scope: dict[tuple, set] = {}
+        management: dict[tuple, list[str]] = {}
+        for host in hosts:
+            managed = management_devices(host)
+            for nic in host.get("vmknics") or ():
+                if nic.get("switch_type") == "distributed" and nic.get("dvs"):
+                    in_scope.setdefault(_switch_key(nic), set()).add((host["name"], nic["device"]))
+                    if nic["device"] in managed:
+                        management.setdefault(_switch_key(nic), []).append(f"{host['name']} {nic['device']}")
+        for key, wanted in sorted(self.wanted.items(), key=lambda kv: (kv[1].entry["switch"] or "", kv[1].entry["name"] or "")):
+            entry, classes = wanted.entry, ", ".join(sorted(wanted.classes))
+            occupants = {(o["host"], o["device"]) for o in entry["occupants"]} | in_scope.get(key, set())
+            others = sorted(occupants - wanted.members)
+            what = " and ".join(x for x, asked in (("VLAN", wanted.vlan is not None), ("teaming", wanted.teaming is not None)) if asked)
+            name = f"dvPortgroup {entry['name']} on {entry['switch']}"
+            if others:
+                self.refuse(f"class {classes}: {name} also carries {', '.join(f'{h} {d}' for h, d in others)}, which the "
+                            f"class does not select; changing its {what} would change theirs too. Create a dedicated "
+                            f"dvPortgroup for the class's vmknics and move them to it", cls=sorted(wanted.classes)[0])
+                continue
+            if management.get(key) and not self.allow_management_change:
+                self.refuse(f"class {classes}: {name} carries {', '.join(management[key])}, the vmknic vCenter uses to "
+                            f"manage the host; changing its {what} needs allow_management_change: true",
+                            cls=sorted(wanted.classes)[0])
+                continue
+            self._plan(key, wanted, name, sorted({h for h, _d in occupants}))
+
+    def _plan(self, key: tuple, wanted: _Wanted, name: str, hosts: list[str]) -> None:
+        entry, args = wanted.entry, {}
+        if wanted.vlan is not None and (entry["vlan"] != wanted.vlan or (entry.get("vlan_spec") or {}).get("type") != "vlan"):
+            args["vlan"] = wanted.vlan
+        uplinks = entry.get("uplinks") or {}
+        if wanted.teaming is not None and (tuple(uplinks.get("active") or ()), tuple(uplinks.get("standby") or ())) != wanted.teaming:
+            args["teaming"] = {"active": list(wanted.teaming[0]), "standby": list(wanted.teaming[1])}
+        if not args:
+            return
+        changes = [f"VLAN {args['vlan']}"] if "vlan" in args else []
+        if "teaming" in args:
+            changes.append(f"active {'/'.join(args['teaming']['active'])}, standby {'/'.join(args['teaming']['standby']) or 'none'}")
+        change = ", ".join(changes)
+        self.operations.append(make_operation(
+            "ReconfigureDVPortgroup", None, f"{name}: {change} (for {', '.join(hosts)})", switch=entry["switch"],
+            switch_uuid=entry["switch_uuid"], key=entry["key"], name=entry["name"], config_version=entry["config_version"],
+            **args, hosts=hosts))
+        self.hosts_of[key] = hosts
+
+    def operations_for(self, host: str) -> list[dict]:
+        """The vCenter-level operations whose dvPortgroup this host has a vmknic on."""
+        return [op for op in self.operations if host in op["hosts"]]
+
+    def section(self) -> dict:
+        """The plan document's ``vcenter`` section."""
+        before = [copy_data(self.catalogue[(op["switch_uuid"], op["key"])]) for op in self.operations]
+        after = copy_data(before)
+        for pg, op in zip(after, self.operations):
+            if "vlan" in op:
+                pg["vlan"] = op["vlan"]
+                pg["vlan_spec"] = {"type": "vlan", "vlan_id": op["vlan"], "ranges": None, "pvlan_id": None}
+            if "teaming" in op:
+                active, standby = op["teaming"]["active"], op["teaming"]["standby"]
+                pg["uplinks"] = {"active": active, "standby": standby,
+                                 "unused": [u for u in pg["uplink_names"] if u not in active and u not in standby]}
+        return {"changed": bool(self.operations), "operations": self.operations,
+                "before": {"dvportgroups": before}, "after": {"dvportgroups": after}}

@@ -1,0 +1,102 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The dvPortgroups a remediation may change, as vCenter holds them (private): their VLAN, failover
+order (uplink names), configVersion, and every vmknic connected to them on any host, in scope or
+not. The planner needs the occupants to refuse a change that would also move vmknics the intent
+does not select; the facts only list the hosts in scope.
+
+Separate from the bulk read (vsphere/_gather.py) because only a remediation that touches a
+dvPortgroup needs it: one RetrievePropertiesEx for the switches and dvPortgroups asked for, and one
+FetchDVPorts per switch (connected ports of those dvPortgroups only), never one call per dvPortgroup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._distributed import _dv_vlan, _uplink_order
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import object_props
+
+if HAS_PYVMOMI:
+    from pyVmomi import vim, vmodl
+
+DVPORTGROUP_PATHS = ("key", "name", "config.distributedVirtualSwitch", "config.defaultPortConfig",
+                     "config.configVersion", "config.uplink")
+DVSWITCH_PATHS = ("uuid", "name", "config.uplinkPortPolicy")
+
+
+def _properties(content: Any, types: list[Any], paths: dict[Any, tuple[str, ...]]) -> list[tuple[Any, dict[str, Any]]]:
+    """(object, props) of every object of ``types`` in the inventory, in one RetrievePropertiesEx."""
+    pc = vmodl.query.PropertyCollector
+    view = content.viewManager.CreateContainerView(content.rootFolder, types, True)
+    try:
+        traversal = pc.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
+        spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+                             propSet=[pc.PropertySpec(type=kind, pathSet=list(paths[kind])) for kind in types])
+        result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions())
+        items = []
+        while result:
+            items.extend((item.obj, object_props(item)) for item in result.objects)
+            if not result.token:
+                break
+            result = content.propertyCollector.ContinueRetrievePropertiesEx(token=result.token)
+        return items
+    finally:
+        view.DestroyView()
+
+
+def dvportgroup_entry(props: dict[str, Any], switch: dict[str, Any]) -> dict[str, Any]:
+    """A dvPortgroup as plain data (docs/remediation.md, "vCenter-level steps"), without occupants."""
+    port_config = props.get("config.defaultPortConfig")
+    vlan_spec = _dv_vlan(getattr(port_config, "vlan", None)) if port_config is not None else None
+    names = list(getattr(switch.get("config.uplinkPortPolicy"), "uplinkPortName", None) or [])
+    order = _uplink_order(port_config)
+    uplinks = None
+    if order is not None:
+        active, standby = order
+        uplinks = {"active": active, "standby": standby, "unused": [u for u in names if u not in active and u not in standby]}
+    return {
+        "switch": switch.get("name"), "switch_uuid": switch.get("uuid"), "key": props.get("key"), "name": props.get("name"),
+        "config_version": props.get("config.configVersion"), "vlan": vlan_spec["vlan_id"] if vlan_spec else None,
+        "vlan_spec": vlan_spec, "uplinks": uplinks, "uplink_names": names, "occupants": [],
+    }
+
+
+def read_dvportgroups(service_instance: Any, switch_uuids: set[str], host_names: dict[str, str]) -> list[dict[str, Any]]:
+    """Every dvPortgroup (uplink portgroups left out) of the distributed switches ``switch_uuids``,
+    sorted by switch and name, each with ``occupants``: ``[{host, device}]`` of the vmknics
+    connected to it on any host. ``host_names``: HostSystem moid -> name (read_topology's hosts);
+    an occupant on a host missing there is named by its moid."""
+    if not switch_uuids:
+        return []
+    content = service_instance.RetrieveContent()
+    items = _properties(content, [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup],
+                        {vim.DistributedVirtualSwitch: DVSWITCH_PATHS, vim.dvs.DistributedVirtualPortgroup: DVPORTGROUP_PATHS})
+    switches = {obj._moId: (obj, props) for obj, props in items
+                if isinstance(obj, vim.DistributedVirtualSwitch) and props.get("uuid") in switch_uuids}
+    entries: dict[tuple[str, str], dict[str, Any]] = {}
+    for obj, props in items:
+        switch = props.get("config.distributedVirtualSwitch")
+        if not isinstance(obj, vim.dvs.DistributedVirtualPortgroup) or switch is None or switch._moId not in switches:
+            continue
+        if props.get("config.uplink"):
+            continue
+        entry = dvportgroup_entry(props, switches[switch._moId][1])
+        entries[(entry["switch_uuid"], entry["key"])] = entry
+    for dvs, switch_props in switches.values():
+        keys = [key for uuid, key in entries if uuid == switch_props.get("uuid")]
+        if not keys:
+            continue
+        criteria = vim.dvs.PortCriteria(connected=True, inside=True, portgroupKey=keys)
+        for port in dvs.FetchDVPorts(criteria=criteria) or []:
+            connectee = port.connectee
+            entry = entries.get((switch_props.get("uuid"), port.portgroupKey))
+            if entry is None or connectee is None or connectee.type != "hostVmkVnic" or connectee.connectedEntity is None:
+                continue
+            moid = connectee.connectedEntity._moId
+            entry["occupants"].append({"host": host_names.get(moid, moid), "device": connectee.nicKey})
+    result = sorted(entries.values(), key=lambda e: (e["switch"] or "", e["name"] or ""))
+    for entry in result:
+        entry["occupants"].sort(key=lambda o: (o["host"], o["device"] or ""))
+    return result
