@@ -150,11 +150,14 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._inten
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ModuleFailure, PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._distributed import switches_to_read
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import read_dvportgroups
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
     RECOVERY_CHOICES,
     UNDO,
     approved_plan_differences,
+    digested,
     plan_digest,
     with_records,
 )
@@ -175,19 +178,25 @@ def _plan(module: VsphereModule) -> dict:
     problems = validate_intent(params["intent"])
     if problems:
         raise ModuleFailure("Invalid intent: " + "; ".join(problems), problems=problems)
-    hosts = module.read_scope("read vmknic facts")
+    dvportgroups: list[dict] = []
+
+    def read_dvportgroups_needed(service_instance, hosts: list[dict]) -> None:
+        switches = switches_to_read(hosts, parse_intent(params["intent"]))
+        dvportgroups.extend(read_dvportgroups(service_instance, switches, {h["moid"]: h["name"] for h in hosts}))
+
+    hosts = module.read_scope("read vmknic facts", then=read_dvportgroups_needed)
     # Now that the hosts are known, a stack key must be one of theirs (or a system stack).
     problems = validate_intent(params["intent"], stacks={s["key"] for h in hosts for s in h.get("stacks") or ()})
     if problems:
         raise ModuleFailure("Invalid intent: " + "; ".join(problems), problems=problems)
     try:
-        document = with_records(build_plan(hosts, params["intent"]), hosts, params["recovery"])
+        document = with_records(build_plan(hosts, params["intent"], dvportgroups), hosts, params["recovery"])
     except PlanError as error:
         raise ModuleFailure("Remediation refused: " + "; ".join(error.problems), problems=error.problems) from None
     if document["refusals"]:
         problems = [r["message"] for r in document["refusals"]]
         raise ModuleFailure("Remediation refused: " + "; ".join(problems), problems=problems, plan=document)
-    document["digest"] = plan_digest({"hosts": [{k: e[k] for k in ("host", "operations")} for e in document["hosts"]]})
+    document["digest"] = plan_digest(digested(document))
     approved = params["approved_digest"]
     differences = [] if params["approved_operations"] is None else approved_plan_differences(params["approved_operations"], document["hosts"])
     if differences or (approved and approved != document["digest"]):

@@ -79,8 +79,9 @@ class VsphereModule(AnsibleModule):
         finally:
             disconnect(service_instance)
 
-    def read_scope(self, action: str) -> list[dict[str, Any]]:
-        """The facts of every host in the scope options (scope_argument_spec); fail on a bad scope."""
+    def read_scope(self, action: str, then: Callable[[Any, list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
+        """The facts of every host in the scope options (scope_argument_spec); fail on a bad scope.
+        ``then(service_instance, hosts)``: a further read in the same session."""
         hosts: list[dict[str, Any]] = []
         # Blank values mean "no limit": AWX surveys send "" for an unanswered optional question.
         datacenter = self.params["datacenter"] or None
@@ -91,6 +92,8 @@ class VsphereModule(AnsibleModule):
                 hosts = gather(service_instance, datacenter, clusters, esxi_hostnames, warn=self.warn)
             except ScopeError as error:
                 self.fail_json(msg=f"Invalid scope: {error}")
+            if then is not None:
+                then(service_instance, hosts)
         return hosts
 
 

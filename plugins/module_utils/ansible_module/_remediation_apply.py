@@ -55,14 +55,19 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
     """Every host's outcome, and the failure message naming each host that failed."""
     params = module.params
     policy = StopPolicy(params["continue_on_failure"], params["continue_when_locked"])
+    # vCenter-level steps first, once; a host that needs a failed one fails without a call.
+    vcenter = session.apply_vcenter(module.params["plan"].get("vcenter") or {})
     outcomes = apply_entries(entries, session.apply_caught, params["parallel"], params["max_hosts_in_change_per_cluster"], policy)
     errors = [o for o in outcomes if policy.is_error(o)]
     result: dict[str, Any] = {
-        "changed": any(o["changed"] for o in outcomes),
+        "changed": vcenter["changed"] or any(o["changed"] for o in outcomes),
+        "vcenter": vcenter,
         "hosts": outcomes,
         "outcome": {o["host"]: o["status"] for o in outcomes},
         "failed_hosts": [o["host"] for o in errors],
     }
+    if vcenter["status"] in FAILURES:
+        errors.insert(0, dict(vcenter, host="vCenter"))
     if module._diff:
         result["diff"] = [_diff(o) for o in outcomes if o["status"] != NOT_TRIED]
     for outcome in outcomes:

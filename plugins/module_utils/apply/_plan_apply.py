@@ -41,7 +41,9 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applie
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import (
     OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
 )
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vcenter_ops import VcenterRunner, apply_vcenter_steps, portgroup_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import read_dvportgroups
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, read_topology
 
 NOT_TRIED = "not_tried"  # the run stopped after a failure before this host was started: nothing done
@@ -193,9 +195,30 @@ class PlanSession:
         return HostApplier(read_host, runner.run, maintenance=maintenance, rollback=params["rollback"],
                            records=records, renamed=lambda: runner.renamed)
 
+    def dvportgroups(self, wanted: list[dict]) -> list[dict]:
+        """The dvPortgroups of ``wanted`` (plan entries of them) as vCenter holds them now."""
+        keys = {(pg["switch_uuid"], pg["key"]) for pg in wanted}
+        found = read_dvportgroups(self.service_instance, {uuid for uuid, _key in keys}, {}, occupants=False)
+        return [pg for pg in found if (pg["switch_uuid"], pg["key"]) in keys]
+
+    def apply_vcenter(self, section: dict) -> dict:
+        """The outcome of the plan's vCenter-level steps (apply/_vcenter_ops.py), run once before any host."""
+        runner = VcenterRunner(self.content, self.params["timeout"] or 900)
+        return apply_vcenter_steps(section, runner.run, lambda: self.dvportgroups(section["before"]["dvportgroups"]),
+                                   self.check_mode)
+
     def apply(self, entry: dict) -> dict:
-        """One host's outcome, with the before and predicted after it is compared with."""
-        outcome = self.applier(entry).apply(entry, self.check_mode)
+        """One host's outcome, with the before and predicted after it is compared with. A host whose
+        prediction counts on vCenter-level steps (``vcenter_steps``) that are not in place is not
+        touched: ``failed``, naming what is missing."""
+        missing = [] if self.check_mode or not entry.get("vcenter_steps") else \
+            portgroup_differences(entry["vcenter_steps"], self.dvportgroups(entry["vcenter_steps"]))
+        if missing:
+            outcome = not_tried(entry)
+            outcome.update(status=FAILED, error="the vCenter-level steps this host needs are not in place ("
+                           + "; ".join(missing) + "); apply the whole plan (or its vcenter section) first")
+        else:
+            outcome = self.applier(entry).apply(entry, self.check_mode)
         outcome["before"] = comparable_view(entry["before"])
         outcome["after"] = comparable_view(entry["after"])
         return outcome

@@ -56,6 +56,16 @@ def plan_digest(entry: dict) -> str:
     return hashlib.sha256(json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
+def digested(document: dict) -> dict:
+    """What a plan's digest covers: every host's operations, and the vCenter-level operations when
+    there are any (so a plan without them keeps the digest it always had)."""
+    covered: dict = {"hosts": [{k: e[k] for k in ("host", "operations")} for e in document["hosts"]]}
+    vcenter = (document.get("vcenter") or {}).get("operations")
+    if vcenter:
+        covered["vcenter"] = vcenter
+    return covered
+
+
 def approved_plan_differences(approved: dict[str, list], hosts: list[dict]) -> list[str]:
     """How the plan made now differs from the approved one, host by host. ``approved`` maps each
     changed host to its operations, as the plan job publishes them (set_stats ``operations``)."""

@@ -23,8 +23,8 @@ if HAS_PYVMOMI:
     from pyVmomi import vim
 
 # statuses, as HostApplier's
-UNCHANGED, PLANNED, APPLIED, DRIFTED, ROLLED_BACK, ROLLBACK_FAILED = (
-    "unchanged", "planned", "applied", "drifted", "rolled_back", "rollback_failed")
+UNCHANGED, PLANNED, APPLIED, DRIFTED, ROLLED_BACK, ROLLBACK_FAILED, FAILED = (
+    "unchanged", "planned", "applied", "drifted", "rolled_back", "rollback_failed", "failed")
 
 ReadPortgroups = Callable[[], list]  # the dvPortgroups of the plan's vcenter.before, as read now
 
@@ -37,8 +37,8 @@ def portgroup_setting(vlan: int | None, teaming: dict | None) -> Any:
     if vlan is not None:
         setting.vlan = dvs_types.VlanIdSpec(inherited=False, vlanId=int(vlan))
     if teaming is not None:
-        order = dvs_types.UplinkPortOrderPolicy(inherited=False, activeUplinkPort=list(teaming["active"]),
-                                               standbyUplinkPort=list(teaming.get("standby") or []))
+        order = dvs_types.UplinkPortOrderPolicy(
+            inherited=False, activeUplinkPort=list(teaming["active"]), standbyUplinkPort=list(teaming.get("standby") or []))
         setting.uplinkTeamingPolicy = dvs_types.UplinkPortTeamingPolicy(inherited=False, uplinkPortOrder=order)
     return setting
 
@@ -166,6 +166,10 @@ def _roll_back(outcome: dict, before: list[dict], read_back: list[dict], run: Ca
             break
         rollback["executed"].append(operation)
     rollback["differences"] = portgroup_differences(goal, read())
-    if outcome["status"] == DRIFTED and not outcome["executed"]:
-        return  # nothing was changed
+    if not outcome["executed"] and not rollback["differences"]:
+        if outcome["status"] != DRIFTED:
+            outcome.update(status=FAILED, changed=False)  # the first call was refused: nothing changed
+        else:
+            outcome["changed"] = False
+        return
     outcome["status"] = ROLLED_BACK if rollback["error"] is None and not rollback["differences"] else ROLLBACK_FAILED

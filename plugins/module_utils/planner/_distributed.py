@@ -39,6 +39,15 @@ def _switch_key(nic: dict) -> tuple:
     return (dvs.get("switch_uuid"), dvs.get("portgroup_key"))
 
 
+def switches_to_read(hosts: list[dict], intent) -> set[str]:
+    """The distributed switches whose dvPortgroups the planner needs read (vsphere/_dvportgroup_read.py):
+    those of the vmknics in scope, when a class may change a dvPortgroup (subnet.vlan, iscsi.uplinks)."""
+    if not any(cls.vlan is not None or (cls.iscsi is not None and cls.iscsi.uplinks) for cls in intent.classes):
+        return set()
+    return {nic["dvs"]["switch_uuid"] for host in hosts for nic in host.get("vmknics") or ()
+            if nic.get("switch_type") == "distributed" and (nic.get("dvs") or {}).get("switch_uuid")}
+
+
 def host_portgroup(target: dict, nic: dict) -> Optional[dict]:
     """The entry of the vmknic's dvPortgroup in a host's facts (or target)."""
     uuid, key = _switch_key(nic)
@@ -149,10 +158,18 @@ class DvPortgroupChanges:
         """The vCenter-level operations whose dvPortgroup this host has a vmknic on."""
         return [op for op in self.operations if host in op["hosts"]]
 
+    def portgroups_for(self, host: str) -> list[dict]:
+        """The dvPortgroups, as the plan leaves them, that this host's after-state counts on."""
+        return [pg for pg, op in zip(self._after(), self.operations) if host in op["hosts"]]
+
     def section(self) -> dict:
         """The plan document's ``vcenter`` section."""
         before = [copy_data(self.catalogue[(op["switch_uuid"], op["key"])]) for op in self.operations]
-        after = copy_data(before)
+        return {"changed": bool(self.operations), "operations": self.operations,
+                "before": {"dvportgroups": before}, "after": {"dvportgroups": self._after()}}
+
+    def _after(self) -> list[dict]:
+        after = [copy_data(self.catalogue[(op["switch_uuid"], op["key"])]) for op in self.operations]
         for pg, op in zip(after, self.operations):
             if "vlan" in op:
                 pg["vlan"] = op["vlan"]
@@ -161,5 +178,4 @@ class DvPortgroupChanges:
                 active, standby = op["teaming"]["active"], op["teaming"]["standby"]
                 pg["uplinks"] = {"active": active, "standby": standby,
                                  "unused": [u for u in pg["uplink_names"] if u not in active and u not in standby]}
-        return {"changed": bool(self.operations), "operations": self.operations,
-                "before": {"dvportgroups": before}, "after": {"dvportgroups": after}}
+        return after

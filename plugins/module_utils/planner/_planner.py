@@ -537,6 +537,9 @@ class _Planner:
                 "findings_before": counts[name][0],
                 "findings_after": counts[name][1],
             })
+            needed = self.distributed.portgroups_for(name)
+            if needed:  # the vCenter-level steps this host's after-state counts on
+                hosts[-1]["vcenter_steps"] = needed
         refusals = sorted(self.refusals, key=lambda r: (r["host"] or "", r["class"] or "", r["message"]))
         vcenter = self.distributed.section()
         by_op: dict[str, int] = {}

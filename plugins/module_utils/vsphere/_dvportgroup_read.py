@@ -63,11 +63,13 @@ def dvportgroup_entry(props: dict[str, Any], switch: dict[str, Any]) -> dict[str
     }
 
 
-def read_dvportgroups(service_instance: Any, switch_uuids: set[str], host_names: dict[str, str]) -> list[dict[str, Any]]:
+def read_dvportgroups(service_instance: Any, switch_uuids: set[str], host_names: dict[str, str],
+                      occupants: bool = True) -> list[dict[str, Any]]:
     """Every dvPortgroup (uplink portgroups left out) of the distributed switches ``switch_uuids``,
     sorted by switch and name, each with ``occupants``: ``[{host, device}]`` of the vmknics
-    connected to it on any host. ``host_names``: HostSystem moid -> name (read_topology's hosts);
-    an occupant on a host missing there is named by its moid."""
+    connected to it on any host. ``host_names``: HostSystem moid -> name of the hosts already
+    known (the facts); the other occupants' hosts are named in one more read. ``occupants``
+    false: the settings only (no FetchDVPorts), as verifying a change needs."""
     if not switch_uuids:
         return []
     content = service_instance.RetrieveContent()
@@ -84,7 +86,7 @@ def read_dvportgroups(service_instance: Any, switch_uuids: set[str], host_names:
             continue
         entry = dvportgroup_entry(props, switches[switch._moId][1])
         entries[(entry["switch_uuid"], entry["key"])] = entry
-    for dvs, switch_props in switches.values():
+    for dvs, switch_props in switches.values() if occupants else ():
         keys = [key for uuid, key in entries if uuid == switch_props.get("uuid")]
         if not keys:
             continue
@@ -94,9 +96,21 @@ def read_dvportgroups(service_instance: Any, switch_uuids: set[str], host_names:
             entry = entries.get((switch_props.get("uuid"), port.portgroupKey))
             if entry is None or connectee is None or connectee.type != "hostVmkVnic" or connectee.connectedEntity is None:
                 continue
-            moid = connectee.connectedEntity._moId
-            entry["occupants"].append({"host": host_names.get(moid, moid), "device": connectee.nicKey})
+            entry["occupants"].append({"host": connectee.connectedEntity, "device": connectee.nicKey})
+    names = dict(host_names)
+    unknown = {o["host"] for e in entries.values() for o in e["occupants"] if o["host"]._moId not in names}
+    if unknown:  # hosts out of scope: their names, in one read
+        names.update(_host_names(content, list(unknown)))
     result = sorted(entries.values(), key=lambda e: (e["switch"] or "", e["name"] or ""))
     for entry in result:
-        entry["occupants"].sort(key=lambda o: (o["host"], o["device"] or ""))
+        entry["occupants"] = sorted(({"host": names.get(o["host"]._moId, o["host"]._moId), "device": o["device"]}
+                                     for o in entry["occupants"]), key=lambda o: (o["host"], o["device"] or ""))
     return result
+
+
+def _host_names(content: Any, hosts: list[Any]) -> dict[str, str]:
+    pc = vmodl.query.PropertyCollector
+    spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=host, skip=False) for host in hosts],
+                         propSet=[pc.PropertySpec(type=vim.HostSystem, pathSet=["name"])])
+    result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions())
+    return {item.obj._moId: object_props(item).get("name") for item in (result.objects if result else [])}

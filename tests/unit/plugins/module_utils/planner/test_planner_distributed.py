@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan, plan
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
-    dv_vmknic, make_binding, make_dv_portgroup, make_host, make_vmknic,
+    dv_vmknic, make_dv_portgroup, make_host, make_vmknic,
 )
 
 UUID = "50 2e 7a 11"

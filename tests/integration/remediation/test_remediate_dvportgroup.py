@@ -1,0 +1,148 @@
+# Copyright: (c) 2026, vmkernel.multihoming contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""vCenter-level steps against the lab's vDS: a dvPortgroup's VLAN changed once for every host on
+it (ReconfigureDVPortgroup_Task with the configVersion read), in four steps with the exact journal
+and the dvPortgroup read back through pyVmomi; a refused call and a configVersion that moved
+since the plan change nothing; a dvPortgroup shared with a vmknic out of scope is refused with zero
+mutating calls. One lab for the module; each test leaves the dvPortgroups as it found them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from labdvs import find_dvportgroup, reconfigure_dvportgroup
+from pyVmomi import vim
+
+from harness import connection_args, run_module
+from vsphere import Vsphere
+
+HOSTS = ["10.10.0.11", "10.10.0.12", "10.10.0.13"]
+SCENARIO: dict[str, Any] = {
+    "inventory": {"hosts": 3, "clusters": 1},
+    "distributed_switches": [{
+        "name": "dvs-A", "uplinks": ["Uplink 1", "Uplink 2"],
+        "members": [{"index": [0, 1, 2], "pnics": ["vmnic2", "vmnic3"]}],
+        "portgroups": [{"name": "dv-vMotion", "vlan": 10, "active": ["Uplink 1"], "standby": ["Uplink 2"]},
+                       {"name": "dv-Replication", "vlan": 30, "active": ["Uplink 1"], "standby": ["Uplink 2"]}],
+    }],
+    "hosts": [
+        {"index": [0, 1], "vmknics": [{"dvportgroup": "dv-vMotion", "ip": "10.20.0.1{i}/24", "services": ["vmotion"]}]},
+        {"index": [0, 2], "vmknics": [{"dvportgroup": "dv-Replication", "ip": "10.30.0.1{i}/24", "services": ["vSphereReplication"]}]},
+    ],
+}
+VLAN_INTENT = {"classes": [{"name": "vmotion", "select": {"portgroups": ["dv-vMotion"]}, "action": "subnet",
+                            "subnet": {"network": "10.20.0.0/24", "vlan": 20}}]}
+
+
+@pytest.fixture(scope="module")
+def lab(lab_factory):
+    return lab_factory(scenario=SCENARIO)
+
+
+def plan_document(lab, intent: dict, **scope: Any) -> dict:
+    return run_module("remediation_plan_info", dict(connection_args(lab), intent=intent, **scope))
+
+
+def apply_plan(lab, document: dict, check: bool = False) -> dict:
+    return run_module("remediation_apply", dict(connection_args(lab), plan=document), check=check)
+
+
+def switch(vs: Vsphere) -> Any:
+    view = vs.content.viewManager.CreateContainerView(vs.content.rootFolder, [vim.DistributedVirtualSwitch], True)
+    try:
+        return next(d for d in view.view if d.name == "dvs-A")
+    finally:
+        view.DestroyView()
+
+
+def dvportgroup(lab, name: str) -> tuple[int, list[str], list[str], str]:
+    """VLAN, active and standby uplinks and configVersion of a dvPortgroup, read through pyVmomi."""
+    with Vsphere(lab) as vs:
+        config = find_dvportgroup(switch(vs), name).config
+        order = config.defaultPortConfig.uplinkTeamingPolicy.uplinkPortOrder
+        return (config.defaultPortConfig.vlan.vlanId, list(order.activeUplinkPort), list(order.standbyUplinkPort),
+                config.configVersion)
+
+
+def calls(lab) -> list[tuple]:
+    return [(e["method"], e["args"].get("portgroupKey"), e["args"].get("configVersion"), e["args"].get("vlan"),
+             e.get("fault")) for e in lab.journal()]
+
+
+def test_vlan_of_a_dvportgroup_four_steps(lab):
+    before = dvportgroup(lab, "dv-vMotion")
+    assert before[0] == 10
+    lab.clear_journal()
+
+    # 1. plan and check mode: one vCenter-level step, no host call, nothing called
+    document = plan_document(lab, VLAN_INTENT)
+    assert not document.get("failed"), document.get("msg")
+    plan = document["plan"]
+    [op] = plan["vcenter"]["operations"]
+    key = op["key"]
+    assert (op["op"], op["name"], op["switch"], op["vlan"], op["config_version"], op["hosts"]) == (
+        "ReconfigureDVPortgroup", "dv-vMotion", "dvs-A", 20, before[3], HOSTS[:2])
+    assert [e["operations"] for e in plan["hosts"]] == [[], [], []]
+    assert [e.get("vcenter_steps", [{}])[0].get("vlan") for e in plan["hosts"]] == [20, 20, None]
+    checked = apply_plan(lab, plan, check=True)
+    assert (checked["changed"], checked["vcenter"]["status"]) == (True, "planned"), checked.get("msg")
+    assert lab.journal() == [] and dvportgroup(lab, "dv-vMotion") == before
+
+    # 2. apply: exactly one call, with the configVersion read; read back through pyVmomi
+    applied = apply_plan(lab, plan)
+    assert (applied["changed"], applied["vcenter"]["status"]) == (True, "applied"), (applied.get("msg"), applied["vcenter"])
+    assert calls(lab) == [("ReconfigureDVPortgroup_Task", key, before[3], 20, None)]
+    after = dvportgroup(lab, "dv-vMotion")
+    assert after[:3] == (20, ["Uplink 1"], ["Uplink 2"]) and after[3] != before[3]
+    facts = run_module("vmknic_info", connection_args(lab))["hosts"]
+    assert [[p["vlan"] for p in h["portgroups"] if p["name"] == "dv-vMotion"] for h in facts] == [[20], [20], []]
+
+    # 3. plan again: nothing to do; 4. apply again: changed false, no call
+    lab.clear_journal()
+    again = plan_document(lab, VLAN_INTENT)["plan"]
+    assert again["vcenter"]["operations"] == [] and all(not e["operations"] for e in again["hosts"])
+    assert apply_plan(lab, again, check=True)["changed"] is False
+    assert apply_plan(lab, again)["changed"] is False
+    assert lab.journal() == []
+
+    # put it back for the other tests (the plain API, not the collection)
+    restore = {"classes": [dict(VLAN_INTENT["classes"][0], subnet={"network": "10.20.0.0/24", "vlan": 10})]}
+    assert apply_plan(lab, plan_document(lab, restore)["plan"])["vcenter"]["status"] == "applied"
+    assert dvportgroup(lab, "dv-vMotion")[:3] == before[:3]
+
+
+def test_a_refused_call_and_a_moved_config_version_change_nothing(lab):
+    plan = plan_document(lab, VLAN_INTENT)["plan"]
+    before = dvportgroup(lab, "dv-vMotion")
+    lab.clear_journal()
+    lab.inject_fault("ReconfigureDVPortgroup_Task", nth=1, fault="DvsFault", message="injected")
+    failed = apply_plan(lab, plan)
+    lab.clear_faults()
+    assert failed["failed"] is True and failed["vcenter"]["status"] == "failed", failed["vcenter"]
+    assert [c[0] for c in calls(lab)] == ["ReconfigureDVPortgroup_Task"] and calls(lab)[0][-1] == "DvsFault"
+    assert dvportgroup(lab, "dv-vMotion") == before
+
+    # someone else reconfigures the dvPortgroup after the plan: drift, not a blind retry
+    with Vsphere(lab) as vs:
+        reconfigure_dvportgroup(find_dvportgroup(switch(vs), "dv-vMotion"), vlan=10)
+    moved = dvportgroup(lab, "dv-vMotion")
+    assert moved[3] != before[3]
+    lab.clear_journal()
+    drifted = apply_plan(lab, plan)
+    assert drifted["failed"] is True and drifted["vcenter"]["status"] == "drifted", drifted["vcenter"]
+    assert "configVersion" in " ".join(drifted["vcenter"]["differences"])
+    assert lab.journal() == [] and dvportgroup(lab, "dv-vMotion") == moved
+
+
+def test_a_dvportgroup_shared_with_a_vmknic_out_of_scope_is_refused(lab):
+    intent = {"classes": [{"name": "replication", "select": {"portgroups": ["dv-Replication"]}, "action": "subnet",
+                           "subnet": {"network": "10.30.0.0/24", "vlan": 31}}]}
+    lab.clear_journal()
+    refused = plan_document(lab, intent, esxi_hostnames=HOSTS[:2])
+    assert refused["failed"] is True
+    [message] = refused["problems"]
+    assert message.startswith("class replication: dvPortgroup dv-Replication on dvs-A also carries 10.10.0.13 vmk")
+    assert message.endswith("which the class does not select; changing its VLAN would change theirs too. Create a "
+                            "dedicated dvPortgroup for the class's vmknics and move them to it")
+    assert lab.journal() == []
