@@ -57,6 +57,9 @@ options:
       - RV(vmkernel.multihoming.remediation_plan_info#module:plan), unchanged. Every entry of its C(hosts)
         with C(changed) is applied; the result lists each host's outcome (RV(hosts), RV(outcome)).
       - A plan the planner refused (C(executable) is false) is refused as a whole; nothing is changed.
+      - Its vCenter-level steps (C(vcenter), changes of dvPortgroups) run once, before any host (RV(vcenter)).
+        A host whose plan counts on them fails without a call when they are not in place, also with
+        O(host_plan).
       - Give this or O(host_plan).
     type: dict
   parallel:
@@ -151,6 +154,15 @@ hosts:
   returned: with O(plan)
   type: list
   elements: dict
+vcenter:
+  description:
+    - With O(plan), the outcome of its vCenter-level steps, run once before any host: C(status) (as RV(status):
+      V(unchanged), V(planned), V(applied), V(drifted) when a dvPortgroup changed since it was planned (its
+      C(configVersion) moved, or vCenter answered C(ConcurrentAccess)), V(failed), V(rolled_back),
+      V(rollback_failed)), C(changed), C(commands), C(executed), C(failed_operation), C(error),
+      C(differences), C(rollback).
+  returned: with O(plan)
+  type: dict
 outcome:
   description: With O(plan), each changed host's status by name.
   returned: with O(plan)

@@ -95,6 +95,23 @@ plan:
   returned: success, and on refusal (then with C(executable=false), for reporting only)
   type: dict
   contains:
+    vcenter:
+      description:
+        - The vCenter-level steps, shown once and run before any host (C(docs/remediation.md), "vCenter-level steps"):
+          changes of dvPortgroups, which every host on the switch shares. C(operations) (each with the hosts in scope
+          that have a vmknic on its dvPortgroup), and C(before) / C(after) with the C(dvportgroups) they change
+          (VLAN, failover order by uplink name, C(config_version) as read, the vmknics on them on every host).
+        - A host whose predicted after-state counts on them lists them in its entry's C(vcenter_steps).
+      type: dict
+      sample:
+        changed: true
+        operations:
+          - {"op": "ReconfigureDVPortgroup", "host": null, "switch": "dvs-A", "switch_uuid": "50 2e 7a 11",
+             "key": "dvportgroup-11", "name": "dv-vMotion", "config_version": "3", "vlan": 20,
+             "hosts": ["10.10.0.11", "10.10.0.12"],
+             "description": "dvPortgroup dv-vMotion on dvs-A: VLAN 20 (for 10.10.0.11, 10.10.0.12)"}
+        before: {dvportgroups: []}
+        after: {dvportgroups: []}
     hosts:
       description: Per planned host, the ordered operations and the host's before and predicted after facts.
       type: list
