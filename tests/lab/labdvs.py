@@ -111,6 +111,16 @@ def find_dvportgroup(dvs, name):
     return next(p for p in dvs.portgroup if p.name == name)
 
 
+def find_dvs(si, name):
+    """The distributed switch called ``name``."""
+    content = si.RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.DistributedVirtualSwitch], True)
+    try:
+        return next(d for d in view.view if d.name == name)
+    finally:
+        view.DestroyView()
+
+
 def port_connection(pg, port_key=None):
     return vim.dvs.PortConnection(switchUuid=pg.config.distributedVirtualSwitch.uuid,
                                   portgroupKey=pg.key, portKey=port_key)

@@ -56,8 +56,10 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
     params = module.params
     policy = StopPolicy(params["continue_on_failure"], params["continue_when_locked"])
     # vCenter-level steps first, once; a host that needs a failed one fails without a call.
-    vcenter = session.apply_vcenter(module.params["plan"].get("vcenter") or {})
+    section = params["plan"].get("vcenter") or {}
+    vcenter = session.apply_vcenter(section)
     outcomes = apply_entries(entries, session.apply_caught, params["parallel"], params["max_hosts_in_change_per_cluster"], policy)
+    session.undo_unused_vcenter_steps(section, vcenter, outcomes)
     errors = [o for o in outcomes if policy.is_error(o)]
     result: dict[str, Any] = {
         "changed": vcenter["changed"] or any(o["changed"] for o in outcomes),

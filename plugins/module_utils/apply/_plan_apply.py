@@ -41,7 +41,9 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applie
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import (
     OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vcenter_ops import VcenterRunner, apply_vcenter_steps, portgroup_differences
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vcenter_ops import (
+    VcenterRunner, apply_vcenter_steps, portgroup_differences, undo_unused_steps,
+)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import read_dvportgroups
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, read_topology
@@ -206,6 +208,14 @@ class PlanSession:
         runner = VcenterRunner(self.content, self.params["timeout"] or 900)
         return apply_vcenter_steps(section, runner.run, lambda: self.dvportgroups(section["before"]["dvportgroups"]),
                                    self.check_mode)
+
+    def undo_unused_vcenter_steps(self, section: dict, outcome: dict, hosts: list[dict]) -> None:
+        """Put back the vCenter-level steps no host took up (every host that needed them failed)."""
+        if not self.params["rollback"]:
+            return
+        runner = VcenterRunner(self.content, self.params["timeout"] or 900)
+        undo_unused_steps(section, outcome, {o["host"]: o["status"] for o in hosts}, runner.run,
+                          lambda: self.dvportgroups(section["before"]["dvportgroups"]))
 
     def apply(self, entry: dict) -> dict:
         """One host's outcome, with the before and predicted after it is compared with. A host whose

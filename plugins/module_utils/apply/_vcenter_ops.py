@@ -150,12 +150,10 @@ def apply_vcenter_steps(section: dict, run: Callable[[dict], None], read: ReadPo
     return outcome
 
 
-def _roll_back(outcome: dict, before: list[dict], read_back: list[dict], run: Callable[[dict], None], read: ReadPortgroups) -> None:
+def _restore_all(goal: list[dict], read_back: list[dict], run: Callable[[dict], None], read: ReadPortgroups) -> dict:
+    """Put the dvPortgroups of ``goal`` (plan entries) back to its settings; the rollback report."""
     now = {_key(pg): pg for pg in read_back}
-    touched = {_key(op) for op in outcome["executed"]}
     rollback: dict[str, Any] = {"commands": [], "executed": [], "error": None, "differences": []}
-    outcome["rollback"] = rollback
-    goal = [pg for pg in before if _key(pg) in touched]
     rollback["commands"] = [_restore(pg, now[_key(pg)]) for pg in goal
                             if _key(pg) in now and portgroup_differences([pg], [now[_key(pg)]])]
     for operation in rollback["commands"]:
@@ -166,6 +164,33 @@ def _roll_back(outcome: dict, before: list[dict], read_back: list[dict], run: Ca
             break
         rollback["executed"].append(operation)
     rollback["differences"] = portgroup_differences(goal, read())
+    return rollback
+
+
+def undo_unused_steps(section: dict, outcome: dict, host_status: dict[str, str], run: Callable[[dict], None],
+                      read: ReadPortgroups) -> None:
+    """After the hosts: put back each applied vCenter-level step whose every host failed and is
+    back at its before-state (or was never started), so that no dvPortgroup keeps a change no host
+    took up. A step that a host uses (applied, or with no host-level operation of its own), or
+    whose host is in an unknown state (rollback_failed, interrupted), stays."""
+    if outcome["status"] != APPLIED:
+        return
+    unused = ("rolled_back", FAILED, DRIFTED, "locked", "not_tried")
+    steps = [op for op in outcome["executed"] if op.get("hosts") and all(host_status.get(h) in unused for h in op["hosts"])]
+    if not steps:
+        return
+    keys = {_key(op) for op in steps}
+    goal = [pg for pg in section["before"]["dvportgroups"] if _key(pg) in keys]
+    rollback = _restore_all(goal, read(), run, read)
+    ok = rollback["error"] is None and not rollback["differences"]
+    outcome.update(rollback=rollback, status=ROLLED_BACK if ok else ROLLBACK_FAILED,
+                   error="put back: every host that needed " + ", ".join(op["name"] for op in steps) + " failed")
+
+
+def _roll_back(outcome: dict, before: list[dict], read_back: list[dict], run: Callable[[dict], None], read: ReadPortgroups) -> None:
+    touched = {_key(op) for op in outcome["executed"]}
+    rollback = _restore_all([pg for pg in before if _key(pg) in touched], read_back, run, read)
+    outcome["rollback"] = rollback
     if not outcome["executed"] and not rollback["differences"]:
         if outcome["status"] != DRIFTED:
             outcome.update(status=FAILED, changed=False)  # the first call was refused: nothing changed

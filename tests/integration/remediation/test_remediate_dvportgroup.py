@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from labdvs import find_dvportgroup, reconfigure_dvportgroup
-from pyVmomi import vim
+from labdvs import find_dvportgroup, find_dvs, reconfigure_dvportgroup
 
 from harness import connection_args, run_module
 from vsphere import Vsphere
@@ -48,18 +47,10 @@ def apply_plan(lab, document: dict, check: bool = False) -> dict:
     return run_module("remediation_apply", dict(connection_args(lab), plan=document), check=check)
 
 
-def switch(vs: Vsphere) -> Any:
-    view = vs.content.viewManager.CreateContainerView(vs.content.rootFolder, [vim.DistributedVirtualSwitch], True)
-    try:
-        return next(d for d in view.view if d.name == "dvs-A")
-    finally:
-        view.DestroyView()
-
-
 def dvportgroup(lab, name: str) -> tuple[int, list[str], list[str], str]:
     """VLAN, active and standby uplinks and configVersion of a dvPortgroup, read through pyVmomi."""
     with Vsphere(lab) as vs:
-        config = find_dvportgroup(switch(vs), name).config
+        config = find_dvportgroup(find_dvs(vs.si, "dvs-A"), name).config
         order = config.defaultPortConfig.uplinkTeamingPolicy.uplinkPortOrder
         return (config.defaultPortConfig.vlan.vlanId, list(order.activeUplinkPort), list(order.standbyUplinkPort),
                 config.configVersion)
@@ -125,7 +116,7 @@ def test_a_refused_call_and_a_moved_config_version_change_nothing(lab):
 
     # someone else reconfigures the dvPortgroup after the plan: drift, not a blind retry
     with Vsphere(lab) as vs:
-        reconfigure_dvportgroup(find_dvportgroup(switch(vs), "dv-vMotion"), vlan=10)
+        reconfigure_dvportgroup(find_dvportgroup(find_dvs(vs.si, "dvs-A"), "dv-vMotion"), vlan=10)
     moved = dvportgroup(lab, "dv-vMotion")
     assert moved[3] != before[3]
     lab.clear_journal()
