@@ -52,6 +52,14 @@ def restorable(host: dict) -> dict:
     return result
 
 
+def restorable_on_new_ports(host: dict) -> dict:
+    """``restorable`` facts, but for the distributed port of each vmknic: vCenter allocates a new one
+    to a vmknic re-created, or moved away and back, on a dvPortgroup."""
+    result = restorable(host)
+    result["vmknics"] = [dict(v, dvs=dict(v["dvs"], port_key=None) if v["dvs"] else None) for v in host["vmknics"]]
+    return result
+
+
 def connection_args(lab: Lab) -> dict[str, Any]:
     return dict(hostname=lab.hostname, port=lab.port, username=lab.username, password=lab.password, validate_certs=False)
 

@@ -55,6 +55,11 @@ def _ipv6_change(change: dict[str, Any]) -> Any:
         ipV6Address=entries(change.get("remove") or [], "remove") + entries(change.get("add") or [], "add"))
 
 
+def _port_connection(dvs: dict[str, Any]) -> Any:
+    """A connection to a free port of a dvPortgroup: switch UUID and dvPortgroup key, no port key."""
+    return vim.dvs.PortConnection(switchUuid=dvs["switch_uuid"], portgroupKey=dvs["portgroup_key"])
+
+
 def _route_spec(gateway_override: dict[str, Any] | None) -> Any:
     # An IpRouteConfig without gateways removes an override (ESXI-NETWORKING.md 1.2).
     override = gateway_override or {}
@@ -151,8 +156,7 @@ class OperationRunner:
         if op.get("dvs"):
             # On a distributed switch the port group argument must be empty: the port is named by
             # switch UUID and dvPortgroup key, and vCenter allocates it.
-            spec.distributedVirtualPort = vim.dvs.PortConnection(switchUuid=op["dvs"]["switch_uuid"],
-                                                                 portgroupKey=op["dvs"]["portgroup_key"])
+            spec.distributedVirtualPort = _port_connection(op["dvs"])
             portgroup = ""
         device = self.managers.networkSystem.AddVirtualNic(portgroup=portgroup, nic=spec)
         if device != op["device"]:
@@ -179,7 +183,11 @@ class OperationRunner:
             spec.mtu = op["mtu"]
         if "gateway_override" in op:
             spec.ipRouteSpec = _route_spec(op["gateway_override"])
-        if "portgroup" in op:
+        if op.get("dvs"):
+            # Onto a dvPortgroup: only distributedVirtualPort (portgroup left unset), vCenter picks the port.
+            spec.distributedVirtualPort = _port_connection(op["dvs"])
+        elif "portgroup" in op:
+            # Onto a standard port group, from either kind of switch: its name, no distributed port.
             spec.portgroup = op["portgroup"]
         self.managers.networkSystem.UpdateVirtualNic(device=device, nic=spec)
 

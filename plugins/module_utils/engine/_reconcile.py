@@ -171,8 +171,9 @@ class _Reconciler:
         return ops
 
     def distributed_port(self, tgt: dict) -> dict:
-        """``dvs`` of an AddVirtualNic on a distributed switch: AddVirtualNic takes the switch UUID
-        and dvPortgroup key there (ESXI-NETWORKING.md 2.6), never a port group name."""
+        """``dvs`` of an AddVirtualNic on a distributed switch, or of an UpdateVirtualNic moving onto
+        one: both take the switch UUID and dvPortgroup key there (ESXI-NETWORKING.md 2.6), never a
+        port group name."""
         if tgt.get("switch_type") != "distributed":
             return {}
         dvs = tgt.get("dvs") or {}
@@ -207,6 +208,7 @@ class _Reconciler:
         if portgroup_id(cur) != portgroup_id(tgt):
             args["portgroup"] = tgt.get("portgroup")
             args["switch"] = tgt.get("switch")
+            args.update(self.distributed_port(tgt))
             said.append(f"port group {tgt.get('portgroup')} on {tgt.get('switch')} (was {cur.get('portgroup')})")
         if args:
             ops.append(self.op("UpdateVirtualNic", f"{device}: set " + ", ".join(said), device=device, **args))

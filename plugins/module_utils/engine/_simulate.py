@@ -113,23 +113,36 @@ def _add_connected_routes(state: dict, nic: dict, families: tuple[str, ...] = ("
                                "device": nic["device"], "connected": True})
 
 
+def _distributed_port(state: dict, pg: dict, op: dict) -> dict:
+    """The ``dvs`` of a vmknic placed on dvPortgroup ``pg``: the operation names the switch UUID and
+    dvPortgroup key (the executor sends them as distributedVirtualPort), vCenter picks the port."""
+    dvs = op.get("dvs") or {}
+    uuid = pg.get("switch_uuid") or state.get("_dvs_uuids", {}).get(pg["switch"])
+    if not dvs.get("switch_uuid") or not dvs.get("portgroup_key"):
+        raise SimulationError([f"{op['op']}: {pg['name']} on {pg['switch']} is a distributed port group; the operation "
+                               "must name its switch UUID and dvPortgroup key (dvs)"])
+    if (dvs["switch_uuid"], dvs["portgroup_key"]) != (uuid or dvs["switch_uuid"], pg.get("key")):
+        raise SimulationError([f"{op['op']}: dvs {dvs['switch_uuid']}/{dvs['portgroup_key']} is not dvPortgroup "
+                               f"{pg['name']} on {pg['switch']} ({uuid}/{pg.get('key')})"])
+    return {"switch_uuid": dvs["switch_uuid"], "portgroup_key": dvs["portgroup_key"], "port_key": None}
+
+
 def _place_nic(state: dict, nic: dict, portgroup: Optional[str], switch: Optional[str], op: dict) -> None:
     """Attach ``nic`` to a port group, enforcing one vmknic per standard port group."""
     pg = find_portgroup(state, portgroup, switch)
     if pg is None:
         raise SimulationError([f"{op['op']}: host {state.get('name')} has no port group {portgroup} on {switch}"])
     if pg.get("switch_type", "standard") == "standard":
+        if op.get("dvs"):
+            raise SimulationError([f"{op['op']}: {portgroup} on {switch} is a standard port group; dvs is for "
+                                   "distributed ones"])
         for other in state.get("vmknics") or ():
             if other is not nic and (other.get("portgroup"), other.get("switch")) == (pg["name"], pg["switch"]):
                 raise SimulationError([f"{op['op']}: port group {portgroup} on {switch} of host "
                                        f"{state.get('name')} already holds {other['device']}"])
     nic["portgroup"], nic["switch"] = pg["name"], pg["switch"]
     nic["switch_type"] = pg.get("switch_type", "standard")
-    if nic["switch_type"] == "distributed":
-        uuid = (nic.get("dvs") or {}).get("switch_uuid") or state.get("_dvs_uuids", {}).get(pg["switch"])
-        nic["dvs"] = {"switch_uuid": uuid, "portgroup_key": pg.get("key"), "port_key": None}
-    else:
-        nic["dvs"] = None
+    nic["dvs"] = _distributed_port(state, pg, op) if nic["switch_type"] == "distributed" else None
 
 
 def _sim_enable_software_iscsi(state: dict, op: dict) -> None:
@@ -349,11 +362,30 @@ SIMULATORS = {
 }
 
 
-def simulate(host: dict, operations: list[dict]) -> dict:
+def _attachable(state: dict, portgroups: Iterable[dict]) -> None:
+    """Add the dvPortgroups ``portgroups`` (facts form) the state does not list yet: the facts list a
+    dvPortgroup only while it holds a vmknic of the host, and an operation may attach one to it."""
+    listed = {(pg.get("switch_type", "standard"), pg["switch"], pg["name"]) for pg in state.get("portgroups") or ()}
+    for pg in portgroups:
+        if (pg.get("switch_type"), pg["switch"], pg["name"]) not in listed:
+            state.setdefault("portgroups", []).append(copy_data(pg))
+
+
+def _drop_unused_distributed(state: dict) -> None:
+    """As the facts do: a dvPortgroup is listed while it holds a vmknic of the host."""
+    used = {portgroup_id(nic) for nic in state.get("vmknics") or () if nic.get("switch_type") == "distributed"}
+    state["portgroups"] = [pg for pg in state.get("portgroups") or ()
+                           if pg.get("switch_type", "standard") != "distributed" or portgroup_id(pg) in used]
+
+
+def simulate(host: dict, operations: list[dict], portgroups: Iterable[dict] = ()) -> dict:
     """A deep copy of ``host`` with ``operations`` applied: the predicted state (facts model).
+    ``portgroups``: dvPortgroups of the host's distributed switches, in the facts' port group form,
+    that the operations may attach vmknics to although the host's facts do not list them.
     Raises SimulationError when an operation does not apply (missing vmknic or port group, a
     second vmknic in a standard port group, removing the management vmknic, ...)."""
     state = copy_data(host)
+    _attachable(state, portgroups)
     # Remember distributed switch UUIDs so a vmknic re-created on a DVS gets its switch back.
     state["_dvs_uuids"] = {n["switch"]: n["dvs"]["switch_uuid"] for n in host.get("vmknics") or ()
                            if n.get("dvs") and n["dvs"].get("switch_uuid")}
@@ -367,6 +399,7 @@ def simulate(host: dict, operations: list[dict]) -> dict:
             handler(state, op)
     finally:
         state.pop("_dvs_uuids", None)
+    _drop_unused_distributed(state)
     state["vmknics"] = sorted(state.get("vmknics") or [], key=lambda n: vmk_sort_key(n["device"]))
     state["portgroups"] = sorted(state.get("portgroups") or [], key=lambda p: (p["name"], p["switch"]))
     state["iscsi_adapters"] = sorted(state.get("iscsi_adapters") or [], key=lambda a: a["device"])
