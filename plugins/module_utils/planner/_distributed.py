@@ -41,8 +41,10 @@ def _switch_key(nic: dict) -> tuple:
 
 def switches_to_read(hosts: list[dict], intent) -> set[str]:
     """The distributed switches whose dvPortgroups the planner needs read (vsphere/_dvportgroup_read.py):
-    those of the vmknics in scope, when a class may change a dvPortgroup (subnet.vlan, iscsi.uplinks)."""
-    if not any(cls.vlan is not None or (cls.iscsi is not None and cls.iscsi.uplinks) for cls in intent.classes):
+    those of the vmknics in scope, when a class may change a dvPortgroup or move vmknics to one
+    (subnet.vlan, subnet.portgroup, iscsi.uplinks)."""
+    if not any(cls.vlan is not None or cls.portgroup is not None or (cls.iscsi is not None and cls.iscsi.uplinks)
+               for cls in intent.classes):
         return set()
     return {nic["dvs"]["switch_uuid"] for host in hosts for nic in host.get("vmknics") or ()
             if nic.get("switch_type") == "distributed" and (nic.get("dvs") or {}).get("switch_uuid")}
@@ -65,12 +67,50 @@ class DvPortgroupChanges:
         self.wanted: dict[tuple, _Wanted] = {}
         self.operations: list[dict] = []
         self.hosts_of: dict[tuple, list[str]] = {}  # dvPortgroup -> hosts in scope with a vmknic on it
+        self.joined: dict[str, list[dict]] = {}       # host -> dvPortgroups (facts form) its vmknics move to
+
+    def move(self, host: str, target: dict, nic: dict, cls, where: str) -> None:
+        """Move a vmknic on a distributed switch to the dvPortgroup ``cls.portgroup.name`` of the same
+        switch (UpdateVirtualNic with ``dvs``), with the declared VLAN and teaming (uplink names) as a
+        vCenter-level step when they differ. A missing dvPortgroup is refused (creating one is not
+        planned yet)."""
+        wanted, current = cls.portgroup, host_portgroup(target, nic)
+        uuid = (nic.get("dvs") or {}).get("switch_uuid")
+        if current is None or not uuid:
+            self.refuse(f"{where}: its dvPortgroup {nic.get('portgroup')} is not in the facts", host, cls.name)
+            return
+        if self.catalogue is None:
+            self.refuse(f"{where}: the dvPortgroups of {current['switch']} were not read from vCenter (plan with "
+                        "remediation_plan_info)", host, cls.name)
+            return
+        entry = next((pg for pg in self.catalogue.values() if pg["switch_uuid"] == uuid and pg["name"] == wanted.name), None)
+        if entry is None:
+            self.refuse(f"{where}: dvPortgroup {wanted.name} does not exist on {current['switch']}; create it in vCenter "
+                        "first (creating dvPortgroups is not planned yet)", host, cls.name)
+            return
+        pg = host_portgroup(target, {"dvs": {"switch_uuid": uuid, "portgroup_key": entry["key"]}})
+        if pg is None:
+            pg = {"name": entry["name"], "switch": current["switch"], "switch_type": "distributed", "key": entry["key"],
+                  "vlan": entry["vlan"], "switch_uuid": uuid, "vlan_spec": copy_data(entry["vlan_spec"]),
+                  "uplink_pnics": dict(current.get("uplink_pnics") or {})}
+            uplinks = entry.get("uplinks") or {}
+            pg["uplinks"], pg["teaming"] = dv_teaming(pg, uplinks.get("active") or (), uplinks.get("standby") or ())
+            target["portgroups"].append(pg)
+            self.joined.setdefault(host, []).append(pg)
+        nic["portgroup"] = entry["name"]
+        nic["dvs"] = {"switch_uuid": uuid, "portgroup_key": entry["key"], "port_key": None}
+        if wanted.vlan is not None or wanted.teaming is not None:
+            self.want(host, target, nic, cls, where, vlan=wanted.vlan, teaming=wanted.teaming)
+
+    def attached(self, host: str) -> list[dict]:
+        """dvPortgroups this host's vmknics move to that its facts do not list (simulate's ``portgroups``)."""
+        return self.joined.get(host, [])
 
     def want(self, host: str, target: dict, nic: dict, cls, where: str, vlan: Optional[int] = None,
              teaming: Optional[tuple] = None) -> Optional[dict]:
         """Ask for ``vlan`` or ``teaming`` (uplink names) on the vmknic's dvPortgroup; the host's target
         port group entry, updated, or None after a refusal."""
-        what = "VLAN" if vlan is not None else "teaming"
+        what = " and ".join(x for x, given in (("VLAN", vlan is not None), ("teaming", teaming is not None)) if given)
         pg = host_portgroup(target, nic)
         key = _switch_key(nic)
         if pg is None or None in key:

@@ -305,6 +305,9 @@ class _Planner:
         if cls.portgroup is None:
             return
         wanted = cls.portgroup
+        if nic.get("switch_type") == "distributed":
+            self.distributed.move(hp.facts["name"], hp.target, nic, cls, where)
+            return
         current = self._standard_pg(hp, nic, cls, where, "the port group")
         if current is None:
             return
@@ -437,7 +440,8 @@ class _Planner:
         try:
             hp.operations = reconcile(hp.facts, hp.target)
             # The host after the vCenter-level steps it sees (its dvPortgroups), then its own.
-            hp.after = simulate(hp.facts, self.distributed.operations_for(name) + hp.operations)
+            hp.after = simulate(hp.facts, self.distributed.operations_for(name) + hp.operations,
+                                portgroups=self.distributed.attached(name))
         except PlanError as error:
             if not tainted:  # on a refused host this only restates the refusal (e.g. a shared port group)
                 for problem in error.problems:
@@ -454,7 +458,11 @@ class _Planner:
     def _management_checks(self, hp: _HostPlan) -> None:
         name = hp.facts["name"]
         problems = management_problems(hp.facts, hp.operations, self.intent.allow_management_change, "the plan")
-        for problem in problems or vcenter_path_problems(hp.facts, hp.operations, "the plan"):
+        # vCenter's path through the vCenter-level steps this host sees, then its own operations, on
+        # the host with the dvPortgroups its vmknics move to.
+        seen = dict(hp.facts, portgroups=hp.facts["portgroups"] + self.distributed.attached(name))
+        steps = self.distributed.operations_for(name) + hp.operations
+        for problem in problems or vcenter_path_problems(seen, steps, "the plan"):
             self.refuse(f"host {name}: {problem}", name)
 
     def _dedicated_stack_checks(self, hp: _HostPlan) -> None:

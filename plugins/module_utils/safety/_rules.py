@@ -13,8 +13,8 @@ from typing import Iterable, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, vmk_sort_key
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import SIMULATORS, find_portgroup, simulate
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, management_devices
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import SIMULATORS, find_portgroup
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, copy_data, management_devices
 
 
 def untrusted_facts(host: dict) -> Optional[str]:
@@ -119,7 +119,9 @@ def vcenter_path_problems(host: dict, operations: list[dict], subject: str) -> l
     before = _vcenter_path(host)[0]
     if before is None:
         return []
-    state = simulate(host, [])
+    # A plain copy, not simulate(host, []), which drops the dvPortgroups no vmknic holds yet: an
+    # operation of the plan may attach one to them.
+    state = copy_data(host)
     for step, op in enumerate(operations, 1):
         SIMULATORS[op["op"]](state, op)
         after, why = _vcenter_path(state)

@@ -23,7 +23,8 @@ SCENARIO: dict[str, Any] = {
         "name": "dvs-A", "uplinks": ["Uplink 1", "Uplink 2"],
         "members": [{"index": [0, 1, 2], "pnics": ["vmnic2", "vmnic3"]}],
         "portgroups": [{"name": "dv-vMotion", "vlan": 10, "active": ["Uplink 1"], "standby": ["Uplink 2"]},
-                       {"name": "dv-Replication", "vlan": 30, "active": ["Uplink 1"], "standby": ["Uplink 2"]}],
+                       {"name": "dv-Replication", "vlan": 30, "active": ["Uplink 1"], "standby": ["Uplink 2"]},
+                       {"name": "dv-vMotion-20", "vlan": 20, "active": ["Uplink 2"], "standby": ["Uplink 1"]}],
     }],
     "hosts": [
         {"index": [0, 1], "vmknics": [{"dvportgroup": "dv-vMotion", "ip": "10.20.0.1{i}/24", "services": ["vmotion"]}]},
@@ -40,7 +41,9 @@ def lab(lab_factory):
 
 
 def plan_document(lab, intent: dict, **scope: Any) -> dict:
-    return run_module("remediation_plan_info", dict(connection_args(lab), intent=intent, **scope))
+    result = run_module("remediation_plan_info", dict(connection_args(lab), intent=intent, **scope))
+    assert "plan" in result or scope, result
+    return result
 
 
 def apply_plan(lab, document: dict, check: bool = False) -> dict:
@@ -137,3 +140,47 @@ def test_a_dvportgroup_shared_with_a_vmknic_out_of_scope_is_refused(lab):
     assert message.endswith("which the class does not select; changing its VLAN would change theirs too. Create a "
                             "dedicated dvPortgroup for the class's vmknics and move them to it")
     assert lab.journal() == []
+
+
+def move_intent(portgroup: str) -> dict:
+    return {"classes": [{"name": "vmotion", "select": {"services": ["vmotion"]}, "action": "subnet",
+                         "subnet": {"network": "10.20.0.0/24", "portgroup": {"name": portgroup}}}]}
+
+
+def vmotion_nics(lab) -> list[tuple]:
+    """(host, device, dvPortgroup key) of the vMotion vmknics, read through pyVmomi."""
+    with Vsphere(lab) as vs:
+        return [(name, v.device, v.spec.distributedVirtualPort.portgroupKey) for name in HOSTS
+                for v in vs.host(name).config.network.vnic if v.spec.ip.ipAddress.startswith("10.20.")]
+
+
+def test_move_to_another_dvportgroup_four_steps_and_a_fault(lab):
+    before = vmotion_nics(lab)
+    lab.clear_journal()
+    plan = plan_document(lab, move_intent("dv-vMotion-20"))["plan"]
+    assert plan["vcenter"]["operations"] == []
+    moves = [(e["host"], op["op"], op["device"], op["portgroup"]) for e in plan["hosts"] for op in e["operations"]]
+    assert moves == [(h, "UpdateVirtualNic", d, "dv-vMotion-20") for h, d, _key in before]
+    new_key = plan["hosts"][0]["operations"][0]["dvs"]["portgroup_key"]
+    assert apply_plan(lab, plan, check=True)["outcome"] == {h: "planned" for h, _d, _k in before}
+    assert lab.journal() == [] and vmotion_nics(lab) == before
+
+    # a fault at the first host's call: it is rolled back, the other is not started, nothing changed
+    lab.inject_fault("UpdateVirtualNic", host=before[0][0], nth=1, fault="HostConfigFault", message="injected")
+    failed = apply_plan(lab, plan)
+    lab.clear_faults()
+    assert failed["outcome"] == {before[0][0]: "rolled_back", before[1][0]: "not_tried"}, failed.get("msg")
+    assert vmotion_nics(lab) == before
+
+    lab.clear_journal()
+    applied = apply_plan(lab, plan)
+    assert applied["outcome"] == {h: "applied" for h, _d, _k in before}, applied.get("msg")
+    assert [(e["host"], e["method"], e["args"].get("device"), e["args"].get("portgroupKey")) for e in lab.journal()] == [
+        (h, "UpdateVirtualNic", d, new_key) for h, d, _k in before]
+    assert vmotion_nics(lab) == [(h, d, new_key) for h, d, _k in before]
+    lab.clear_journal()
+    again = plan_document(lab, move_intent("dv-vMotion-20"))["plan"]
+    assert all(not e["operations"] for e in again["hosts"]) and apply_plan(lab, again)["changed"] is False
+    assert lab.journal() == []
+    back = apply_plan(lab, plan_document(lab, move_intent("dv-vMotion"))["plan"])
+    assert back["outcome"] == {h: "applied" for h, _d, _k in before} and vmotion_nics(lab) == before

@@ -142,3 +142,62 @@ def test_iscsi_uplink_that_is_not_an_uplink_of_the_switch_is_refused():
     assert problems([host], intent, catalogue) == [
         "class iscsi, host esx01 vmk2: vmnic3 is not an uplink of distributed switch dvs1 (its uplinks: Uplink 1, "
         "Uplink 2, Uplink 3, Uplink 4)"]
+
+
+NEW_PG = make_dv_portgroup("dv-vMotion-20", key="dvportgroup-12", vlan=20, active=("Uplink 1",), standby=("Uplink 2",))
+MOVE_CLASS = {"classes": [{"name": "vmotion", "select": {"portgroups": ["dv-vMotion"]}, "action": "subnet",
+                           "subnet": {"network": "10.20.0.0/24", "portgroup": {"name": "dv-vMotion-20"}}}]}
+
+
+def test_a_move_to_another_dvportgroup_of_the_switch_is_one_host_call_with_dvs():
+    host = vmotion_host("esx01", 11)
+    catalogue = [catalogue_entry(VMOTION_PG, [("esx01", "vmk1")]), catalogue_entry(NEW_PG, [])]
+    document = plan([host], MOVE_CLASS, catalogue)
+    assert document["vcenter"]["operations"] == []
+    [entry] = document["hosts"]
+    assert [(op["op"], op["device"], op["portgroup"], op["switch"], op["dvs"]) for op in entry["operations"]] == [
+        ("UpdateVirtualNic", "vmk1", "dv-vMotion-20", "dvs1", {"switch_uuid": UUID, "portgroup_key": "dvportgroup-12"})]
+    [nic] = [n for n in entry["after"]["vmknics"] if n["device"] == "vmk1"]
+    assert (nic["portgroup"], nic["dvs"]["portgroup_key"]) == ("dv-vMotion-20", "dvportgroup-12")
+    assert [(p["name"], p["vlan"], p["teaming"]) for p in entry["after"]["portgroups"] if p["switch_type"] == "distributed"] == [
+        ("dv-vMotion-20", 20, {"active": ["vmnic2"], "standby": ["vmnic3"], "unused": []})]
+    # declaring another VLAN for the new dvPortgroup is a vCenter-level step before the move
+    with_vlan = copy.deepcopy(MOVE_CLASS)
+    with_vlan["classes"][0]["subnet"]["portgroup"]["vlan"] = 21
+    document = plan([host], with_vlan, catalogue)
+    assert [(op["name"], op["vlan"]) for op in document["vcenter"]["operations"]] == [("dv-vMotion-20", 21)]
+    [nic_pg] = [p for p in document["hosts"][0]["after"]["portgroups"] if p["switch_type"] == "distributed"]
+    assert nic_pg["vlan"] == 21
+
+
+def test_a_move_to_a_missing_dvportgroup_or_one_shared_with_a_vlan_change_is_refused():
+    host = vmotion_host("esx01", 11)
+    assert problems([host], MOVE_CLASS, [catalogue_entry(VMOTION_PG, [("esx01", "vmk1")])]) == [
+        "class vmotion, host esx01 vmk1: dvPortgroup dv-vMotion-20 does not exist on dvs1; create it in vCenter first "
+        "(creating dvPortgroups is not planned yet)"]
+    with_vlan = copy.deepcopy(MOVE_CLASS)
+    with_vlan["classes"][0]["subnet"]["portgroup"]["vlan"] = 21
+    catalogue = [catalogue_entry(VMOTION_PG, [("esx01", "vmk1")]), catalogue_entry(NEW_PG, [("esx07", "vmk3")])]
+    assert problems([host], with_vlan, catalogue) == [
+        "class vmotion: dvPortgroup dv-vMotion-20 on dvs1 also carries esx07 vmk3, which the class does not select; "
+        "changing its VLAN would change theirs too. Create a dedicated dvPortgroup for the class's vmknics and move "
+        "them to it"]
+
+
+def test_moving_the_management_vmknic_to_another_dvportgroup_needs_allow_management_change():
+    old = make_dv_portgroup("dv-Management", key="dvportgroup-10", vlan=0)
+    new = make_dv_portgroup("dv-Management-2", key="dvportgroup-13", vlan=0)
+    host = make_host("esx01", [dv_vmknic("vmk0", "10.10.0.11/24", old, services=["management"]),
+                               dv_vmknic("vmk1", "10.20.0.11/24", VMOTION_PG, services=["vmotion"])],
+                     portgroups=[old, copy.deepcopy(VMOTION_PG)])
+    catalogue = [catalogue_entry(old, [("esx01", "vmk0")]), catalogue_entry(new, []),
+                 catalogue_entry(VMOTION_PG, [("esx01", "vmk1")]), catalogue_entry(NEW_PG, [])]
+    intent = {"classes": [{"name": "mgmt", "select": {"devices": ["vmk0"]}, "action": "subnet",
+                           "subnet": {"network": "10.10.0.0/24", "portgroup": {"name": "dv-Management-2"}}},
+                          dict(MOVE_CLASS["classes"][0], select={"devices": ["vmk1"]})]}
+    [refusal] = problems([host], intent, catalogue)
+    assert refusal.startswith("host esx01: the plan changes vmk0, the vmknic vCenter uses to manage the host (")
+    assert refusal.endswith("); set allow_management_change: true to allow it")
+    document = plan([host], dict(intent, allow_management_change=True), catalogue)
+    assert [(op["device"], op["portgroup"]) for op in document["hosts"][0]["operations"]] == [
+        ("vmk1", "dv-vMotion-20"), ("vmk0", "dv-Management-2")]  # the management vmknic last
