@@ -42,7 +42,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vspher
     OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vcenter_ops import (
-    VcenterRunner, apply_vcenter_steps, portgroup_differences, undo_unused_steps,
+    VcenterRunner, apply_vcenter_steps, portgroup_differences, real_keys, undo_unused_steps,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import read_dvportgroups
@@ -199,14 +199,14 @@ class PlanSession:
 
     def dvportgroups(self, wanted: list[dict]) -> list[dict]:
         """The dvPortgroups of ``wanted`` (plan entries of them) as vCenter holds them now."""
-        keys = {(pg["switch_uuid"], pg["key"]) for pg in wanted}
-        found = read_dvportgroups(self.service_instance, {uuid for uuid, _key in keys}, {}, occupants=False)
-        return [pg for pg in found if (pg["switch_uuid"], pg["key"]) in keys]
+        names = {(pg["switch_uuid"], pg["name"]) for pg in wanted}
+        found = read_dvportgroups(self.service_instance, {uuid for uuid, _name in names}, {}, occupants=False)
+        return [pg for pg in found if (pg["switch_uuid"], pg["name"]) in names]
 
     def apply_vcenter(self, section: dict) -> dict:
         """The outcome of the plan's vCenter-level steps (apply/_vcenter_ops.py), run once before any host."""
         runner = VcenterRunner(self.content, self.params["timeout"] or 900)
-        return apply_vcenter_steps(section, runner.run, lambda: self.dvportgroups(section["before"]["dvportgroups"]),
+        return apply_vcenter_steps(section, runner.run, lambda: self.dvportgroups(section["after"]["dvportgroups"]),
                                    self.check_mode)
 
     def undo_unused_vcenter_steps(self, section: dict, outcome: dict, hosts: list[dict]) -> None:
@@ -215,14 +215,17 @@ class PlanSession:
             return
         runner = VcenterRunner(self.content, self.params["timeout"] or 900)
         undo_unused_steps(section, outcome, {o["host"]: o["status"] for o in hosts}, runner.run,
-                          lambda: self.dvportgroups(section["before"]["dvportgroups"]))
+                          lambda: self.dvportgroups(section["after"]["dvportgroups"]))
 
     def apply(self, entry: dict) -> dict:
         """One host's outcome, with the before and predicted after it is compared with. A host whose
         prediction counts on vCenter-level steps (``vcenter_steps``) that are not in place is not
         touched: ``failed``, naming what is missing."""
-        missing = [] if self.check_mode or not entry.get("vcenter_steps") else \
-            portgroup_differences(entry["vcenter_steps"], self.dvportgroups(entry["vcenter_steps"]))
+        missing = []
+        if entry.get("vcenter_steps") and not self.check_mode:
+            current = self.dvportgroups(entry["vcenter_steps"])
+            missing = portgroup_differences(entry["vcenter_steps"], current)
+            entry = with_real_keys(entry, real_keys(entry["vcenter_steps"], current))
         if missing:
             outcome = not_tried(entry)
             outcome.update(status=FAILED, error="the vCenter-level steps this host needs are not in place ("
@@ -244,6 +247,17 @@ class PlanSession:
             outcome.update(status=FAILED, error=describe(error), before=comparable_view(entry["before"]),
                            after=comparable_view(entry["after"]))
             return outcome
+
+
+def with_real_keys(entry: dict, keys: dict[str, str]) -> dict:
+    """The entry with the keys vCenter gave the dvPortgroups the plan created in its operations."""
+    if not keys:
+        return entry
+    operations = []
+    for op in entry["operations"]:
+        dvs = op.get("dvs") or {}
+        operations.append(dict(op, dvs=dict(dvs, portgroup_key=keys[dvs["portgroup_key"]])) if dvs.get("portgroup_key") in keys else op)
+    return dict(entry, operations=operations)
 
 
 def _entry_problems(entry: Any, where: str) -> list[str]:

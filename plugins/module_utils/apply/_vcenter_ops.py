@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import wait_for_task
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import NEW_DVPORTGROUP_KEY
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
 
 if HAS_PYVMOMI:
@@ -60,6 +61,16 @@ class VcenterRunner:
             raise ValueError(f"unknown operation {op['op']}")
         handler(op)
 
+    def _CreateDVPortgroup(self, op: dict[str, Any]) -> None:
+        # earlyBinding with autoExpand: vCenter adds ports as vmknics take them, as the Web Client does.
+        spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name=op["name"], type="earlyBinding", numPorts=8, autoExpand=True,
+                                                              defaultPortConfig=portgroup_setting(op.get("vlan"), op.get("teaming")))
+        switch = self.content.dvSwitchManager.QueryDvsByUuid(uuid=op["switch_uuid"])
+        wait_for_task(switch.CreateDVPortgroup_Task(spec=spec), self.timeout)
+
+    def _DestroyDVPortgroup(self, op: dict[str, Any]) -> None:
+        wait_for_task(self.portgroup(op["switch_uuid"], op["key"]).Destroy_Task(), self.timeout)
+
     def _ReconfigureDVPortgroup(self, op: dict[str, Any]) -> None:
         spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(configVersion=op["config_version"],
                                                               defaultPortConfig=portgroup_setting(op.get("vlan"), op.get("teaming")))
@@ -67,7 +78,18 @@ class VcenterRunner:
 
 
 def _key(pg: dict) -> tuple:
-    return (pg.get("switch_uuid"), pg.get("key"))
+    """A dvPortgroup by switch and name (unique there; a dvPortgroup the plan creates has no key yet)."""
+    return (pg.get("switch_uuid"), pg.get("name"))
+
+
+def created(pg: dict) -> bool:
+    return str(pg.get("key") or "").startswith(NEW_DVPORTGROUP_KEY)
+
+
+def real_keys(planned: list[dict], current: list[dict]) -> dict[str, str]:
+    """The key vCenter gave each dvPortgroup the plan created (planned key -> key), from a read."""
+    found = {_key(pg): pg["key"] for pg in current}
+    return {pg["key"]: found[_key(pg)] for pg in planned if created(pg) and _key(pg) in found}
 
 
 def _view(pg: dict) -> dict:
@@ -121,7 +143,10 @@ def apply_vcenter_steps(section: dict, run: Callable[[dict], None], read: ReadPo
     current = read()
     if not portgroup_differences(after, current):
         return outcome  # already applied
-    drift = portgroup_differences(before, current, versions=True)
+    existing = {_key(pg) for pg in current}
+    drift = portgroup_differences(before, current, versions=True) + [
+        f"dvPortgroup {pg['name']} on {pg['switch']}: exists already (the plan creates it)"
+        for pg in after if created(pg) and _key(pg) in existing]
     if drift:
         outcome.update(status=DRIFTED, error="the dvPortgroups changed since they were planned; plan again", differences=drift)
         return outcome
@@ -146,16 +171,22 @@ def apply_vcenter_steps(section: dict, run: Callable[[dict], None], read: ReadPo
             outcome["status"] = APPLIED
             return outcome
         outcome["error"] = "the dvPortgroups do not match the plan after applying it"
-    _roll_back(outcome, before, read_back, run, read)
+    _roll_back(outcome, before + [pg for pg in after if created(pg)], read_back, run, read)
     return outcome
 
 
+def _destroy(pg: dict, now: dict) -> dict:
+    return {"op": "DestroyDVPortgroup", "host": None, "switch": pg["switch"], "switch_uuid": pg["switch_uuid"],
+            "key": now["key"], "name": pg["name"], "description": f"destroy dvPortgroup {pg['name']} on {pg['switch']} (created by this run)"}
+
+
 def _restore_all(goal: list[dict], read_back: list[dict], run: Callable[[dict], None], read: ReadPortgroups) -> dict:
-    """Put the dvPortgroups of ``goal`` (plan entries) back to its settings; the rollback report."""
+    """Put the dvPortgroups of ``goal`` (plan entries) back to their settings, and destroy those the
+    plan created (vCenter refuses while a vmknic is on one); the rollback report."""
     now = {_key(pg): pg for pg in read_back}
     rollback: dict[str, Any] = {"commands": [], "executed": [], "error": None, "differences": []}
-    rollback["commands"] = [_restore(pg, now[_key(pg)]) for pg in goal
-                            if _key(pg) in now and portgroup_differences([pg], [now[_key(pg)]])]
+    rollback["commands"] = [_destroy(pg, now[_key(pg)]) if created(pg) else _restore(pg, now[_key(pg)]) for pg in goal
+                            if _key(pg) in now and (created(pg) or portgroup_differences([pg], [now[_key(pg)]]))]
     for operation in rollback["commands"]:
         try:
             run(operation)
@@ -163,7 +194,11 @@ def _restore_all(goal: list[dict], read_back: list[dict], run: Callable[[dict], 
             rollback["error"] = f"{operation['op']} failed: {describe(error)}"
             break
         rollback["executed"].append(operation)
-    rollback["differences"] = portgroup_differences(goal, read())
+    final = read()
+    left = {_key(pg) for pg in final}
+    rollback["differences"] = portgroup_differences([pg for pg in goal if not created(pg)], final) + [
+        f"dvPortgroup {pg['name']} on {pg['switch']}: created by this run and still there" for pg in goal
+        if created(pg) and _key(pg) in left]
     return rollback
 
 
@@ -180,7 +215,8 @@ def undo_unused_steps(section: dict, outcome: dict, host_status: dict[str, str],
     if not steps:
         return
     keys = {_key(op) for op in steps}
-    goal = [pg for pg in section["before"]["dvportgroups"] if _key(pg) in keys]
+    goal = [pg for pg in section["before"]["dvportgroups"] + [pg for pg in section["after"]["dvportgroups"] if created(pg)]
+            if _key(pg) in keys]
     rollback = _restore_all(goal, read(), run, read)
     ok = rollback["error"] is None and not rollback["differences"]
     outcome.update(rollback=rollback, status=ROLLED_BACK if ok else ROLLBACK_FAILED,

@@ -231,6 +231,17 @@ def _sim_reconfigure_dvportgroup(state: dict, op: dict) -> None:
                 _mark_wrong_uplink(nic, bound_uplink, _sole_active(pg))
 
 
+def _sim_create_dvportgroup(state: dict, op: dict) -> None:
+    """Nothing a host shows: its facts list a dvPortgroup only while one of its vmknics is on it (a
+    move onto the new dvPortgroup brings it in, with the settings it is created with)."""
+
+
+def _sim_destroy_dvportgroup(state: dict, op: dict) -> None:
+    for nic in state.get("vmknics") or ():
+        if (nic.get("dvs") or {}).get("switch_uuid") == op["switch_uuid"] and nic["dvs"].get("portgroup_key") == op["key"]:
+            raise SimulationError([f"DestroyDVPortgroup: {op['name']} still holds {nic['device']} of {state.get('name')}"])
+
+
 def _sim_add_vnic(state: dict, op: dict) -> None:
     device = op["device"]
     if any(n["device"] == device for n in state.get("vmknics") or ()):
@@ -358,7 +369,9 @@ SIMULATORS = {
     "BindVnic": _sim_bind,
     "UnbindVnic": _sim_bind,
     "RescanHba": lambda state, op: _adapter(state, op["adapter"], op),
+    "CreateDVPortgroup": _sim_create_dvportgroup,
     "ReconfigureDVPortgroup": _sim_reconfigure_dvportgroup,
+    "DestroyDVPortgroup": _sim_destroy_dvportgroup,
 }
 
 

@@ -20,11 +20,13 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names 
 OPERATIONS = (
     "UpdateSoftwareInternetScsiEnabled", "AddPortGroup", "UpdatePortGroup", "RemovePortGroup",
     "UnbindVnic", "DeselectVnicForNicType", "RemoveVirtualNic", "AddVirtualNic", "UpdateVirtualNic",
-    "SelectVnicForNicType", "BindVnic", "RescanHba", "ReconfigureDVPortgroup",
+    "SelectVnicForNicType", "BindVnic", "RescanHba", "CreateDVPortgroup", "ReconfigureDVPortgroup", "DestroyDVPortgroup",
 )
 # Operations on vCenter objects shared by hosts (a dvPortgroup): run once, before the hosts that
 # need them, by apply/_vcenter_ops.py; each host's simulation applies them to what it sees of them.
-VCENTER_OPERATIONS = ("ReconfigureDVPortgroup",)
+VCENTER_OPERATIONS = ("CreateDVPortgroup", "ReconfigureDVPortgroup", "DestroyDVPortgroup")
+# The key a dvPortgroup the plan creates has until vCenter gives it its own (apply/_vcenter_ops.py).
+NEW_DVPORTGROUP_KEY = "new:"
 # Services SelectVnicForNicType cannot set: vSAN tags go through HostVsanSystem.UpdateVsan_Task.
 VSAN_SERVICES = frozenset({"vsan", "vsanWitness"})
 ADDRESS_TYPES = {"ipv4": ipaddress.IPv4Address, "ipv6": ipaddress.IPv6Address}

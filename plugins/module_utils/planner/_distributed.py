@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import dv_teaming
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import copy_data, make_operation, management_devices
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
+    NEW_DVPORTGROUP_KEY, copy_data, make_operation, management_devices,
+)
 
 Refuse = Callable[..., None]  # _Planner.refuse(message, host=None, cls=None)
 
@@ -68,6 +70,7 @@ class DvPortgroupChanges:
         self.operations: list[dict] = []
         self.hosts_of: dict[tuple, list[str]] = {}  # dvPortgroup -> hosts in scope with a vmknic on it
         self.joined: dict[str, list[dict]] = {}       # host -> dvPortgroups (facts form) its vmknics move to
+        self.created: dict[tuple, set] = {}           # (switch UUID, key) of a dvPortgroup to create -> hosts
 
     def move(self, host: str, target: dict, nic: dict, cls, where: str) -> None:
         """Move a vmknic on a distributed switch to the dvPortgroup ``cls.portgroup.name`` of the same
@@ -85,9 +88,9 @@ class DvPortgroupChanges:
             return
         entry = next((pg for pg in self.catalogue.values() if pg["switch_uuid"] == uuid and pg["name"] == wanted.name), None)
         if entry is None:
-            self.refuse(f"{where}: dvPortgroup {wanted.name} does not exist on {current['switch']}; create it in vCenter "
-                        "first (creating dvPortgroups is not planned yet)", host, cls.name)
-            return
+            entry = self._new_portgroup(host, nic, cls, where, current)
+            if entry is None:
+                return
         pg = host_portgroup(target, {"dvs": {"switch_uuid": uuid, "portgroup_key": entry["key"]}})
         if pg is None:
             pg = {"name": entry["name"], "switch": current["switch"], "switch_type": "distributed", "key": entry["key"],
@@ -99,8 +102,37 @@ class DvPortgroupChanges:
             self.joined.setdefault(host, []).append(pg)
         nic["portgroup"] = entry["name"]
         nic["dvs"] = {"switch_uuid": uuid, "portgroup_key": entry["key"], "port_key": None}
-        if wanted.vlan is not None or wanted.teaming is not None:
+        if (uuid, entry["key"]) in self.created:
+            self.created[(uuid, entry["key"])].add(host)
+        elif wanted.vlan is not None or wanted.teaming is not None:
             self.want(host, target, nic, cls, where, vlan=wanted.vlan, teaming=wanted.teaming)
+
+    def _new_portgroup(self, host: str, nic: dict, cls, where: str, current: dict) -> Optional[dict]:
+        """The dvPortgroup ``cls.portgroup`` to create on the vmknic's switch: like the one the vmknic
+        leaves, but for the declared VLAN and teaming (uplink names)."""
+        wanted = cls.portgroup
+        leaving = self.catalogue.get(_switch_key(nic))
+        if leaving is None:
+            self.refuse(f"{where}: dvPortgroup {current['name']} on {current['switch']} was not read from vCenter",
+                        host, cls.name)
+            return None
+        active, standby = wanted.teaming or (tuple((leaving.get("uplinks") or {}).get("active") or ()),
+                                             tuple((leaving.get("uplinks") or {}).get("standby") or ()))
+        unknown = [u for u in active + standby if u not in leaving["uplink_names"]]
+        if unknown:
+            self.refuse(f"{where}: {', '.join(unknown)} is not an uplink of distributed switch {leaving['switch']} "
+                        f"(its uplinks: {', '.join(leaving['uplink_names']) or 'none'})", host, cls.name)
+            return None
+        vlan = wanted.vlan if wanted.vlan is not None else leaving["vlan"]
+        entry = {"switch": leaving["switch"], "switch_uuid": leaving["switch_uuid"], "key": NEW_DVPORTGROUP_KEY + wanted.name,
+                 "name": wanted.name, "config_version": None, "vlan": vlan,
+                 "vlan_spec": {"type": "vlan", "vlan_id": vlan, "ranges": None, "pvlan_id": None} if vlan is not None else None,
+                 "uplinks": {"active": list(active), "standby": list(standby),
+                             "unused": [u for u in leaving["uplink_names"] if u not in active and u not in standby]},
+                 "uplink_names": list(leaving["uplink_names"]), "occupants": []}
+        self.catalogue[(entry["switch_uuid"], entry["key"])] = entry
+        self.created[(entry["switch_uuid"], entry["key"])] = set()
+        return entry
 
     def attached(self, host: str) -> list[dict]:
         """dvPortgroups this host's vmknics move to that its facts do not list (simulate's ``portgroups``)."""
@@ -147,7 +179,9 @@ class DvPortgroupChanges:
 
     def finish(self, hosts: list[dict]) -> None:
         """Refuse shared dvPortgroups, then plan one ReconfigureDVPortgroup per changed dvPortgroup.
-        ``hosts``: every host in the facts (their vmknics count as occupants even when skipped)."""
+        ``hosts``: every host in the facts (their vmknics count as occupants even when skipped).
+        Creations come first: nothing else depends on them but the moves onto them."""
+        self._plan_creations()
         in_scope: dict[tuple, set] = {}
         management: dict[tuple, list[str]] = {}
         for host in hosts:
@@ -174,6 +208,17 @@ class DvPortgroupChanges:
                             cls=sorted(wanted.classes)[0])
                 continue
             self._plan(key, wanted, name, sorted({h for h, _d in occupants}))
+
+    def _plan_creations(self) -> None:
+        for (uuid, key), hosts in sorted(self.created.items()):
+            entry = self.catalogue[(uuid, key)]
+            uplinks = entry["uplinks"]
+            self.operations.append(make_operation(
+                "CreateDVPortgroup", None,
+                f"dvPortgroup {entry['name']} on {entry['switch']}: create with VLAN {entry['vlan']}, active "
+                f"{'/'.join(uplinks['active'])}, standby {'/'.join(uplinks['standby']) or 'none'} (for {', '.join(sorted(hosts))})",
+                switch=entry["switch"], switch_uuid=uuid, key=key, name=entry["name"], vlan=entry["vlan"],
+                teaming={"active": list(uplinks["active"]), "standby": list(uplinks["standby"])}, hosts=sorted(hosts)))
 
     def _plan(self, key: tuple, wanted: _Wanted, name: str, hosts: list[str]) -> None:
         entry, args = wanted.entry, {}
@@ -203,8 +248,9 @@ class DvPortgroupChanges:
         return [pg for pg, op in zip(self._after(), self.operations) if host in op["hosts"]]
 
     def section(self) -> dict:
-        """The plan document's ``vcenter`` section."""
-        before = [copy_data(self.catalogue[(op["switch_uuid"], op["key"])]) for op in self.operations]
+        """The plan document's ``vcenter`` section: ``before`` lists the dvPortgroups that exist."""
+        before = [copy_data(self.catalogue[(op["switch_uuid"], op["key"])]) for op in self.operations
+                  if op["op"] != "CreateDVPortgroup"]
         return {"changed": bool(self.operations), "operations": self.operations,
                 "before": {"dvportgroups": before}, "after": {"dvportgroups": self._after()}}
 

@@ -184,3 +184,45 @@ def test_move_to_another_dvportgroup_four_steps_and_a_fault(lab):
     assert lab.journal() == []
     back = apply_plan(lab, plan_document(lab, move_intent("dv-vMotion"))["plan"])
     assert back["outcome"] == {h: "applied" for h, _d, _k in before} and vmotion_nics(lab) == before
+
+
+def dvportgroup_names(lab) -> list[str]:
+    with Vsphere(lab) as vs:
+        return sorted(p.name for p in find_dvs(vs.si, "dvs-A").portgroup)
+
+
+def test_move_to_a_dvportgroup_the_plan_creates_four_steps_and_a_fault(lab):
+    before, names = vmotion_nics(lab), dvportgroup_names(lab)
+    intent = move_intent("dv-vMotion-25")
+    intent["classes"][0]["subnet"]["portgroup"].update(vlan=25, teaming={"active": ["Uplink 2"], "standby": ["Uplink 1"]})
+    lab.clear_journal()
+    plan = plan_document(lab, intent)["plan"]
+    [create] = plan["vcenter"]["operations"]
+    assert (create["op"], create["name"], create["vlan"], create["hosts"]) == ("CreateDVPortgroup", "dv-vMotion-25", 25, HOSTS[:2])
+    assert apply_plan(lab, plan, check=True)["vcenter"]["status"] == "planned" and lab.journal() == []
+
+    # a fault at the first host's move: the host is rolled back, the other not started, and the
+    # dvPortgroup no host took up is destroyed again
+    lab.inject_fault("UpdateVirtualNic", host=before[0][0], nth=1, fault="HostConfigFault", message="injected")
+    failed = apply_plan(lab, plan)
+    lab.clear_faults()
+    assert failed["outcome"] == {before[0][0]: "rolled_back", before[1][0]: "not_tried"}, failed.get("msg")
+    assert failed["vcenter"]["status"] == "rolled_back", failed["vcenter"]
+    assert [e["method"] for e in lab.journal()] == ["CreateDVPortgroup_Task", "UpdateVirtualNic", "Destroy_Task"]
+    assert vmotion_nics(lab) == before and dvportgroup_names(lab) == names
+
+    lab.clear_journal()
+    applied = apply_plan(lab, plan)
+    assert applied["outcome"] == {h: "applied" for h, _d, _k in before} and applied["vcenter"]["status"] == "applied"
+    journal = lab.journal()
+    new_key = journal[0]["args"]["keys"][0]
+    assert [(e["host"], e["method"], e["args"].get("portgroupKey")) for e in journal] == [
+        (None, "CreateDVPortgroup_Task", None)] + [(h, "UpdateVirtualNic", new_key) for h, _d, _k in before]
+    assert vmotion_nics(lab) == [(h, d, new_key) for h, d, _k in before]
+    assert dvportgroup(lab, "dv-vMotion-25")[:3] == (25, ["Uplink 2"], ["Uplink 1"])
+    lab.clear_journal()
+    again = plan_document(lab, intent)["plan"]
+    assert again["vcenter"]["operations"] == [] and all(not e["operations"] for e in again["hosts"])
+    assert apply_plan(lab, again)["changed"] is False and lab.journal() == []
+    back = apply_plan(lab, plan_document(lab, move_intent("dv-vMotion"))["plan"])
+    assert back["outcome"] == {h: "applied" for h, _d, _k in before} and vmotion_nics(lab) == before

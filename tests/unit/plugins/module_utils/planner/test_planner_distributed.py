@@ -170,11 +170,32 @@ def test_a_move_to_another_dvportgroup_of_the_switch_is_one_host_call_with_dvs()
     assert nic_pg["vlan"] == 21
 
 
-def test_a_move_to_a_missing_dvportgroup_or_one_shared_with_a_vlan_change_is_refused():
+def test_a_missing_dvportgroup_is_created_once_like_the_one_left_but_for_what_is_declared():
+    hosts = [vmotion_host("esx01", 11), vmotion_host("esx02", 12)]
+    catalogue = [catalogue_entry(VMOTION_PG, [("esx01", "vmk1"), ("esx02", "vmk1")])]
+    intent = copy.deepcopy(MOVE_CLASS)
+    intent["classes"][0]["subnet"]["portgroup"].update(vlan=20, teaming={"active": ["Uplink 2"], "standby": ["Uplink 1"]})
+    document = plan(hosts, intent, catalogue)
+    assert document["vcenter"]["operations"] == [{
+        "op": "CreateDVPortgroup", "host": None, "switch": "dvs1", "switch_uuid": UUID, "key": "new:dv-vMotion-20",
+        "name": "dv-vMotion-20", "vlan": 20, "teaming": {"active": ["Uplink 2"], "standby": ["Uplink 1"]},
+        "hosts": ["esx01", "esx02"],
+        "description": "dvPortgroup dv-vMotion-20 on dvs1: create with VLAN 20, active Uplink 2, standby Uplink 1 (for esx01, esx02)"}]
+    assert document["vcenter"]["before"] == {"dvportgroups": []}
+    for entry in document["hosts"]:
+        [op] = entry["operations"]
+        assert (op["op"], op["portgroup"], op["dvs"]) == ("UpdateVirtualNic", "dv-vMotion-20",
+                                                          {"switch_uuid": UUID, "portgroup_key": "new:dv-vMotion-20"})
+        assert [(p["name"], p["vlan"], p["teaming"]["active"]) for p in entry["after"]["portgroups"]
+                if p["switch_type"] == "distributed"] == [("dv-vMotion-20", 20, ["vmnic3"])]
+    # without teaming declared, it is the one of the dvPortgroup the vmknics leave
+    document = plan(hosts, MOVE_CLASS, catalogue)
+    assert [(op["vlan"], op["teaming"]) for op in document["vcenter"]["operations"]] == [
+        (10, {"active": ["Uplink 1", "Uplink 2"], "standby": []})]
+
+
+def test_a_move_to_a_dvportgroup_shared_with_a_vlan_change_is_refused():
     host = vmotion_host("esx01", 11)
-    assert problems([host], MOVE_CLASS, [catalogue_entry(VMOTION_PG, [("esx01", "vmk1")])]) == [
-        "class vmotion, host esx01 vmk1: dvPortgroup dv-vMotion-20 does not exist on dvs1; create it in vCenter first "
-        "(creating dvPortgroups is not planned yet)"]
     with_vlan = copy.deepcopy(MOVE_CLASS)
     with_vlan["classes"][0]["subnet"]["portgroup"]["vlan"] = 21
     catalogue = [catalogue_entry(VMOTION_PG, [("esx01", "vmk1")]), catalogue_entry(NEW_PG, [("esx07", "vmk3")])]
