@@ -16,6 +16,7 @@ from typing import Any
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._distributed import _dv_vlan, _uplink_order
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import _container_spec, _retrieve
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import object_props
 
 if HAS_PYVMOMI:
@@ -27,21 +28,12 @@ DVSWITCH_PATHS = ("uuid", "name", "config.uplinkPortPolicy")
 
 
 def _properties(content: Any, types: list[Any], paths: dict[Any, tuple[str, ...]]) -> list[tuple[Any, dict[str, Any]]]:
-    """(object, props) of every object of ``types`` in the inventory, in one RetrievePropertiesEx."""
+    """(object, props) of every object of ``types`` in the inventory, in one paged RetrievePropertiesEx."""
     pc = vmodl.query.PropertyCollector
-    view = content.viewManager.CreateContainerView(content.rootFolder, types, True)
+    view, spec = _container_spec(content, types)
     try:
-        traversal = pc.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
-        spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
-                             propSet=[pc.PropertySpec(type=kind, pathSet=list(paths[kind])) for kind in types])
-        result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions())
-        items = []
-        while result:
-            items.extend((item.obj, object_props(item)) for item in result.objects)
-            if not result.token:
-                break
-            result = content.propertyCollector.ContinueRetrievePropertiesEx(token=result.token)
-        return items
+        return [(item.obj, object_props(item)) for item in
+                _retrieve(content, [spec], [pc.PropertySpec(type=kind, pathSet=list(paths[kind])) for kind in types])]
     finally:
         view.DestroyView()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from community_vmware import play
+from community_vmware import vmkernel_info_agrees
 from labdvs import find_dvportgroup, find_dvs, reconfigure_dvportgroup
 
 from harness import connection_args, restorable, run_module
@@ -101,14 +101,7 @@ def test_iscsi_binding_on_dvportgroups_four_steps(lab, tmp_path):
     assert apply_plan(lab, again)["changed"] is False
     assert lab.journal() == []
 
-    [info] = play(lab, tmp_path, [{"community.vmware.vmware_vmkernel_info": {"esxi_hostname": HOST}}], "info")
-    predicted = {v["device"]: v for v in entry["after"]["vmknics"]}
-    seen = {v["device"]: v for v in info["host_vmk_info"][HOST]}
-    assert sorted(seen) == sorted(predicted)
-    for name, vmk in seen.items():
-        want = predicted[name]
-        assert (vmk["ipv4_address"], vmk["mtu"], vmk["stack"], vmk["mac"]) == (
-            want["ipv4"]["address"], want["mtu"], want["stack"], want["mac"])
+    vmkernel_info_agrees(lab, tmp_path, HOST, entry["after"])
     reset(lab, before, start)
 
 
