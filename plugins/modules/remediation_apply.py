@@ -156,11 +156,11 @@ hosts:
   elements: dict
 vcenter:
   description:
-    - With O(plan), the outcome of its vCenter-level steps, run once before any host: C(status) (as RV(status):
-      V(unchanged), V(planned), V(applied), V(drifted) when a dvPortgroup changed since it was planned (its
-      C(configVersion) moved, or vCenter answered C(ConcurrentAccess)), V(failed), V(rolled_back),
-      V(rollback_failed)), C(changed), C(commands), C(executed), C(failed_operation), C(error),
-      C(differences), C(rollback).
+    - With O(plan), the outcome of its vCenter-level steps, run once before any host. C(status) is one of
+      V(unchanged), V(planned), V(applied), V(drifted) (a dvPortgroup changed since it was planned, its
+      C(configVersion) moved, or vCenter answered C(ConcurrentAccess)), V(failed), V(rolled_back) (also when
+      every host that needed a step failed and the step was put back), V(rollback_failed); with C(changed),
+      C(commands), C(executed), C(failed_operation), C(error), C(differences) and C(rollback) as for a host.
   returned: with O(plan)
   type: dict
 outcome:

@@ -97,7 +97,7 @@ plan:
   contains:
     vcenter:
       description:
-        - The vCenter-level steps, shown once and run before any host (C(docs/remediation.md), "vCenter-level steps"):
+        - The vCenter-level steps, shown once and run before any host (C(docs/remediation.md), "vCenter-level steps"),
           changes of dvPortgroups, which every host on the switch shares. C(operations) (each with the hosts in scope
           that have a vmknic on its dvPortgroup), and C(before) / C(after) with the C(dvportgroups) they change
           (VLAN, failover order by uplink name, C(config_version) as read, the vmknics on them on every host).
