@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from labdvs import find_dvportgroup, find_dvs, reconfigure_dvportgroup
 
-from harness import connection_args, run_module
+from harness import ansible_env, connection_args, run_module, run_playbook
+from remediation_setup import REMEDIATE_PLAYBOOK, intent_file
 from vsphere import Vsphere
 
 HOSTS = ["10.10.0.11", "10.10.0.12", "10.10.0.13"]
@@ -226,3 +227,26 @@ def test_move_to_a_dvportgroup_the_plan_creates_four_steps_and_a_fault(lab):
     assert apply_plan(lab, again)["changed"] is False and lab.journal() == []
     back = apply_plan(lab, plan_document(lab, move_intent("dv-vMotion"))["plan"])
     assert back["outcome"] == {h: "applied" for h, _d, _k in before} and vmotion_nics(lab) == before
+
+
+@pytest.mark.parametrize("inventory", [False, True], ids=["localhost", "esxi-inventory"])
+def test_the_role_applies_a_plan_of_vcenter_level_steps_only(lab, tmp_path, inventory):
+    """A plan whose only change is a dvPortgroup's VLAN (no host call) is applied by the role, on
+    localhost (one remediation_apply of the whole plan) and over an ESXi inventory (the steps once,
+    before the hosts); then put back."""
+    before = dvportgroup(lab, "dv-vMotion")
+    extra: dict[str, Any] = {"remediate_intent_file": str(intent_file(tmp_path, {"remediate_intent": VLAN_INTENT}))}
+    kwargs: dict[str, Any] = {}
+    if inventory:
+        path = tmp_path / "esxi.ini"
+        path.write_text("[esxi]\n" + "".join(f"{host}\n" for host in HOSTS))
+        kwargs["inventory"] = path
+        extra.update(remediate_hosts="esxi", remediate_serial=0)
+    lab.clear_journal()
+    proc = run_playbook(REMEDIATE_PLAYBOOK, ansible_env(lab), extra_vars=extra, **kwargs)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert [(e["method"], e["args"].get("vlan")) for e in lab.journal()] == [("ReconfigureDVPortgroup_Task", 20)]
+    assert dvportgroup(lab, "dv-vMotion")[0] == 20
+    restore = {"classes": [dict(VLAN_INTENT["classes"][0], subnet={"network": "10.20.0.0/24", "vlan": 10})]}
+    assert apply_plan(lab, plan_document(lab, restore)["plan"])["vcenter"]["status"] == "applied"
+    assert dvportgroup(lab, "dv-vMotion")[:3] == before[:3]
