@@ -19,12 +19,14 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._inten
 
 
 def remediation_lines(plan: Any) -> list[str]:
-    """One line per planned operation, ``host: description``, in execution order."""
+    """One line per planned operation in execution order: the vCenter-level ones first
+    (``vCenter: description``), then ``host: description``."""
     if isinstance(plan, Mapping) and "plan" in plan:
         plan = plan["plan"]
     if not isinstance(plan, Mapping) or not isinstance(plan.get("hosts"), list):
         raise AnsibleFilterError("remediation_lines: expects the plan of remediation_plan_info (a dict with 'hosts')")
-    lines = []
+    lines = [f"vCenter: {operation.get('description') or operation.get('op')}"
+             for operation in (plan.get("vcenter") or {}).get("operations") or []]
     for entry in plan["hosts"]:
         for operation in entry.get("operations") or []:
             lines.append(f"{entry.get('host')}: {operation.get('description') or operation.get('op')}")
