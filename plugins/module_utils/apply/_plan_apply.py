@@ -172,6 +172,8 @@ class PlanSession:
         self.check_mode = check_mode
         self.content = service_instance.RetrieveContent()
         self.topology = read_topology(self.content)
+        # The dvPortgroups of the plan's vCenter-level steps as read once they ran (apply_vcenter).
+        self.vcenter_state: list[dict] | None = None
         if writes and not check_mode:
             # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
             self.topology["record_field"] = record_field_key(self.content, self.topology["record_field"])
@@ -204,10 +206,15 @@ class PlanSession:
         return [pg for pg in found if (pg["switch_uuid"], pg["name"]) in names]
 
     def apply_vcenter(self, section: dict) -> dict:
-        """The outcome of the plan's vCenter-level steps (apply/_vcenter_ops.py), run once before any host."""
+        """The outcome of the plan's vCenter-level steps (apply/_vcenter_ops.py), run once before any
+        host. Their dvPortgroups as they are then are kept for the hosts' check (one read, not one
+        per host)."""
         runner = VcenterRunner(self.content, self.params["timeout"] or 900)
-        return apply_vcenter_steps(section, runner.run, lambda: self.dvportgroups(section["after"]["dvportgroups"]),
-                                   self.check_mode)
+        outcome = apply_vcenter_steps(section, runner.run, lambda: self.dvportgroups(section["after"]["dvportgroups"]),
+                                      self.check_mode)
+        if outcome["commands"] and not self.check_mode:
+            self.vcenter_state = self.dvportgroups(section["after"]["dvportgroups"])
+        return outcome
 
     def undo_unused_vcenter_steps(self, section: dict, outcome: dict, hosts: list[dict]) -> None:
         """Put back the vCenter-level steps no host took up (every host that needed them failed)."""
@@ -223,7 +230,7 @@ class PlanSession:
         touched: ``failed``, naming what is missing."""
         missing = []
         if entry.get("vcenter_steps") and not self.check_mode:
-            current = self.dvportgroups(entry["vcenter_steps"])
+            current = self.vcenter_state if self.vcenter_state is not None else self.dvportgroups(entry["vcenter_steps"])
             missing = portgroup_differences(entry["vcenter_steps"], current)
             entry = with_real_keys(entry, real_keys(entry["vcenter_steps"], current))
         if missing:
