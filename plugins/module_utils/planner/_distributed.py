@@ -68,15 +68,14 @@ class DvPortgroupChanges:
         self.allow_management_change = allow_management_change
         self.wanted: dict[tuple, _Wanted] = {}
         self.operations: list[dict] = []
-        self.hosts_of: dict[tuple, list[str]] = {}  # dvPortgroup -> hosts in scope with a vmknic on it
         self.joined: dict[str, list[dict]] = {}       # host -> dvPortgroups (facts form) its vmknics move to
         self.created: dict[tuple, set] = {}           # (switch UUID, key) of a dvPortgroup to create -> hosts
 
     def move(self, host: str, target: dict, nic: dict, cls, where: str) -> None:
         """Move a vmknic on a distributed switch to the dvPortgroup ``cls.portgroup.name`` of the same
         switch (UpdateVirtualNic with ``dvs``), with the declared VLAN and teaming (uplink names) as a
-        vCenter-level step when they differ. A missing dvPortgroup is refused (creating one is not
-        planned yet)."""
+        vCenter-level step when they differ. A missing dvPortgroup is created (CreateDVPortgroup),
+        once for every host moving there."""
         wanted, current = cls.portgroup, host_portgroup(target, nic)
         uuid = (nic.get("dvs") or {}).get("switch_uuid")
         if current is None or not uuid:
@@ -207,7 +206,7 @@ class DvPortgroupChanges:
                             f"manage the host; changing its {what} needs allow_management_change: true",
                             cls=sorted(wanted.classes)[0])
                 continue
-            self._plan(key, wanted, name, sorted({h for h, _d in occupants}))
+            self._plan(wanted, name, sorted({h for h, _d in occupants}))
 
     def _plan_creations(self) -> None:
         for (uuid, key), hosts in sorted(self.created.items()):
@@ -220,7 +219,7 @@ class DvPortgroupChanges:
                 switch=entry["switch"], switch_uuid=uuid, key=key, name=entry["name"], vlan=entry["vlan"],
                 teaming={"active": list(uplinks["active"]), "standby": list(uplinks["standby"])}, hosts=sorted(hosts)))
 
-    def _plan(self, key: tuple, wanted: _Wanted, name: str, hosts: list[str]) -> None:
+    def _plan(self, wanted: _Wanted, name: str, hosts: list[str]) -> None:
         entry, args = wanted.entry, {}
         if wanted.vlan is not None and (entry["vlan"] != wanted.vlan or (entry.get("vlan_spec") or {}).get("type") != "vlan"):
             args["vlan"] = wanted.vlan
@@ -237,7 +236,6 @@ class DvPortgroupChanges:
             "ReconfigureDVPortgroup", None, f"{name}: {change} (for {', '.join(hosts)})", switch=entry["switch"],
             switch_uuid=entry["switch_uuid"], key=entry["key"], name=entry["name"], config_version=entry["config_version"],
             **args, hosts=hosts))
-        self.hosts_of[key] = hosts
 
     def operations_for(self, host: str) -> list[dict]:
         """The vCenter-level operations whose dvPortgroup this host has a vmknic on."""
