@@ -167,7 +167,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._inten
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ModuleFailure, PlanError
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._distributed import switches_to_read
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._distributed import switches_named, switches_to_read
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import read_dvportgroups
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
@@ -198,8 +198,9 @@ def _plan(module: VsphereModule) -> dict:
     dvportgroups: list[dict] = []
 
     def read_dvportgroups_needed(service_instance, hosts: list[dict]) -> None:
-        switches = switches_to_read(hosts, parse_intent(params["intent"]))
-        dvportgroups.extend(read_dvportgroups(service_instance, switches, {h["moid"]: h["name"] for h in hosts}))
+        intent = parse_intent(params["intent"])
+        dvportgroups.extend(read_dvportgroups(service_instance, switches_to_read(hosts, intent), {h["moid"]: h["name"] for h in hosts},
+                                              switch_names=switches_named(intent)))
 
     hosts = module.read_scope("read vmknic facts", then=read_dvportgroups_needed)
     # Now that the hosts are known, a stack key must be one of theirs (or a system stack).

@@ -50,7 +50,7 @@ _CLASS_KEYS = ("name", "select", "action", "reason") + ACTIONS[:3]
 _SUBNET_KEYS = ADDRESSING_KEYS + ("ipv6", "vlan", "portgroup", "mtu")
 _STACK_KEYS = ("key",) + ADDRESSING_KEYS + ("ipv6", "mtu")
 _ISCSI_KEYS = ("adapter", "enable", "uplinks")
-_PORTGROUP_KEYS = ("name", "vlan", "teaming")
+_PORTGROUP_KEYS = ("name", "vlan", "teaming", "switch")
 _TEAMING_KEYS = ("active", "standby")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # Selector keys whose values are shell-style wildcard patterns (fnmatch), not regular expressions.
@@ -208,7 +208,11 @@ def _parse_subnet_action(raw: Any, cls: ClassIntent, where: str, checker: Checke
                 pg_vlan = checker.integer(pg["vlan"], f"{where}.portgroup.vlan", 0, VLAN_MAX)
             teaming = _parse_teaming(pg["teaming"], f"{where}.portgroup.teaming", checker) \
                 if pg.get("teaming") is not None else None
-            portgroup = PortgroupIntent(name=str(name), vlan=pg_vlan, teaming=teaming)
+            switch = pg.get("switch")
+            if switch is not None and (not isinstance(switch, str) or not switch.strip()):
+                checker.add(f"{where}.portgroup.switch", "must be the name of a distributed switch")
+                switch = None
+            portgroup = PortgroupIntent(name=str(name), vlan=pg_vlan, teaming=teaming, switch=switch)
     return ClassIntent(name=cls.name, select=cls.select, action=cls.action, reason=cls.reason,
                        addressing=addressing, ipv6=ipv6, mtu=mtu, vlan=vlan, portgroup=portgroup)
 

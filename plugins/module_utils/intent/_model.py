@@ -69,6 +69,7 @@ class PortgroupIntent:
     name: str
     vlan: Optional[int] = None
     teaming: Optional[tuple[tuple[str, ...], tuple[str, ...]]] = None  # (active, standby)
+    switch: Optional[str] = None  # a distributed switch to move a vmknic on a standard switch to
 
 
 @dataclass(frozen=True)

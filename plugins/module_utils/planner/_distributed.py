@@ -52,6 +52,11 @@ def switches_to_read(hosts: list[dict], intent) -> set[str]:
             if nic.get("switch_type") == "distributed" and (nic.get("dvs") or {}).get("switch_uuid")}
 
 
+def switches_named(intent) -> frozenset:
+    """The distributed switches the intent moves vmknics on standard switches to (subnet.portgroup.switch)."""
+    return frozenset(cls.portgroup.switch for cls in intent.classes if cls.portgroup is not None and cls.portgroup.switch)
+
+
 def host_portgroup(target: dict, nic: dict) -> Optional[dict]:
     """The entry of the vmknic's dvPortgroup in a host's facts (or target)."""
     uuid, key = _switch_key(nic)
@@ -70,6 +75,7 @@ class DvPortgroupChanges:
         self.operations: list[dict] = []
         self.joined: dict[str, list[dict]] = {}       # host -> dvPortgroups (facts form) its vmknics move to
         self.created: dict[tuple, set] = {}           # (switch UUID, key) of a dvPortgroup to create -> hosts
+        self.hosts_pgs: dict[str, list[dict]] = {}    # host -> its port groups as read (set by the planner)
 
     def move(self, host: str, target: dict, nic: dict, cls, where: str) -> None:
         """Move a vmknic on a distributed switch to the dvPortgroup ``cls.portgroup.name`` of the same
@@ -78,12 +84,18 @@ class DvPortgroupChanges:
         once for every host moving there."""
         wanted, current = cls.portgroup, host_portgroup(target, nic)
         uuid = (nic.get("dvs") or {}).get("switch_uuid")
-        if current is None or not uuid:
-            self.refuse(f"{where}: its dvPortgroup {nic.get('portgroup')} is not in the facts", host, cls.name)
-            return
+        onto = nic.get("switch_type") != "distributed"  # from a standard port group onto the switch
         if self.catalogue is None:
-            self.refuse(f"{where}: the dvPortgroups of {current['switch']} were not read from vCenter (plan with "
-                        "remediation_plan_info)", host, cls.name)
+            self.refuse(f"{where}: the dvPortgroups of {wanted.switch or nic.get('switch')} were not read from vCenter "
+                        "(plan with remediation_plan_info)", host, cls.name)
+            return
+        if onto:
+            current = self._member_view(host, nic, cls, where)
+            if current is None:
+                return
+            uuid = current["switch_uuid"]
+        elif current is None or not uuid:
+            self.refuse(f"{where}: its dvPortgroup {nic.get('portgroup')} is not in the facts", host, cls.name)
             return
         entry = next((pg for pg in self.catalogue.values() if pg["switch_uuid"] == uuid and pg["name"] == wanted.name), None)
         if entry is None:
@@ -99,18 +111,43 @@ class DvPortgroupChanges:
             pg["uplinks"], pg["teaming"] = dv_teaming(pg, uplinks.get("active") or (), uplinks.get("standby") or ())
             target["portgroups"].append(pg)
             self.joined.setdefault(host, []).append(pg)
-        nic["portgroup"] = entry["name"]
+        nic["portgroup"], nic["switch"], nic["switch_type"] = entry["name"], current["switch"], "distributed"
         nic["dvs"] = {"switch_uuid": uuid, "portgroup_key": entry["key"], "port_key": None}
         if (uuid, entry["key"]) in self.created:
             self.created[(uuid, entry["key"])].add(host)
         elif wanted.vlan is not None or wanted.teaming is not None:
             self.want(host, target, nic, cls, where, vlan=wanted.vlan, teaming=wanted.teaming)
 
+    def _member_view(self, host: str, nic: dict, cls, where: str) -> Optional[dict]:
+        """For a vmknic on a standard switch moving onto distributed switch ``cls.portgroup.switch``:
+        a stand-in for "the dvPortgroup it leaves" (the switch's uplinks as this host backs them, and
+        the VLAN of the port group it leaves), or None after a refusal."""
+        wanted = cls.portgroup
+        if not wanted.switch:
+            self.refuse(f"{where}: is on standard switch {nic.get('switch')}; name the distributed switch of "
+                        f"dvPortgroup {wanted.name} (portgroup.switch) to move it there", host, cls.name)
+            return None
+        entries = [pg for pg in self.catalogue.values() if pg["switch"] == wanted.switch and "members" in pg]
+        if not entries:
+            self.refuse(f"{where}: distributed switch {wanted.switch} was not found in vCenter", host, cls.name)
+            return None
+        uplinks = entries[0]["members"].get(host)
+        if uplinks is None:
+            self.refuse(f"{where}: host {host} is not a member of distributed switch {wanted.switch}; add it (with "
+                        "its uplinks) in vCenter first", host, cls.name)
+            return None
+        leaving_pg = next((p for p in self.hosts_pgs.get(host, ()) if (p["switch"], p["name"]) == (nic.get("switch"), nic.get("portgroup"))), {})
+        first = entries[0]
+        return {"switch": wanted.switch, "switch_uuid": first["switch_uuid"], "uplink_pnics": dict(uplinks),
+                "vlan": leaving_pg.get("vlan") or 0, "uplink_names": list(first["uplink_names"]),
+                "uplinks": {"active": list(first["uplink_names"]), "standby": [], "unused": []}}
+
     def _new_portgroup(self, host: str, nic: dict, cls, where: str, current: dict) -> Optional[dict]:
         """The dvPortgroup ``cls.portgroup`` to create on the vmknic's switch: like the one the vmknic
-        leaves, but for the declared VLAN and teaming (uplink names)."""
+        leaves, but for the declared VLAN and teaming (uplink names). From a standard switch: with the
+        VLAN of the port group it leaves and every uplink active, unless declared."""
         wanted = cls.portgroup
-        leaving = self.catalogue.get(_switch_key(nic))
+        leaving = self.catalogue.get(_switch_key(nic)) if nic.get("switch_type") == "distributed" else current
         if leaving is None:
             self.refuse(f"{where}: dvPortgroup {current['name']} on {current['switch']} was not read from vCenter",
                         host, cls.name)
@@ -245,15 +282,18 @@ class DvPortgroupChanges:
         """The dvPortgroups, as the plan leaves them, that this host's after-state counts on."""
         return [pg for pg, op in zip(self._after(), self.operations) if host in op["hosts"]]
 
+    def _entry(self, op: dict) -> dict:
+        """The dvPortgroup of ``op`` for the plan document (without the switch's member hosts)."""
+        return {k: copy_data(v) for k, v in self.catalogue[(op["switch_uuid"], op["key"])].items() if k != "members"}
+
     def section(self) -> dict:
         """The plan document's ``vcenter`` section: ``before`` lists the dvPortgroups that exist."""
-        before = [copy_data(self.catalogue[(op["switch_uuid"], op["key"])]) for op in self.operations
-                  if op["op"] != "CreateDVPortgroup"]
+        before = [self._entry(op) for op in self.operations if op["op"] != "CreateDVPortgroup"]
         return {"changed": bool(self.operations), "operations": self.operations,
                 "before": {"dvportgroups": before}, "after": {"dvportgroups": self._after()}}
 
     def _after(self) -> list[dict]:
-        after = [copy_data(self.catalogue[(op["switch_uuid"], op["key"])]) for op in self.operations]
+        after = [self._entry(op) for op in self.operations]
         for pg, op in zip(after, self.operations):
             if "vlan" in op:
                 pg["vlan"] = op["vlan"]

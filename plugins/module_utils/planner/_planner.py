@@ -305,7 +305,8 @@ class _Planner:
         if cls.portgroup is None:
             return
         wanted = cls.portgroup
-        if nic.get("switch_type") == "distributed":
+        if nic.get("switch_type") == "distributed" or wanted.switch:
+            self.distributed.hosts_pgs[hp.facts["name"]] = hp.facts["portgroups"]
             self.distributed.move(hp.facts["name"], hp.target, nic, cls, where)
             return
         current = self._standard_pg(hp, nic, cls, where, "the port group")

@@ -24,7 +24,7 @@ if HAS_PYVMOMI:
 
 DVPORTGROUP_PATHS = ("key", "name", "config.distributedVirtualSwitch", "config.defaultPortConfig",
                      "config.configVersion", "config.uplink")
-DVSWITCH_PATHS = ("uuid", "name", "config.uplinkPortPolicy")
+DVSWITCH_PATHS = ("uuid", "name", "config.uplinkPortPolicy", "config.host")
 
 
 def _properties(content: Any, types: list[Any], paths: dict[Any, tuple[str, ...]]) -> list[tuple[Any, dict[str, Any]]]:
@@ -56,19 +56,22 @@ def dvportgroup_entry(props: dict[str, Any], switch: dict[str, Any]) -> dict[str
 
 
 def read_dvportgroups(service_instance: Any, switch_uuids: set[str], host_names: dict[str, str],
-                      occupants: bool = True) -> list[dict[str, Any]]:
+                      occupants: bool = True, switch_names: frozenset = frozenset()) -> list[dict[str, Any]]:
     """Every dvPortgroup (uplink portgroups left out) of the distributed switches ``switch_uuids``,
     sorted by switch and name, each with ``occupants``: ``[{host, device}]`` of the vmknics
     connected to it on any host. ``host_names``: HostSystem moid -> name of the hosts already
     known (the facts); the other occupants' hosts are named in one more read. ``occupants``
-    false: the settings only (no FetchDVPorts), as verifying a change needs."""
-    if not switch_uuids:
+    false: the settings only (no FetchDVPorts), as verifying a change needs. ``switch_names``: more
+    switches, by name; each of their dvPortgroups also has ``members``: host name -> uplink name ->
+    the vmnic behind it there (for moving a vmknic onto the switch; one FetchDVPorts of its uplink
+    ports per switch)."""
+    if not switch_uuids and not switch_names:
         return []
     content = service_instance.RetrieveContent()
     items = _properties(content, [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup],
                         {vim.DistributedVirtualSwitch: DVSWITCH_PATHS, vim.dvs.DistributedVirtualPortgroup: DVPORTGROUP_PATHS})
-    switches = {obj._moId: (obj, props) for obj, props in items
-                if isinstance(obj, vim.DistributedVirtualSwitch) and props.get("uuid") in switch_uuids}
+    switches = {obj._moId: (obj, props) for obj, props in items if isinstance(obj, vim.DistributedVirtualSwitch)
+                and (props.get("uuid") in switch_uuids or props.get("name") in switch_names)}
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     for obj, props in items:
         switch = props.get("config.distributedVirtualSwitch")
@@ -89,14 +92,33 @@ def read_dvportgroups(service_instance: Any, switch_uuids: set[str], host_names:
             if entry is None or connectee is None or connectee.type != "hostVmkVnic" or connectee.connectedEntity is None:
                 continue
             entry["occupants"].append({"host": connectee.connectedEntity, "device": connectee.nicKey})
+    members = {props.get("uuid"): _members(dvs, props) for dvs, props in switches.values() if props.get("name") in switch_names}
     names = dict(host_names)
     unknown = {o["host"] for e in entries.values() for o in e["occupants"] if o["host"]._moId not in names}
+    unknown |= {host for by_host in members.values() for host in by_host if host._moId not in names}
     if unknown:  # hosts out of scope: their names, in one read
         names.update(_host_names(content, list(unknown)))
     result = sorted(entries.values(), key=lambda e: (e["switch"] or "", e["name"] or ""))
     for entry in result:
+        if entry["switch_uuid"] in members:
+            entry["members"] = {names.get(host._moId, host._moId): uplinks for host, uplinks in members[entry["switch_uuid"]].items()}
         entry["occupants"] = sorted(({"host": names.get(o["host"]._moId, o["host"]._moId), "device": o["device"]}
                                      for o in entry["occupants"]), key=lambda o: (o["host"], o["device"] or ""))
+    return result
+
+
+def _members(dvs: Any, props: dict[str, Any]) -> dict[Any, dict[str, Any]]:
+    """Each member host (object) of the switch -> uplink name -> the vmnic backing it there."""
+    uplink_names = {port.key: port.config.name for port in dvs.FetchDVPorts(criteria=vim.dvs.PortCriteria(uplinkPort=True)) or []}
+    result: dict[Any, dict[str, Any]] = {}
+    for member in props.get("config.host") or []:
+        config = member.config
+        backing = getattr(config, "backing", None)
+        by_port = {spec.uplinkPortKey: spec.pnicDevice for spec in getattr(backing, "pnicSpec", None) or []}
+        names = list(getattr(props.get("config.uplinkPortPolicy"), "uplinkPortName", None) or [])
+        uplinks = {name: None for name in names}
+        uplinks.update({uplink_names[key]: pnic for key, pnic in by_port.items() if key in uplink_names})
+        result[config.host] = uplinks
     return result
 
 

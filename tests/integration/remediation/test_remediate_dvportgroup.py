@@ -30,6 +30,8 @@ SCENARIO: dict[str, Any] = {
     "hosts": [
         {"index": [0, 1], "vmknics": [{"dvportgroup": "dv-vMotion", "ip": "10.20.0.1{i}/24", "services": ["vmotion"]}]},
         {"index": [0, 2], "vmknics": [{"dvportgroup": "dv-Replication", "ip": "10.30.0.1{i}/24", "services": ["vSphereReplication"]}]},
+        {"index": [2], "portgroups": [{"name": "NFS", "vlan": 60}],
+         "vmknics": [{"portgroup": "NFS", "ip": "10.60.0.1{i}/24"}]},
     ],
 }
 VLAN_INTENT = {"classes": [{"name": "vmotion", "select": {"portgroups": ["dv-vMotion"]}, "action": "subnet",
@@ -250,3 +252,31 @@ def test_the_role_applies_a_plan_of_vcenter_level_steps_only(lab, tmp_path, inve
     restore = {"classes": [dict(VLAN_INTENT["classes"][0], subnet={"network": "10.20.0.0/24", "vlan": 10})]}
     assert apply_plan(lab, plan_document(lab, restore)["plan"])["vcenter"]["status"] == "applied"
     assert dvportgroup(lab, "dv-vMotion")[:3] == before[:3]
+
+
+def test_move_from_a_standard_port_group_onto_a_dvportgroup_the_plan_creates(lab):
+    """The last test of the module (the vmknic stays on the vDS)."""
+    intent = {"classes": [{"name": "nfs", "select": {"portgroups": ["NFS"]}, "action": "subnet",
+                           "subnet": {"network": "10.60.0.0/24", "portgroup": {"name": "dv-NFS", "switch": "dvs-A"}}}]}
+    lab.clear_journal()
+    plan = plan_document(lab, intent)["plan"]
+    [create] = plan["vcenter"]["operations"]
+    assert (create["op"], create["name"], create["vlan"], create["teaming"], create["hosts"]) == (
+        "CreateDVPortgroup", "dv-NFS", 60, {"active": ["Uplink 1", "Uplink 2"], "standby": []}, [HOSTS[2]])
+    [entry] = [e for e in plan["hosts"] if e["operations"]]
+    [move] = entry["operations"]
+    assert (entry["host"], move["op"], move["portgroup"], move["switch"]) == (HOSTS[2], "UpdateVirtualNic", "dv-NFS", "dvs-A")
+    assert apply_plan(lab, plan, check=True)["changed"] is True and lab.journal() == []
+    applied = apply_plan(lab, plan)
+    assert applied["outcome"] == {HOSTS[2]: "applied"} and applied["vcenter"]["status"] == "applied", applied.get("msg")
+    journal = lab.journal()
+    assert [(e["method"], e["args"].get("device"), e["args"].get("portgroupKey")) for e in journal] == [
+        ("CreateDVPortgroup_Task", None, None), ("UpdateVirtualNic", move["device"], journal[0]["args"]["keys"][0])]
+    with Vsphere(lab) as vs:
+        [vnic] = [v for v in vs.host(HOSTS[2]).config.network.vnic if v.device == move["device"]]
+    assert (vnic.portgroup, vnic.spec.distributedVirtualPort.portgroupKey) == ("", journal[0]["args"]["keys"][0])
+    assert dvportgroup(lab, "dv-NFS")[:3] == (60, ["Uplink 1", "Uplink 2"], [])
+    lab.clear_journal()
+    again = plan_document(lab, intent)["plan"]
+    assert again["vcenter"]["operations"] == [] and all(not e["operations"] for e in again["hosts"])
+    assert apply_plan(lab, again)["changed"] is False and lab.journal() == []

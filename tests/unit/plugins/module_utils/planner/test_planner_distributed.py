@@ -222,3 +222,22 @@ def test_moving_the_management_vmknic_to_another_dvportgroup_needs_allow_managem
     document = plan([host], dict(intent, allow_management_change=True), catalogue)
     assert [(op["device"], op["portgroup"]) for op in document["hosts"][0]["operations"]] == [
         ("vmk1", "dv-vMotion-20"), ("vmk0", "dv-Management-2")]  # the management vmknic last
+
+
+def test_a_vmknic_on_a_standard_switch_moves_onto_a_dvportgroup_of_a_switch_its_host_is_a_member_of():
+    host = make_host("esx01", [make_vmknic("vmk0", "10.10.0.11/24", services=["management"]),
+                               make_vmknic("vmk1", "10.20.0.11/24", services=["vmotion"], portgroup="vMotion")])
+    catalogue = [dict(catalogue_entry(NEW_PG, []), members={"esx01": {"Uplink 1": "vmnic2", "Uplink 2": "vmnic3"}})]
+    intent = {"classes": [{"name": "vmotion", "select": {"portgroups": ["vMotion"]}, "action": "subnet",
+                           "subnet": {"network": "10.20.0.0/24", "portgroup": {"name": "dv-vMotion-20", "switch": "dvs1"}}}]}
+    document = plan([host], intent, catalogue)
+    assert document["vcenter"]["operations"] == []
+    [op] = document["hosts"][0]["operations"]
+    assert (op["op"], op["portgroup"], op["switch"], op["dvs"]) == (
+        "UpdateVirtualNic", "dv-vMotion-20", "dvs1", {"switch_uuid": UUID, "portgroup_key": "dvportgroup-12"})
+    [nic] = [n for n in document["hosts"][0]["after"]["vmknics"] if n["device"] == "vmk1"]
+    assert (nic["switch_type"], nic["portgroup"]) == ("distributed", "dv-vMotion-20")
+    catalogue[0]["members"] = {"esx02": {"Uplink 1": "vmnic2"}}
+    assert problems([host], intent, catalogue) == [
+        "class vmotion, host esx01 vmk1: host esx01 is not a member of distributed switch dvs1; add it (with its "
+        "uplinks) in vCenter first"]
