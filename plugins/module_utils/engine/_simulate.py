@@ -121,7 +121,7 @@ def _distributed_port(state: dict, pg: dict, op: dict) -> dict:
     if not dvs.get("switch_uuid") or not dvs.get("portgroup_key"):
         raise SimulationError([f"{op['op']}: {pg['name']} on {pg['switch']} is a distributed port group; the operation "
                                "must name its switch UUID and dvPortgroup key (dvs)"])
-    if (dvs["switch_uuid"], dvs["portgroup_key"]) != (uuid or dvs["switch_uuid"], pg.get("key")):
+    if uuid not in (None, dvs["switch_uuid"]) or pg.get("key") not in (None, dvs["portgroup_key"]):
         raise SimulationError([f"{op['op']}: dvs {dvs['switch_uuid']}/{dvs['portgroup_key']} is not dvPortgroup "
                                f"{pg['name']} on {pg['switch']} ({uuid}/{pg.get('key')})"])
     return {"switch_uuid": dvs["switch_uuid"], "portgroup_key": dvs["portgroup_key"], "port_key": None}
@@ -339,6 +339,14 @@ def _attachable(state: dict, portgroups: Iterable[dict]) -> None:
             state.setdefault("portgroups", []).append(copy_data(pg))
 
 
+def initial_state(host: dict, portgroups: Iterable[dict] = ()) -> dict:
+    """A copy of ``host`` to apply operations to one at a time (SIMULATORS), knowing the dvPortgroups
+    ``portgroups`` as simulate does."""
+    state = copy_data(host)
+    _attachable(state, portgroups)
+    return state
+
+
 def _drop_unused_distributed(state: dict) -> None:
     """As the facts do: a dvPortgroup is listed while it holds a vmknic of the host."""
     used = {portgroup_id(nic) for nic in state.get("vmknics") or () if nic.get("switch_type") == "distributed"}
@@ -352,8 +360,7 @@ def simulate(host: dict, operations: list[dict], portgroups: Iterable[dict] = ()
     that the operations may attach vmknics to although the host's facts do not list them.
     Raises SimulationError when an operation does not apply (missing vmknic or port group, a
     second vmknic in a standard port group, removing the management vmknic, ...)."""
-    state = copy_data(host)
-    _attachable(state, portgroups)
+    state = initial_state(host, portgroups)
     # Remember distributed switch UUIDs so a vmknic re-created on a DVS gets its switch back.
     state["_dvs_uuids"] = {n["switch"]: n["dvs"]["switch_uuid"] for n in host.get("vmknics") or ()
                            if n.get("dvs") and n["dvs"].get("switch_uuid")}

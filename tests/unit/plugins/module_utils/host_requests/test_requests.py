@@ -37,14 +37,19 @@ def vmknic(**params) -> VmknicRequest:
     return VmknicRequest.from_params({"state": "present", **params})
 
 
-def test_distributed_vmknic_is_re_addressed_but_not_moved():
+def test_distributed_vmknic_is_re_addressed_moved_and_re_created_on_its_dvportgroup():
     facts = host(make_vmknic("vmk1", "10.20.0.11/24", portgroup="dv-vMotion", switch="dvs1", switch_type="distributed", dvs=DVS))
     change = plan(facts, vmknic(device="vmk1", mtu=9000))
     assert [op["op"] for op in change.entry["operations"]] == ["UpdateVirtualNic"]
-    with pytest.raises(Refused, match="vmk1 is on distributed switch dvs1; this module moves vmknics between standard"):
+    # Onto a standard port group the one-vmknic rule of standard port groups holds.
+    with pytest.raises(Refused, match="port group Management Network on vSwitch0 already holds vmk0; a standard port group holds one vmknic"):
         plan(facts, vmknic(device="vmk1", portgroup="Management Network"))
-    with pytest.raises(Refused, match="a stack change re-creates it, which this module does on standard port groups only"):
-        plan(facts, vmknic(device="vmk1", stack="vmotion"))
+    # A stack move re-creates it on a distributed port of the same dvPortgroup.
+    change = plan(facts, vmknic(device="vmk1", stack="vmotion"))
+    assert [(op["op"], op.get("dvs")) for op in change.entry["operations"]] == [
+        ("RemoveVirtualNic", None), ("AddVirtualNic", {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-1"})]
+    assert change.desired.view(change.entry["after"])["dvs"] == {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-1",
+                                                                 "port_key": None}
     # A distributed port group may hold several vmknics: by port group alone, one must be named.
     facts["vmknics"].append(make_vmknic("vmk2", "10.20.0.12/24", portgroup="dv-vMotion", switch="dvs1",
                                         switch_type="distributed", dvs=DVS))
