@@ -56,7 +56,6 @@ class Request(Protocol):
     def desired(self, host: dict, attachable: Sequence[dict] = ()) -> Desired:
         """``attachable``: dvPortgroups the host's facts do not list that a vmknic could be placed
         on (vsphere/_attachable.py); only a request that places vmknics uses them."""
-        ...
 
 
 @dataclass

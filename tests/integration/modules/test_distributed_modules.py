@@ -143,12 +143,13 @@ def test_moves_between_dvportgroups_and_standard_port_groups(lab, ports, tmp_pat
 def test_stack_move_on_a_dvportgroup_and_back(lab, ports):
     uuid, key = ports["dv-vMotion-A"]
     old = nic(facts(lab))
-    checked, _, journal = four_steps(lab, "vmknic", {"device": DEVICE, "stack": "vmotion"},
-                                     ["DeselectVnicForNicType", "RemoveVirtualNic", "AddVirtualNic"])
+    checked, applied, journal = four_steps(lab, "vmknic", {"device": DEVICE, "stack": "vmotion"},
+                                           ["DeselectVnicForNicType", "RemoveVirtualNic", "AddVirtualNic"])
     assert distributed_args(journal)[-1] == ("AddVirtualNic", DEVICE, None, uuid, key)
     after = facts(lab)
     predicted_is_read(checked, after)
     moved = nic(after)
+    assert applied["after"] == moved
     assert (moved["stack"], moved["mac"], moved["ipv4"], moved["portgroup"], moved["services"]) == (
         "vmotion", old["mac"], old["ipv4"], "dv-vMotion-A", ["vmotion"])
     assert vnic(lab) == ("", uuid, key, "vmotion")

@@ -13,7 +13,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._request import Refused, plan_change
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._vmknic import VmknicRequest
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
-    make_binding, make_host, make_iscsi_adapter, make_portgroup, make_vmknic,
+    make_binding, make_dv_portgroup, make_host, make_iscsi_adapter, make_portgroup, make_vmknic,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions
 
@@ -136,3 +136,32 @@ def test_verification_takes_the_mac_of_a_created_vmknic_from_esxi():
 def test_invalid_options_name_the_problem(request_type, params, needle):
     with pytest.raises(InvalidOptions, match=needle):
         request_type.from_params(params)
+
+
+DV_B = make_dv_portgroup("dv-vMotion-B", switch="dvs1", switch_uuid="50 1a", key="dvportgroup-2")
+
+
+def test_vmknic_is_created_on_a_dvportgroup_the_facts_do_not_list():
+    facts = host(make_vmknic("vmk1", "10.20.0.11/24", portgroup="dv-vMotion", switch="dvs1", switch_type="distributed", dvs=DVS))
+    request = vmknic(portgroup="dv-vMotion-B", ipv4={"address": "10.21.0.11", "prefix_length": 24})
+    change = plan_change(facts, request, False, no_dependencies, [DV_B])
+    [add] = change.entry["operations"]
+    assert (add["op"], add["device"], add["portgroup"], add["switch"], add["dvs"]) == (
+        "AddVirtualNic", "vmk2", "dv-vMotion-B", "dvs1", {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-2"})
+    created = change.desired.view(change.entry["after"])
+    assert (created["device"], created["switch_type"], created["dvs"]) == (
+        "vmk2", "distributed", {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-2", "port_key": None})
+    assert DV_B in change.entry["after"]["portgroups"]
+    # Without the dvPortgroups of the host's switches, the name is unknown.
+    with pytest.raises(Refused, match=r"port group dv-vMotion-B does not exist \(standard port groups: Management Network\)"):
+        plan(facts, request)
+
+
+def test_a_name_on_a_standard_and_a_distributed_switch_needs_switch():
+    shared = make_dv_portgroup("Shared", switch="dvs1", switch_uuid="50 1a", key="dvportgroup-3")
+    facts = host(make_vmknic("vmk1", "10.20.0.11/24", portgroup="pg-vmk1"), portgroups=[make_portgroup("Shared")])
+    with pytest.raises(Refused, match="port group Shared exists on vSwitch0, dvs1; give switch to say which"):
+        plan_change(facts, vmknic(device="vmk1", portgroup="Shared"), False, no_dependencies, [shared])
+    change = plan_change(facts, vmknic(device="vmk1", portgroup="Shared", switch="dvs1"), False, no_dependencies, [shared])
+    assert [(op["op"], op["portgroup"], op["switch"], op["dvs"]) for op in change.entry["operations"]] == [
+        ("UpdateVirtualNic", "Shared", "dvs1", {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-3"})]
