@@ -333,6 +333,9 @@ SIMULATORS = {
 def _attachable(state: dict, portgroups: Iterable[dict]) -> None:
     """Add the dvPortgroups ``portgroups`` (facts form) the state does not list yet: the facts list a
     dvPortgroup only while it holds a vmknic of the host, and an operation may attach one to it."""
+    portgroups = list(portgroups)
+    if not portgroups:
+        return
     listed = {(pg.get("switch_type", "standard"), pg["switch"], pg["name"]) for pg in state.get("portgroups") or ()}
     for pg in portgroups:
         if (pg.get("switch_type"), pg["switch"], pg["name"]) not in listed:
@@ -349,6 +352,8 @@ def initial_state(host: dict, portgroups: Iterable[dict] = ()) -> dict:
 
 def _drop_unused_distributed(state: dict) -> None:
     """As the facts do: a dvPortgroup is listed while it holds a vmknic of the host."""
+    if not any(pg.get("switch_type") == "distributed" for pg in state.get("portgroups") or ()):
+        return
     used = {portgroup_id(nic) for nic in state.get("vmknics") or () if nic.get("switch_type") == "distributed"}
     state["portgroups"] = [pg for pg in state.get("portgroups") or ()
                            if pg.get("switch_type", "standard") != "distributed" or portgroup_id(pg) in used]
