@@ -50,16 +50,17 @@ def find_vnic(host: Any, device: str) -> Any | None:
     return next((v for v in host.config.network.vnic if v.device == device), None)
 
 
-def assert_vmkernel_info_agrees(lab, tmp_path: Path, host: str, vmknics: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """community.vmware.vmware_vmkernel_info, an independent reader, sees each of ``vmknics`` (this
-    collection's facts form, e.g. a predicted after-state) on ``host`` as they say; returns what it
-    saw, by device. A vmknic on a distributed port has no port group name there."""
-    [info] = play(lab, tmp_path, [{"community.vmware.vmware_vmkernel_info": {"esxi_hostname": host}}], "vmkernel_info")
+def vmkernel_info_agrees(lab, tmp_path: Path, host: str, predicted: dict[str, Any]) -> None:
+    """community.vmware.vmware_vmkernel_info on ``host`` reports the vmknics of ``predicted`` (a
+    plan entry's ``after``): device, port group ("" on a distributed port, as vSphere has it),
+    IPv4, MTU, stack, MAC and the vMotion / management tags."""
+    [info] = play(lab, tmp_path, [{"community.vmware.vmware_vmkernel_info": {"esxi_hostname": host}}], "info")
+    wanted = {v["device"]: v for v in predicted["vmknics"]}
     seen = {v["device"]: v for v in info["host_vmk_info"][host]}
-    for want in vmknics:
-        vmk = seen[want["device"]]
+    assert sorted(seen) == sorted(wanted)
+    for name, vmk in seen.items():
+        want = wanted[name]
         assert (vmk["portgroup"], vmk["ipv4_address"], vmk["ipv4_subnet_mask"], vmk["mtu"], vmk["stack"], vmk["mac"],
                 vmk["enable_vmotion"], vmk["enable_management"]) == (
             "" if want["switch_type"] == "distributed" else want["portgroup"], want["ipv4"]["address"], want["ipv4"]["netmask"],
-            want["mtu"], want["stack"], want["mac"], "vmotion" in want["services"], "management" in want["services"]), want["device"]
-    return seen
+            want["mtu"], want["stack"], want["mac"], "vmotion" in want["services"], "management" in want["services"]), name

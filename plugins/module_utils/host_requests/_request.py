@@ -21,7 +21,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._aud
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import find_portgroup, simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import find_portgroup, initial_state, simulate
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import find_vmknic
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
     dedicated_stack_problems, management_problems, teaming_text, untrusted_facts, vcenter_path_problems,
@@ -162,7 +162,8 @@ def plan_change(before: dict, request: Request, allow_management_change: bool, d
     if unreachable:
         raise Refused(["the planned operations would not reach the declared state (" + "; ".join(unreachable) + ")"])
     problems = management_problems(before, operations, allow_management_change, "this")
-    problems = problems or vcenter_path_problems(before, operations, "this", attachable)
+    # With the dvPortgroups an operation may attach a vmknic to, which the facts do not list.
+    problems = problems or vcenter_path_problems(initial_state(before, attachable), operations, "this")
     problems += _iscsi_problems(before, after, dependencies)
     if problems:
         raise Refused(problems)

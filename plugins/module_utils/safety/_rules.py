@@ -13,10 +13,9 @@ from typing import Callable, Iterable, NamedTuple, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, vmk_sort_key
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import SIMULATORS, find_portgroup, initial_state
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
-    VSAN_SERVICES, bound_adapters, find_vmknic, management_devices, stack_of,
-)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import SIMULATORS, find_portgroup
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, copy_data, management_devices
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import bound_adapters, find_vmknic, stack_of
 
 
 def untrusted_facts(host: dict) -> Optional[str]:
@@ -109,20 +108,21 @@ def _vcenter_path(state: dict) -> tuple[Optional[tuple], str]:
     return (mgmt["device"], routed, *legs), ""
 
 
-def vcenter_path_problems(host: dict, operations: list[dict], subject: str, portgroups: Iterable[dict] = ()) -> list[str]:
+def vcenter_path_problems(host: dict, operations: list[dict], subject: str) -> list[str]:
     """Why ``operations`` would make vCenter roll back (network rollback, ESXI-NETWORKING.md 4.1):
     an operation after which vCenter's path to the host is cut, or reaches it over another VLAN,
     switch or through the gateway instead of directly (re-addressing, moving or removing the vmknic
     that owns the route to vCenter, a VLAN change under it, teaming onto pNICs without link). Each
     operation is its own call, so every step counts. Empty when vCenter's address or the
-    management vmknic is unknown, or the path was not whole before. ``portgroups``: dvPortgroups
-    the operations may attach vmknics to (simulate's)."""
+    management vmknic is unknown, or the path was not whole before."""
     if not host.get("vcenter_address") or not (host.get("management") or {}).get("vmknic"):
         return []
     before = _vcenter_path(host)[0]
     if before is None:
         return []
-    state = initial_state(host, portgroups)
+    # A plain copy, not simulate(host, []), which drops the dvPortgroups no vmknic holds yet: an
+    # operation of the plan may attach one to them.
+    state = copy_data(host)
     for step, op in enumerate(operations, 1):
         SIMULATORS[op["op"]](state, op)
         after, why = _vcenter_path(state)
