@@ -14,6 +14,10 @@ description:
   - Before binding it checks what ESXi requires of each vmknic, and refuses naming the port group and its teaming
     otherwise. The vmknic's port group must have exactly one active uplink and no standby uplink (unless O(uplinks)
     gives it one), and no two bound vmknics may use the same physical NIC.
+  - A vmknic on a distributed port group (dvPortgroup) is judged from the dvPortgroup's effective teaming as this host
+    sees it (its uplinks mapped to the host's physical NICs): exactly one active uplink, the others unused. That
+    teaming is a vCenter setting shared by every host on the switch, so O(uplinks) does not apply; the refusal names
+    the dvPortgroup and its uplinks. The usual design is one dvPortgroup per iSCSI path.
   - Before unbinding it reads each binding's path status. It refuses to unbind a vmknic that carries active paths
     or the last active path to a device, unless O(force=true).
   - Changing the uplink of an already bound vmknic is refused when ESXi reports, through
@@ -44,7 +48,7 @@ options:
     description:
       - Maps each vmknic to its only active uplink, for example V(vmk1) to V(vmnic2) and V(vmk2) to V(vmnic3).
         The vmknic's standard port group gets that uplink as its only active uplink; every other uplink of the
-        vSwitch becomes unused.
+        vSwitch becomes unused. Not for vmknics on a distributed port group.
       - Vmknics not listed must already be on a port group with exactly one active uplink and no standby.
     type: dict
   enable_software_iscsi:
@@ -72,6 +76,11 @@ EXAMPLES = r"""
     vmknics: [vmk1, vmk2]
     uplinks: {vmk1: vmnic2, vmk2: vmnic3}
     enable_software_iscsi: true
+
+- name: Bind vmk3 and vmk4, on dvPortgroups dv-iSCSI-A and dv-iSCSI-B (one active uplink each, set in vCenter)
+  vmkernel.multihoming.iscsi_port_binding:
+    esxi_hostname: esx01.example.com
+    vmknics: [vmk3, vmk4]
 
 - name: Unbind vmk2 from vmhba64 (refused while it carries active paths)
   vmkernel.multihoming.iscsi_port_binding:

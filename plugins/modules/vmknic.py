@@ -11,12 +11,23 @@ version_added: 0.1.0
 description:
   - Declares one vmknic of one host, that is its port group, TCP/IP stack, IPv4 address, MTU, service tags
     and IPv4 gateway override. What is not given is left as it is.
-  - The vmknic is found by O(device), or by the standard port group it is on (O(portgroup), which holds at most one
-    vmknic). Without O(device) and with no vmknic on O(portgroup), O(state=present) creates one there; ESXi names it.
-  - With O(device), a different O(portgroup) moves the vmknic to that port group.
-  - A different O(stack) removes the vmknic and creates it again on that stack, with the same port group, MAC, IPv4,
-    MTU and gateway override (a vmknic's stack is fixed at creation). Its service tags are selected again on the
-    default stack; on another stack it has none.
+  - O(portgroup) is a standard port group or a distributed port group (dvPortgroup) of a distributed switch the
+    host is a member of. A name that exists on more than one switch (a standard and a distributed port group of the
+    same name, or two vSwitches) is refused until O(switch) says which; nothing is guessed.
+  - The vmknic is found by O(device), or by the port group it is on (O(portgroup); a standard port group holds at
+    most one vmknic, a dvPortgroup may hold several, then O(device) must say which). Without O(device) and with no
+    vmknic on O(portgroup), O(state=present) creates one there; ESXi names it.
+  - On a dvPortgroup the vmknic gets a distributed port vCenter allocates (C(AddVirtualNic) or
+    C(UpdateVirtualNic) with C(distributedVirtualPort) naming the switch UUID and dvPortgroup key, and no port group
+    name).
+  - With O(device), a different O(portgroup) moves the vmknic to that port group, between standard port groups,
+    between dvPortgroups, or from one kind to the other.
+  - A different O(stack) removes the vmknic and creates it again on that stack, with the same port group (on a
+    distributed switch a new distributed port of the same dvPortgroup), MAC, IPv4, MTU and gateway override (a
+    vmknic's stack is fixed at creation). Its service tags are selected again on the default stack; on another stack
+    it has none.
+  - The dvPortgroup's VLAN and teaming are vCenter settings shared by every host on the switch; this module does not
+    change them (see the remediation planner, docs/remediation.md).
   - IPv6 settings are not managed yet (they are kept as they are, and carried over when the vmknic is re-created).
 author:
   - vmkernel.multihoming contributors (@vmkernel)
@@ -31,12 +42,13 @@ options:
     type: str
   portgroup:
     description:
-      - The standard port group the vmknic is on, is created on, or moves to.
+      - The standard port group or dvPortgroup the vmknic is on, is created on, or moves to.
       - When O(device) is not given, the vmknic is the one on this port group.
     type: str
   switch:
     description:
-      - The vSwitch of O(portgroup), when a port group of that name exists on more than one switch.
+      - The standard vSwitch or distributed switch (by name) of O(portgroup), when a port group of that name exists
+        on more than one switch.
     type: str
   state:
     description:
@@ -110,6 +122,22 @@ EXAMPLES = r"""
     stack: vmotion
     services: []
 
+- name: A vMotion vmknic on a dvPortgroup of distributed switch dvs-Prod
+  vmkernel.multihoming.vmknic:
+    esxi_hostname: esx01.example.com
+    portgroup: dv-vMotion
+    switch: dvs-Prod
+    ipv4: {address: 10.20.0.11, prefix_length: 24}
+    mtu: 9000
+    services: [vmotion]
+
+- name: Move vmk1 from its standard port group onto a dvPortgroup
+  vmkernel.multihoming.vmknic:
+    esxi_hostname: esx01.example.com
+    device: vmk1
+    portgroup: dv-NFS
+    switch: dvs-Prod
+
 - name: Give vmk3 a gateway override
   vmkernel.multihoming.vmknic:
     esxi_hostname: esx01.example.com
@@ -136,9 +164,15 @@ commands:
   elements: dict
   sample: [{"op": "UpdateVirtualNic", "device": "vmk1", "mtu": 9000, "description": "vmk1: set MTU 9000 (was 1500)"}]
 after:
-  description: The vmknic as predicted (check mode) or as read back after the calls; null when absent.
+  description:
+    - The vmknic as predicted (check mode) or as read back after the calls; null when absent.
+    - On a dvPortgroup C(dvs) names the switch UUID and dvPortgroup key; its C(port_key) is null in the
+      prediction (vCenter allocates the port) and set as read back.
   returned: always
   type: dict
+  sample: {"device": "vmk1", "portgroup": "dv-vMotion", "switch": "dvs-Prod", "switch_type": "distributed",
+           "dvs": {"switch_uuid": "50 2a 6c 1d 00 00 00 01-01 4c 61 62 00 00 00 01", "portgroup_key": "dvportgroup-28",
+                   "port_key": null}, "stack": "defaultTcpipStack", "mtu": 9000, "services": ["vmotion"]}
 status:
   description:
     - V(unchanged), V(planned) (check mode), V(applied) (applied and verified), V(drifted) (the host changed while

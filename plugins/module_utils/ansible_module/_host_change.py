@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import FAILURE_SUMMARY, FAILURES, PLANNED, HostApplier, RecordKeeper
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._attachable import attachable_portgroups
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, iscsi_migration_dependencies, read_topology
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._request import Change, Request, plan_change
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule
@@ -80,7 +81,8 @@ def _change_host(module: VsphereModule, request_type: type[Request], action: str
         host = host_object(service_instance, before["moid"])
         try:
             change = plan_change(before, request, params["allow_management_change"],
-                                 lambda pnics: iscsi_migration_dependencies(host, pnics))
+                                 lambda pnics: iscsi_migration_dependencies(host, pnics),
+                                 attachable_portgroups(service_instance, host))
         except PlanError as error:
             raise ModuleFailure(f"{name}: " + "; ".join(error.problems) + " (nothing was changed)", problems=error.problems) from None
         runner = OperationRunner(host)

@@ -129,10 +129,14 @@ def state_of(host: dict, operations: list[dict]) -> dict:
     """The part of a host's facts these operations touch: its vmknics (by device), standard port
     groups and, when touched, software iSCSI and the iSCSI adapters."""
     devices, portgroups, software = touched(operations)
+    vmknics = [copy.deepcopy(n) for n in host.get("vmknics") or () if n["device"] in devices]
+    # The dvPortgroups of those vmknics too: going back onto one the host no longer lists needs its entry.
+    distributed = {(n.get("switch"), n.get("portgroup")) for n in vmknics if n.get("switch_type") == "distributed"}
     state: dict[str, Any] = {
-        "vmknics": [copy.deepcopy(n) for n in host.get("vmknics") or () if n["device"] in devices],
+        "vmknics": vmknics,
         "portgroups": [copy.deepcopy(p) for p in host.get("portgroups") or ()
-                       if p.get("switch_type") == "standard" and (p.get("switch"), p.get("name")) in portgroups],
+                       if (p.get("switch_type") == "standard" and (p.get("switch"), p.get("name")) in portgroups)
+                       or (p.get("switch_type") == "distributed" and (p.get("switch"), p.get("name")) in distributed)],
     }
     if software or any(n.get("iscsi_bindings") for n in state["vmknics"]):
         state["software_iscsi_enabled"] = host.get("software_iscsi_enabled")
@@ -279,7 +283,9 @@ def goal_state(current: dict, state: dict, operations: list[dict], renamed: dict
         goal["vmknics"].append(nic)
     goal["portgroups"] = [p for p in current.get("portgroups") or ()
                           if p.get("switch_type") != "standard" or (p.get("switch"), p.get("name")) not in portgroups]
-    goal["portgroups"] += copy.deepcopy(state.get("portgroups") or [])
+    listed = {(p.get("switch_type"), p.get("switch"), p.get("name")) for p in goal["portgroups"]}
+    goal["portgroups"] += [copy.deepcopy(p) for p in state.get("portgroups") or ()
+                           if (p.get("switch_type"), p.get("switch"), p.get("name")) not in listed]
     for key in ("software_iscsi_enabled", "iscsi_adapters"):
         if key in state:
             goal[key] = copy.deepcopy(state[key])
@@ -319,9 +325,12 @@ def with_records(document: dict, hosts: list[dict], choice: str) -> dict:
             entries.append(dict(entry, locked=found["summary"]))
         else:
             current = by_name[entry["host"]]
-            operations = reconcile(current, recovery_goal(current, found["record"], choice))
+            goal = recovery_goal(current, found["record"], choice)
+            operations = reconcile(current, goal)
             recovering.add(entry["host"])
-            entries.append(dict(entry, changed=True, classes={}, operations=operations, after=simulate(current, operations),
+            attachable = [p for p in goal["portgroups"] if p.get("switch_type") == "distributed"]
+            entries.append(dict(entry, changed=True, classes={}, operations=operations,
+                                after=simulate(current, operations, portgroups=attachable),
                                 recovery=dict(found["summary"], choice=choice)))
     kept = [r for r in document["refusals"] if r.get("host") not in recovering] + refusals
     result = dict(document, hosts=entries, refusals=kept, executable=not kept)

@@ -32,13 +32,20 @@ def _nic_projection(nic: dict) -> dict:
     }
 
 
+def _placement_key(nic: dict, view: dict) -> str:
+    """A vmknic's name independent of its device: its standard port group, which holds only it;
+    on a dvPortgroup, which holds several, also its IPv4 configuration."""
+    key = f"{nic.get('switch')}/{nic.get('portgroup')}"
+    return key if nic.get("switch_type", "standard") == "standard" else f"{key} {view['ipv4']}"
+
+
 def _projection(host: dict, by_device: bool) -> dict:
     nics = {}
     for nic in host.get("vmknics") or ():
         if is_system_owned(nic):
             continue
-        key = nic["device"] if by_device else f"{nic.get('switch')}/{nic.get('portgroup')}"
-        nics[key] = _nic_projection(nic)
+        view = _nic_projection(nic)
+        nics[nic["device"] if by_device else _placement_key(nic, view)] = view
     pgs = {f"{s}/{n}": {"vlan": pg.get("vlan"), "teaming": teaming_arg(pg.get("teaming"))}
            for (s, n), pg in standard_portgroups(host).items()}
     return {"vmknics": nics, "portgroups": pgs, "software_iscsi_enabled": host.get("software_iscsi_enabled")}

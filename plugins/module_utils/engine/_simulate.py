@@ -121,7 +121,7 @@ def _distributed_port(state: dict, pg: dict, op: dict) -> dict:
     if not dvs.get("switch_uuid") or not dvs.get("portgroup_key"):
         raise SimulationError([f"{op['op']}: {pg['name']} on {pg['switch']} is a distributed port group; the operation "
                                "must name its switch UUID and dvPortgroup key (dvs)"])
-    if (dvs["switch_uuid"], dvs["portgroup_key"]) != (uuid or dvs["switch_uuid"], pg.get("key")):
+    if uuid not in (None, dvs["switch_uuid"]) or pg.get("key") not in (None, dvs["portgroup_key"]):
         raise SimulationError([f"{op['op']}: dvs {dvs['switch_uuid']}/{dvs['portgroup_key']} is not dvPortgroup "
                                f"{pg['name']} on {pg['switch']} ({uuid}/{pg.get('key')})"])
     return {"switch_uuid": dvs["switch_uuid"], "portgroup_key": dvs["portgroup_key"], "port_key": None}
@@ -378,14 +378,27 @@ SIMULATORS = {
 def _attachable(state: dict, portgroups: Iterable[dict]) -> None:
     """Add the dvPortgroups ``portgroups`` (facts form) the state does not list yet: the facts list a
     dvPortgroup only while it holds a vmknic of the host, and an operation may attach one to it."""
+    portgroups = list(portgroups)
+    if not portgroups:
+        return
     listed = {(pg.get("switch_type", "standard"), pg["switch"], pg["name"]) for pg in state.get("portgroups") or ()}
     for pg in portgroups:
         if (pg.get("switch_type"), pg["switch"], pg["name"]) not in listed:
             state.setdefault("portgroups", []).append(copy_data(pg))
 
 
+def initial_state(host: dict, portgroups: Iterable[dict] = ()) -> dict:
+    """A copy of ``host`` to apply operations to one at a time (SIMULATORS), knowing the dvPortgroups
+    ``portgroups`` as simulate does."""
+    state = copy_data(host)
+    _attachable(state, portgroups)
+    return state
+
+
 def _drop_unused_distributed(state: dict) -> None:
     """As the facts do: a dvPortgroup is listed while it holds a vmknic of the host."""
+    if not any(pg.get("switch_type") == "distributed" for pg in state.get("portgroups") or ()):
+        return
     used = {portgroup_id(nic) for nic in state.get("vmknics") or () if nic.get("switch_type") == "distributed"}
     state["portgroups"] = [pg for pg in state.get("portgroups") or ()
                            if pg.get("switch_type", "standard") != "distributed" or portgroup_id(pg) in used]
@@ -397,8 +410,7 @@ def simulate(host: dict, operations: list[dict], portgroups: Iterable[dict] = ()
     that the operations may attach vmknics to although the host's facts do not list them.
     Raises SimulationError when an operation does not apply (missing vmknic or port group, a
     second vmknic in a standard port group, removing the management vmknic, ...)."""
-    state = copy_data(host)
-    _attachable(state, portgroups)
+    state = initial_state(host, portgroups)
     # Remember distributed switch UUIDs so a vmknic re-created on a DVS gets its switch back.
     state["_dvs_uuids"] = {n["switch"]: n["dvs"]["switch_uuid"] for n in host.get("vmknics") or ()
                            if n.get("dvs") and n["dvs"].get("switch_uuid")}

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import SOFTWARE_ADAPTER, system_owner, vmk_sort_key
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, switch_uplinks
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import find_vmknic
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._request import (
-    Desired, Refused, iscsi_bindings, listed, teaming_text,
+    Desired, Refused, iscsi_bindings, listed,
 )
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import iscsi_uplink_problems
 
 
 @dataclass(frozen=True)
@@ -88,22 +89,27 @@ class BindingRequest:
         next(a for a in target["iscsi_adapters"] if a.get("software"))["bound_vmknics"] = []
         return software["device"]
 
-    def desired(self, host: dict) -> Desired:
+    def desired(self, host: dict, attachable: Sequence[dict] = ()) -> Desired:
+        del attachable  # places no vmknic
         target = copy.deepcopy(host)
         adapter = self._adapter(host, target)
         if adapter is not None:
-            for device in self.vmknics:
-                if self.state == "present":
-                    self._bind(host, target, device, adapter)
-                else:
-                    self._unbind(host, target, device, adapter)
             if self.state == "present":
-                self._check_one_nic_per_uplink(target, adapter)
+                binding = [device for device in self.vmknics if self._bind(host, target, device, adapter)]
+                problems = iscsi_uplink_problems(target, adapter, binding,
+                                                 lambda device: f"declare it: uplinks: {{{device}: vmnicN}}")
+                if problems:
+                    raise Refused(problems)
+            else:
+                for device in self.vmknics:
+                    self._unbind(host, target, device, adapter)
         name, devices = adapter or self.adapter, self.vmknics
         return Desired(target, _binding_view(host, name, devices), lambda state: _binding_view(state, name, devices),
                        force_unbind=self.force)
 
-    def _bind(self, host: dict, target: dict, device: str, adapter: str) -> None:
+    def _bind(self, host: dict, target: dict, device: str, adapter: str) -> bool:
+        """Bind ``device`` in the target (its port group given the declared uplink); False when it
+        is bound already."""
         nic = find_vmknic(host, device)
         if nic is None:
             raise Refused([f"{device} does not exist"])
@@ -124,16 +130,13 @@ class BindingRequest:
             # One active uplink, every other uplink of the vSwitch unused: no standby (ESXI-NETWORKING.md 1.5).
             pg["teaming"] = explicit_teaming(host, pg["switch"], [uplink])
         if adapter in iscsi_bindings(nic):
-            return
-        team = pg.get("teaming") or {}
-        if len(team.get("active") or ()) != 1 or team.get("standby"):
-            raise Refused([f"port group {pg['name']} of {device} has {teaming_text(pg)}; iSCSI port binding needs "
-                           f"exactly one active uplink and no standby (declare it: uplinks: {{{device}: vmnicN}})"])
+            return False
         target_nic = find_vmknic(target, device)
         target_nic["iscsi_bindings"] = sorted(
             (target_nic.get("iscsi_bindings") or []) + [{"adapter": adapter, "compliant": None, "compliance_reasons": [],
                                                          "path_status": None}],
             key=lambda b: b["adapter"])
+        return True
 
     def _unbind(self, host: dict, target: dict, device: str, adapter: str) -> None:
         nic = find_vmknic(host, device)
@@ -149,20 +152,6 @@ class BindingRequest:
                            "then fail over to the adapter's other bound vmknics); set force: true to unbind it"])
         target_nic = find_vmknic(target, device)
         target_nic["iscsi_bindings"] = [b for b in target_nic["iscsi_bindings"] if b["adapter"] != adapter]
-
-    @staticmethod
-    def _check_one_nic_per_uplink(target: dict, adapter: str) -> None:
-        """Port binding is 1:1, vmknic to physical NIC (ESXI-NETWORKING.md 1.5)."""
-        by_uplink: dict[str, list[str]] = {}
-        for nic in target.get("vmknics") or ():
-            pg = find_portgroup(target, nic.get("portgroup"), nic.get("switch"))
-            active = ((pg or {}).get("teaming") or {}).get("active") or []
-            if adapter in iscsi_bindings(nic) and len(active) == 1:
-                by_uplink.setdefault(active[0], []).append(nic["device"])
-        clashes = [f"{', '.join(devices)} would be bound through the same uplink {uplink}"
-                   for uplink, devices in sorted(by_uplink.items()) if len(devices) > 1]
-        if clashes:
-            raise Refused([f"{clash}; iSCSI port binding needs one physical NIC per vmknic" for clash in clashes])
 
 
 def _binding_view(state: dict, adapter: str, devices: tuple[str, ...]) -> dict:

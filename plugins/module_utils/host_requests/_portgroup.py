@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, switch_uplinks
@@ -52,7 +52,8 @@ class PortgroupRequest:
         return cls(name=params["name"], switch=params.get("switch") or None, state=params.get("state") or "present",
                    vlan=vlan, teaming=teaming)
 
-    def desired(self, host: dict) -> Desired:
+    def desired(self, host: dict, attachable: Sequence[dict] = ()) -> Desired:
+        del attachable  # places no vmknic
         target = copy.deepcopy(host)
         pg = find_portgroup(host, self.name, None)
         if pg is not None and pg.get("switch_type", "standard") != "standard":

@@ -15,15 +15,17 @@ comes in as a callable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import find_portgroup, simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import find_portgroup, initial_state, simulate
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import find_vmknic
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import management_problems, untrusted_facts, vcenter_path_problems
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
+    dedicated_stack_problems, management_problems, teaming_text, untrusted_facts, vcenter_path_problems,
+)
 
 DependencyQuery = Callable[[list[str]], dict]
 View = Callable[[dict], Any]
@@ -51,8 +53,9 @@ class Request(Protocol):
     def from_params(cls, params: Mapping[str, Any]) -> "Request":
         ...
 
-    def desired(self, host: dict) -> Desired:
-        ...
+    def desired(self, host: dict, attachable: Sequence[dict] = ()) -> Desired:
+        """``attachable``: dvPortgroups the host's facts do not list that a vmknic could be placed
+        on (vsphere/_attachable.py); only a request that places vmknics uses them."""
 
 
 @dataclass
@@ -78,11 +81,6 @@ def iscsi_bindings(nic: dict) -> dict[str, dict]:
 
 def listed(items: Any) -> str:
     return ", ".join(items) or "none"
-
-
-def teaming_text(pg: dict) -> str:
-    team = pg.get("teaming") or {}
-    return f"active [{', '.join(team.get('active') or ())}] and standby [{', '.join(team.get('standby') or ())}]"
 
 
 def check_host(host: dict) -> None:
@@ -147,24 +145,34 @@ def _new_errors(before: dict, after: dict) -> list[str]:
             for f in analyse([after])["findings"] if f["severity"] == "error" and f["id"] not in known]
 
 
-def plan_change(before: dict, request: Request, allow_management_change: bool, dependencies: DependencyQuery) -> Change:
+def plan_change(before: dict, request: Request, allow_management_change: bool, dependencies: DependencyQuery,
+                attachable: Sequence[dict] = ()) -> Change:
     """The HostApplier entry that makes ``before`` what ``request`` declares, or Refused/PlanError.
-    ``request`` has ``desired(host) -> Desired``; ``dependencies(pnics)`` answers
-    QueryMigrationDependencies (asked only when an iSCSI-bound vmknic's port group loses an uplink)."""
+    ``request`` has ``desired(host, attachable) -> Desired``; ``dependencies(pnics)`` answers
+    QueryMigrationDependencies (asked only when an iSCSI-bound vmknic's port group loses an uplink);
+    ``attachable``: the dvPortgroups of the host's distributed switches (vsphere/_attachable.py)."""
     check_host(before)
-    desired = request.desired(before)
+    desired = request.desired(before, attachable)
     operations = reconcile(before, desired.target)
     if desired.force_unbind:
         operations = [dict(op, force=True) if op["op"] == "UnbindVnic" else op for op in operations]
-    after = simulate(before, operations)
+    after = simulate(before, operations, portgroups=attachable)
     # Vmknics are compared by port group: the device of one to be created is ESXi's choice.
     unreachable = state_differences(desired.target, after, by_device=False)
     if unreachable:
         raise Refused(["the planned operations would not reach the declared state (" + "; ".join(unreachable) + ")"])
     problems = management_problems(before, operations, allow_management_change, "this")
-    problems = problems or vcenter_path_problems(before, operations, "this")
+    # With the dvPortgroups an operation may attach a vmknic to, which the facts do not list.
+    problems = problems or vcenter_path_problems(initial_state(before, attachable), operations, "this")
     problems += _iscsi_problems(before, after, dependencies)
     if problems:
         raise Refused(problems)
     entry = {"host": before["name"], "operations": operations, "before": before, "after": after}
-    return Change(entry, desired, desired.warnings + _new_errors(before, after))
+    return Change(entry, desired, desired.warnings + _stack_warnings(before, after) + _new_errors(before, after))
+
+
+def _stack_warnings(before: dict, after: dict) -> list[str]:
+    """Warned, not refused as the planner does: a module changes one vmknic per call, and moving
+    several onto a dedicated stack passes through the state where some are left behind."""
+    return [f"after this change {problem}; move {', '.join(problem.tagged)} to the {problem.stack} stack as well, or "
+            f"drop the {problem.service} tag there" for problem in dedicated_stack_problems(before, after)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.intent._intent import MTU_MAX, MTU_MIN
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, SYSTEM_STACKS, system_owner
@@ -93,7 +93,7 @@ class VmknicRequest:
 
     # ----------------------------------------------------------------- lookups
 
-    def _locate(self, host: dict) -> Optional[dict]:
+    def _locate(self, host: dict, attachable: Sequence[dict]) -> Optional[dict]:
         """The vmknic the options name: by device, else the one on the port group."""
         if self.device:
             nic = find_vmknic(host, self.device)
@@ -103,6 +103,7 @@ class VmknicRequest:
             if nic is not None and self.state == "absent" and self.portgroup and nic.get("portgroup") != self.portgroup:
                 raise Refused([f"{self.device} is on port group {nic.get('portgroup')}, not {self.portgroup}"])
             return nic
+        self._check_unambiguous(self._candidates(host, attachable))
         holders = [n for n in host.get("vmknics") or ()
                    if n.get("portgroup") == self.portgroup and self.switch in (None, n.get("switch"))]
         if len(holders) > 1:
@@ -110,22 +111,31 @@ class VmknicRequest:
                            "give device to say which"])
         return holders[0] if holders else None
 
-    def _portgroup(self, host: dict) -> dict:
-        """The standard port group a vmknic is created on or moved to."""
-        matches = [p for p in host.get("portgroups") or ()
-                   if p["name"] == self.portgroup and self.switch in (None, p["switch"])]
-        if not matches:
-            known = sorted({p["name"] for p in host.get("portgroups") or () if p.get("switch_type") == "standard"})
-            where = f" on {self.switch}" if self.switch else ""
-            raise Refused([f"port group {self.portgroup}{where} does not exist (standard port groups: {listed(known)})"])
+    def _candidates(self, host: dict, attachable: Sequence[dict]) -> list[dict]:
+        """The port groups named ``portgroup`` (on ``switch`` when given): standard ones, and
+        dvPortgroups the facts list or the host could attach to."""
+        listed_keys = {(p.get("switch_type", "standard"), p["switch"], p["name"]) for p in host.get("portgroups") or ()}
+        known = list(host.get("portgroups") or ()) + [p for p in attachable if (p["switch_type"], p["switch"], p["name"]) not in listed_keys]
+        return [p for p in known if p["name"] == self.portgroup and self.switch in (None, p["switch"])
+                and p.get("switch_type", "standard") in ("standard", "distributed")]
+
+    def _check_unambiguous(self, matches: list[dict]) -> None:
+        """A name on several switches (standard and distributed alike) needs ``switch`` to say which."""
         if len(matches) > 1:
             raise Refused([f"port group {self.portgroup} exists on {', '.join(p['switch'] for p in matches)}; "
                            "give switch to say which"])
-        pg = matches[0]
-        if pg.get("switch_type", "standard") != "standard":
-            raise Refused([f"port group {pg['name']} is on distributed switch {pg['switch']}; this module creates and "
-                           "moves vmknics on standard port groups only"])
-        return pg
+
+    def _portgroup(self, host: dict, attachable: Sequence[dict]) -> dict:
+        """The standard port group or dvPortgroup a vmknic is created on or moved to."""
+        matches = self._candidates(host, attachable)
+        if not matches:
+            known = sorted({p["name"] for p in host.get("portgroups") or () if p.get("switch_type") == "standard"})
+            distributed = sorted({p["name"] for p in attachable})
+            where = f" on {self.switch}" if self.switch else ""
+            others = f"; distributed port groups: {listed(distributed)}" if distributed else ""
+            raise Refused([f"port group {self.portgroup}{where} does not exist (standard port groups: {listed(known)}{others})"])
+        self._check_unambiguous(matches)
+        return matches[0]
 
     @staticmethod
     def _check_stack_exists(host: dict, stack: str) -> None:
@@ -185,17 +195,17 @@ class VmknicRequest:
         if iscsi_bindings(nic):
             raise Refused([f"{device} is bound to iSCSI adapter {', '.join(sorted(iscsi_bindings(nic)))}; a stack change "
                            "re-creates it: unbind it first (vmkernel.multihoming.iscsi_port_binding)"])
-        if nic.get("switch_type", "standard") != "standard":
+        if nic.get("switch_type", "standard") not in ("standard", "distributed"):
             raise Refused([f"{device} is on {nic.get('switch_type')} switch {nic.get('switch')}; a stack change "
-                           "re-creates it, which this module does on standard port groups only"])
+                           "re-creates it, which this module does on standard and distributed port groups only"])
         if set(nic.get("services") or ()) & set(VSAN_SERVICES):
             raise Refused([f"{device} carries vSAN traffic, set through vSAN; a stack change would drop it"])
         self._check_stack_exists(host, stack)
 
     # ----------------------------------------------------------------- target
 
-    def desired(self, host: dict) -> Desired:
-        nic = self._locate(host)
+    def desired(self, host: dict, attachable: Sequence[dict] = ()) -> Desired:
+        nic = self._locate(host, attachable)
         target = copy.deepcopy(host)
         before = copy.deepcopy(nic)
         if self.state == "absent":
@@ -205,13 +215,14 @@ class VmknicRequest:
             device = nic["device"] if nic else self.device
             return Desired(target, before, lambda state: copy.deepcopy(find_vmknic(state, device)))
         if nic is None:
-            wanted = self._create(host)
+            wanted = self._create(host, attachable)
             target["vmknics"].append(wanted)
         else:
-            wanted = self._update(host, nic, find_vmknic(target, nic["device"]))
+            wanted = self._update(host, nic, find_vmknic(target, nic["device"]), attachable)
+        _list_portgroup(target, wanted, attachable)
         identity = (wanted["switch"], wanted["portgroup"])
-        return Desired(target, before, lambda state: copy.deepcopy(_vmknic_after(state, identity, nic)),
-                       warnings=_dedicated_stack_warnings(host, nic, wanted))
+        devices = {n["device"] for n in host.get("vmknics") or ()}
+        return Desired(target, before, lambda state: copy.deepcopy(_vmknic_after(state, identity, nic, devices)))
 
     def _check_removable(self, host: dict, nic: dict) -> None:
         device = nic["device"]
@@ -224,16 +235,15 @@ class VmknicRequest:
             raise Refused([f"{device} is bound to iSCSI adapter {', '.join(sorted(iscsi_bindings(nic)))}; unbind it first "
                            "(vmkernel.multihoming.iscsi_port_binding, state: absent)"])
 
-    def _create(self, host: dict) -> dict:
-        pg = self._portgroup(host)
+    def _create(self, host: dict, attachable: Sequence[dict]) -> dict:
+        pg = self._portgroup(host, attachable)
         if self.ipv4 is None:
             raise Refused(["ipv4 is required to create a vmknic"])
         stack = self.stack or DEFAULT_STACK
         self._check_stack_exists(host, stack)
         self._check_address(host, NEW_DEVICE)
         new = {
-            "device": NEW_DEVICE, "key": None, "portgroup": pg["name"], "switch": pg["switch"],
-            "switch_type": "standard", "dvs": None, "stack": stack, "mac": None, "mtu": self.mtu or 1500,
+            "device": NEW_DEVICE, "key": None, **_placement(pg), "stack": stack, "mac": None, "mtu": self.mtu or 1500,
             "ipv4": copy.deepcopy(self.ipv4), "ipv6": {"autoconf": False, "dhcp": False, "addresses": []},
             "services": [], "gateway_override": None, "iscsi_bindings": [], "owner": None, "system_owned": False,
         }
@@ -241,21 +251,21 @@ class VmknicRequest:
         new["gateway_override"] = self._gateway(new, new)
         return new
 
-    def _update(self, host: dict, nic: dict, target_nic: dict) -> dict:
+    def _update(self, host: dict, nic: dict, target_nic: dict, attachable: Sequence[dict]) -> dict:
         device = nic["device"]
         owner = system_owner(nic)
         if owner:
             raise Refused([f"{device} is owned by {owner}, which manages it; it is not changed here"])
         if self.portgroup and (self.portgroup, self.switch or nic.get("switch")) != (nic.get("portgroup"), nic.get("switch")):
-            if nic.get("switch_type", "standard") != "standard":
+            if nic.get("switch_type", "standard") not in ("standard", "distributed"):
                 raise Refused([f"{device} is on {nic.get('switch_type')} switch {nic.get('switch')}; this module moves "
-                               "vmknics between standard port groups only"])
-            pg = self._portgroup(host)
-            holders = portgroup_holders(host, pg)
+                               "vmknics between standard and distributed port groups only"])
+            pg = self._portgroup(host, attachable)
+            holders = portgroup_holders(host, pg) if pg.get("switch_type", "standard") == "standard" else []
             if holders:
                 raise Refused([f"port group {pg['name']} on {pg['switch']} already holds {', '.join(holders)}; "
                                "a standard port group holds one vmknic"])
-            target_nic["portgroup"], target_nic["switch"] = pg["name"], pg["switch"]
+            target_nic.update(_placement(pg))
         stack = self.stack or nic.get("stack") or DEFAULT_STACK
         if stack != (nic.get("stack") or DEFAULT_STACK):
             self._check_stack_move(host, nic, stack)
@@ -270,27 +280,31 @@ class VmknicRequest:
         return target_nic
 
 
-def _dedicated_stack_warnings(host: dict, nic: Optional[dict], wanted: dict) -> list[str]:
-    """Once the vmotion (vSphereProvisioning) stack has a vmknic, ESXi stops using the default stack
-    for that traffic (ESXI-NETWORKING.md 1.3). The planner refuses plans that leave tagged vmknics
-    behind; one vmknic at a time cannot move a group, so this module warns instead."""
-    stack = wanted.get("stack")
-    if stack not in IMPLIED_SERVICES or (nic or {}).get("stack") == stack:
-        return []
-    if any(n.get("stack") == stack for n in host.get("vmknics") or ()):
-        return []  # the stack is in use already: nothing changes for the others
-    left = [n["device"] for n in host.get("vmknics") or () if (n.get("stack") or DEFAULT_STACK) == DEFAULT_STACK
-            and set(IMPLIED_SERVICES[stack]) & set(n.get("services") or ()) and n["device"] != (nic or {}).get("device")]
-    if not left:
-        return []
-    return [f"{wanted['device'] if nic else 'the new vmknic'} will be the first on the {stack} stack; ESXi then stops "
-            f"using {', '.join(left)} for {', '.join(IMPLIED_SERVICES[stack])} on the default stack: move "
-            f"{'them' if len(left) > 1 else 'it'} too"]
+def _placement(pg: dict) -> dict:
+    """The facts' fields of a vmknic on port group ``pg``: a dvPortgroup gives its switch UUID and
+    key (the port is vCenter's choice)."""
+    distributed = pg.get("switch_type") == "distributed"
+    return {"portgroup": pg["name"], "switch": pg["switch"], "switch_type": "distributed" if distributed else "standard",
+            "dvs": {"switch_uuid": pg.get("switch_uuid"), "portgroup_key": pg.get("key"), "port_key": None} if distributed else None}
 
 
-def _vmknic_after(state: dict, identity: tuple, nic: Optional[dict]) -> Optional[dict]:
-    """The vmknic in a later state: found by its standard port group, which a re-created vmknic
-    keeps while its device name is ESXi's choice; by device on a distributed switch."""
-    if nic is not None and nic.get("switch_type", "standard") != "standard":
-        return find_vmknic(state, nic["device"])
-    return next((n for n in state.get("vmknics") or () if (n.get("switch"), n.get("portgroup")) == identity), None)
+def _list_portgroup(target: dict, wanted: dict, attachable: Sequence[dict]) -> None:
+    """The target lists the dvPortgroup its vmknic is placed on, as the facts will."""
+    if wanted.get("switch_type") != "distributed":
+        return
+    place = (wanted["switch"], wanted["portgroup"])
+    if any(p.get("switch_type") == "distributed" and (p["switch"], p["name"]) == place for p in target["portgroups"]):
+        return
+    target["portgroups"].extend(copy.deepcopy(p) for p in attachable if (p["switch"], p["name"]) == place)
+
+
+def _vmknic_after(state: dict, identity: tuple, nic: Optional[dict], devices: set[str]) -> Optional[dict]:
+    """The vmknic in a later state. A new one: the vmknic on its port group that did not exist
+    before (ESXi chooses the device name). An existing one: by its MAC, which a re-created vmknic
+    keeps while its device name is ESXi's choice (by device when the MAC is unknown)."""
+    if nic is None:
+        return next((n for n in state.get("vmknics") or ()
+                     if (n.get("switch"), n.get("portgroup")) == identity and n["device"] not in devices), None)
+    if nic.get("mac"):
+        return next((n for n in state.get("vmknics") or () if n.get("mac") == nic["mac"]), None)
+    return find_vmknic(state, nic["device"])

@@ -34,7 +34,8 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._value
     is_system_owned, management_devices, parse_ip_address, portgroup_id, stack_of,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
-    management_problems, services_lost_on_stack, unbind_problems, untrusted_facts, vcenter_path_problems,
+    dedicated_stack_problems, iscsi_uplink_problems, management_problems, services_lost_on_stack, unbind_problems,
+    untrusted_facts, vcenter_path_problems,
 )
 
 
@@ -385,12 +386,10 @@ class _Planner:
             if not self._uplinks_ok(hp, nic["switch"], [uplink], where, cls):
                 return
             pg["teaming"] = explicit_teaming(hp.facts, nic["switch"], [uplink])
-        team = pg.get("teaming") or {}
-        if len(team.get("active") or ()) != 1 or team.get("standby"):
-            self.refuse(f"{where}: port group {pg['name']} has active uplinks "
-                        f"[{', '.join(team.get('active') or ())}] and standby [{', '.join(team.get('standby') or ())}]; "
-                        "iSCSI port binding needs exactly one active uplink and no standby (declare it in "
-                        "iscsi.uplinks)", name, cls.name)
+        problems = iscsi_uplink_problems(hp.target, adapter, [nic["device"]], lambda device: "declare it in iscsi.uplinks")
+        for problem in problems:
+            self.refuse(f"{where}: {problem}", name, cls.name)
+        if problems:
             return
         if adapter not in bound_adapters(nic):
             nic["iscsi_bindings"] = sorted(
@@ -467,21 +466,11 @@ class _Planner:
             self.refuse(f"host {name}: {problem}", name)
 
     def _dedicated_stack_checks(self, hp: _HostPlan) -> None:
-        """Once a vmknic is on the vmotion (provisioning) stack, ESXi stops using the default stack
-        for that traffic: refuse plans that start using the stack while default-stack vmknics still
-        carry the service."""
-        for stack, (service,) in IMPLIED_SERVICES.items():
-            def split(host: dict) -> tuple[list[str], list[str]]:
-                on_stack = [n["device"] for n in host["vmknics"] if stack_of(n) == stack]
-                tagged = [n["device"] for n in host["vmknics"]
-                          if stack_of(n) == DEFAULT_STACK and service in (n.get("services") or ())]
-                return on_stack, tagged
-            before_on, before_tagged = split(hp.facts)
-            after_on, after_tagged = split(hp.after)
-            if after_on and after_tagged and not (before_on and before_tagged):
-                self.refuse(f"host {hp.facts['name']}: after the plan {', '.join(after_on)} would be on the {stack} "
-                            f"stack while {', '.join(after_tagged)} keeps {service} on the default stack, where ESXi "
-                            f"then stops using it; move {', '.join(after_tagged)} in the same class", hp.facts["name"])
+        """Refuse plans that start using the vmotion (provisioning) stack while default-stack vmknics
+        still carry its traffic (safety/_rules.py dedicated_stack_problems)."""
+        for problem in dedicated_stack_problems(hp.facts, hp.after):
+            self.refuse(f"host {hp.facts['name']}: after the plan {problem}; move {', '.join(problem.tagged)} in the same class",
+                        hp.facts["name"])
 
     def analysis_checks(self) -> dict[str, tuple[int, int]]:
         """Refuse targets that leave a host multi-homed; return (errors before, errors after) per host."""

@@ -9,12 +9,14 @@ per-host module refuses (or warns, where it says so). Pure Python on plain data.
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterable, Optional
+from typing import Callable, Iterable, NamedTuple, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, vmk_sort_key
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import SIMULATORS, find_portgroup
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import VSAN_SERVICES, copy_data, management_devices
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
+    VSAN_SERVICES, bound_adapters, copy_data, find_vmknic, management_devices, stack_of,
+)
 
 
 def untrusted_facts(host: dict) -> Optional[str]:
@@ -155,4 +157,87 @@ def unbind_problems(host: dict, operations: list[dict]) -> list[str]:
             problems.append(f"the plan unbinds {op['device']} from {op['adapter']}, which has active paths (path status "
                             "active); ESXi refuses that without force: unbind it first with iscsi_port_binding "
                             "(force: true), its paths then fail over to the other bound vmknics")
+    return problems
+
+
+def teaming_text(pg: dict) -> str:
+    """A port group's effective failover order in words; a dvPortgroup's by uplink name with the
+    host's pNIC behind each (docs/facts.md ``uplinks``, ``uplink_pnics``)."""
+    if pg.get("switch_type") == "distributed" and pg.get("uplinks"):
+        pnics = pg.get("uplink_pnics") or {}
+
+        def named(uplinks: Iterable[str]) -> str:
+            return ", ".join(f"{u} ({pnics.get(u) or 'no pNIC'})" for u in uplinks)
+        return f"active [{named(pg['uplinks'].get('active') or ())}] and standby [{named(pg['uplinks'].get('standby') or ())}]"
+    team = pg.get("teaming") or {}
+    return f"active [{', '.join(team.get('active') or ())}] and standby [{', '.join(team.get('standby') or ())}]"
+
+
+def iscsi_uplink_problems(state: dict, adapter: str, devices: Iterable[str], remedy: Callable[[str], str]) -> list[str]:
+    """Why ``devices`` cannot be bound to iSCSI adapter ``adapter`` in ``state`` (a target, with
+    the bindings it declares): vSphere port binding is one vmknic to one physical NIC
+    (ESXI-NETWORKING.md 1.5), so each must be on a port group whose effective teaming has exactly one
+    active uplink and no standby (on a dvPortgroup: one active uplink, the others unused), and no two
+    vmknics bound to the adapter may share that uplink. ``remedy(device)`` says how to give a
+    standard port group one uplink (the caller's option); a dvPortgroup's teaming is vCenter's."""
+    problems = []
+    wanted = list(devices)
+    for device in wanted:
+        nic = find_vmknic(state, device) or {}
+        pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch"))
+        if pg is None:
+            continue
+        team = pg.get("teaming") or {}
+        if len(team.get("active") or ()) == 1 and not team.get("standby"):
+            continue
+        if pg.get("switch_type") == "distributed":
+            problems.append(f"dvPortgroup {pg['name']} on {pg['switch']} of {device} has {teaming_text(pg)}; iSCSI port binding "
+                            f"needs exactly one active uplink and no standby (set its teaming in vCenter, for every host on "
+                            f"{pg['switch']}: one active uplink, the others unused; or use a dvPortgroup per path)")
+        else:
+            problems.append(f"port group {pg['name']} of {device} has {teaming_text(pg)}; iSCSI port binding needs "
+                            f"exactly one active uplink and no standby ({remedy(device)})")
+    by_uplink: dict[str, list[str]] = {}
+    for nic in state.get("vmknics") or ():
+        if nic["device"] not in wanted and adapter not in bound_adapters(nic):
+            continue
+        pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch"))
+        active = ((pg or {}).get("teaming") or {}).get("active") or []
+        if len(active) == 1:
+            by_uplink.setdefault(active[0], []).append(nic["device"])
+    problems += [f"{', '.join(sorted(on, key=vmk_sort_key))} would be bound through the same uplink {uplink}; iSCSI port "
+                 "binding needs one physical NIC per vmknic" for uplink, on in sorted(by_uplink.items()) if len(on) > 1]
+    return problems
+
+
+class StackConflict(NamedTuple):
+    """Default-stack vmknics tagged for the traffic a dedicated stack carries, once that stack has a
+    vmknic: ESXi then stops using them for it (ESXI-NETWORKING.md 1.3)."""
+
+    stack: str
+    service: str
+    on_stack: list[str]
+    tagged: list[str]
+
+    def __str__(self) -> str:
+        return (f"{', '.join(self.on_stack)} would be on the {self.stack} stack while {', '.join(self.tagged)} keeps "
+                f"{self.service} on the default stack, where ESXi then stops using it")
+
+
+def dedicated_stack_problems(before: dict, after: dict) -> list[StackConflict]:
+    """The vmotion (vSphereProvisioning) stacks that ``after`` uses while default-stack vmknics are
+    still tagged for their traffic, where ``before`` was not already so. The planner refuses them
+    (a plan can move every such vmknic in one class); the vmknic module warns (it changes one vmknic
+    per call, and a migration of several passes through this state)."""
+    problems = []
+    for stack, (service,) in IMPLIED_SERVICES.items():
+        def split(host: dict) -> tuple[list[str], list[str]]:
+            on_stack = [n["device"] for n in host.get("vmknics") or () if stack_of(n) == stack]
+            tagged = [n["device"] for n in host.get("vmknics") or ()
+                      if stack_of(n) == DEFAULT_STACK and service in (n.get("services") or ())]
+            return on_stack, tagged
+        before_on, before_tagged = split(before)
+        after_on, after_tagged = split(after)
+        if after_on and after_tagged and not (before_on and before_tagged):
+            problems.append(StackConflict(stack, service, after_on, after_tagged))
     return problems

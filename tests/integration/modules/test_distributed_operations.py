@@ -117,14 +117,14 @@ def test_vmknic_moves_between_dvportgroups_and_standard_port_groups(session):
     assert [pg["name"] for pg in session.facts()["portgroups"] if pg["switch_type"] == "distributed"] == ["dv-B"]
 
     # dv-B -> a standard port group: its name, no distributed port
-    outcome, _ = session.apply([move(device, "Std-NFS", "vSwitch0")])
+    outcome = session.apply([move(device, "Std-NFS", "vSwitch0")])[0]
     assert (outcome["status"], outcome["differences"]) == (APPLIED, []), outcome
     assert update_calls(session.lab) == [("UpdateVirtualNic", device, "Std-NFS", None, None)]
     vnic = session.vnic(device)
     assert (vnic.portgroup, vnic.spec.distributedVirtualPort) == ("Std-NFS", None)
 
     # back onto dv-A, which the host's facts no longer list (the simulator is told it exists)
-    outcome, _ = session.apply([move(device, "dv-A", "dvs-A", (uuid_a, key_a))])
+    outcome = session.apply([move(device, "dv-A", "dvs-A", (uuid_a, key_a))])[0]
     assert (outcome["status"], outcome["differences"]) == (APPLIED, []), outcome
     assert update_calls(session.lab) == [("UpdateVirtualNic", device, None, uuid_a, key_a)]
     vnic = session.vnic(device)
@@ -139,14 +139,14 @@ def test_add_virtual_nic_on_a_dvportgroup_then_remove_it(session):
            "stack": "vmotion", "ipv4": {"address": "10.61.0.11", "netmask": "255.255.255.0"}, "mtu": 1500,
            "gateway_override": None, "mac": None, "ipv6": None, "dvs": {"switch_uuid": uuid_b, "portgroup_key": key_b},
            "description": "create on dv-B"}
-    outcome, _ = session.apply([add])
+    outcome = session.apply([add])[0]
     assert (outcome["status"], outcome["differences"]) == (APPLIED, []), outcome
     [(method, device, portgroup, uuid, key)] = update_calls(session.lab)
     assert (method, portgroup, uuid, key) == ("AddVirtualNic", None, uuid_b, key_b)
     vnic = session.vnic(device)
     assert (vnic.portgroup, vnic.spec.distributedVirtualPort.portgroupKey, vnic.spec.netStackInstanceKey) == (
         "", key_b, "vmotion")
-    outcome, _ = session.apply([{"op": "RemoveVirtualNic", "host": HOST, "device": device, "description": "remove"}])
+    outcome = session.apply([{"op": "RemoveVirtualNic", "host": HOST, "device": device, "description": "remove"}])[0]
     assert outcome["status"] == APPLIED, outcome
 
 
@@ -156,9 +156,9 @@ def test_a_fault_after_a_move_onto_a_dvportgroup_rolls_it_back_onto_its_old_one(
     uuid_a, key_a = keys(session)["dv-A"]
     session.lab.inject_fault("SelectVnicForNicType", host=HOST)
     try:
-        outcome, _ = session.apply([move(device, "dv-B", "dvs-A", keys(session)["dv-B"]),
-                                    {"op": "SelectVnicForNicType", "host": HOST, "device": device, "nic_type": "vmotion",
-                                     "description": "enable vmotion"}])
+        outcome = session.apply([move(device, "dv-B", "dvs-A", keys(session)["dv-B"]),
+                                 {"op": "SelectVnicForNicType", "host": HOST, "device": device, "nic_type": "vmotion",
+                                  "description": "enable vmotion"}])[0]
     finally:
         session.lab.clear_faults()
     assert outcome["status"] == ROLLED_BACK, outcome

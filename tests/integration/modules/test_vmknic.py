@@ -148,7 +148,8 @@ def test_first_vmknic_on_a_dedicated_stack_is_warned(lab):
     options = {"portgroup": "vMotion", "ipv4": {"address": "10.20.0.11", "prefix_length": 24}, "stack": "vmotion"}
     result = run(lab, "vmknic", options, check=True)
     assert [op["op"] for op in result["commands"]] == ["AddVirtualNic"]
-    assert any("first on the vmotion stack" in w and "vmk1" in w for w in warnings(result)), warnings(result)
+    assert ("after this change vmk4 would be on the vmotion stack while vmk1 keeps vmotion on the default stack, where "
+            "ESXi then stops using it; move vmk1 to the vmotion stack as well, or drop the vmotion tag there") in warnings(result)
 
 
 @pytest.mark.parametrize("case", ["create", "update", "stack"])

@@ -7,6 +7,7 @@ tests/integration/modules/test_distributed_operations.py proves vCenter's side).
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from pyVmomi import vim
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import OperationRunner
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import SimulationError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import find_vmknic
@@ -139,3 +141,16 @@ def test_update_virtual_nic_onto_a_dvportgroup_sends_only_the_distributed_port()
 def test_update_virtual_nic_onto_a_standard_port_group_sends_its_name_only():
     spec = sent(move(STANDARD))
     assert (spec.portgroup, spec.distributedVirtualPort) == ("Std-NFS", None)
+
+
+def test_vmknics_sharing_a_dvportgroup_are_compared_each_on_its_own():
+    """By port group (a re-created vmknic's device is ESXi's choice), two vmknics on one dvPortgroup
+    are told apart by their IPv4 configuration: a change to either one is a difference."""
+    two = make_host("esx01", [dv_vmknic("vmk1", "10.50.0.11/24", DV_A), dv_vmknic("vmk2", "10.50.0.12/24", DV_A)],
+                    portgroups=[DV_A])
+    changed = copy.deepcopy(two)
+    changed["vmknics"][0]["mtu"] = 9000
+    assert state_differences(two, changed, by_device=False) == ["vmknic dvs1/dv-A 10.50.0.11/24: mtu is 9000, expected 1500"]
+    renamed = copy.deepcopy(two)
+    renamed["vmknics"][1]["device"] = "vmk7"
+    assert state_differences(two, renamed, by_device=False) == []

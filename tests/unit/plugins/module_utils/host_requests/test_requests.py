@@ -13,7 +13,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._request import Refused, plan_change
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._vmknic import VmknicRequest
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
-    make_binding, make_host, make_iscsi_adapter, make_portgroup, make_vmknic,
+    make_binding, make_dv_portgroup, make_host, make_iscsi_adapter, make_portgroup, make_vmknic,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import InvalidOptions
 
@@ -37,14 +37,19 @@ def vmknic(**params) -> VmknicRequest:
     return VmknicRequest.from_params({"state": "present", **params})
 
 
-def test_distributed_vmknic_is_re_addressed_but_not_moved():
+def test_distributed_vmknic_is_re_addressed_moved_and_re_created_on_its_dvportgroup():
     facts = host(make_vmknic("vmk1", "10.20.0.11/24", portgroup="dv-vMotion", switch="dvs1", switch_type="distributed", dvs=DVS))
     change = plan(facts, vmknic(device="vmk1", mtu=9000))
     assert [op["op"] for op in change.entry["operations"]] == ["UpdateVirtualNic"]
-    with pytest.raises(Refused, match="vmk1 is on distributed switch dvs1; this module moves vmknics between standard"):
+    # Onto a standard port group the one-vmknic rule of standard port groups holds.
+    with pytest.raises(Refused, match="port group Management Network on vSwitch0 already holds vmk0; a standard port group holds one vmknic"):
         plan(facts, vmknic(device="vmk1", portgroup="Management Network"))
-    with pytest.raises(Refused, match="a stack change re-creates it, which this module does on standard port groups only"):
-        plan(facts, vmknic(device="vmk1", stack="vmotion"))
+    # A stack move re-creates it on a distributed port of the same dvPortgroup.
+    change = plan(facts, vmknic(device="vmk1", stack="vmotion"))
+    assert [(op["op"], op.get("dvs")) for op in change.entry["operations"]] == [
+        ("RemoveVirtualNic", None), ("AddVirtualNic", {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-1"})]
+    assert change.desired.view(change.entry["after"])["dvs"] == {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-1",
+                                                                 "port_key": None}
     # A distributed port group may hold several vmknics: by port group alone, one must be named.
     facts["vmknics"].append(make_vmknic("vmk2", "10.20.0.12/24", portgroup="dv-vMotion", switch="dvs1",
                                         switch_type="distributed", dvs=DVS))
@@ -131,3 +136,32 @@ def test_verification_takes_the_mac_of_a_created_vmknic_from_esxi():
 def test_invalid_options_name_the_problem(request_type, params, needle):
     with pytest.raises(InvalidOptions, match=needle):
         request_type.from_params(params)
+
+
+DV_B = make_dv_portgroup("dv-vMotion-B", switch="dvs1", switch_uuid="50 1a", key="dvportgroup-2")
+
+
+def test_vmknic_is_created_on_a_dvportgroup_the_facts_do_not_list():
+    facts = host(make_vmknic("vmk1", "10.20.0.11/24", portgroup="dv-vMotion", switch="dvs1", switch_type="distributed", dvs=DVS))
+    request = vmknic(portgroup="dv-vMotion-B", ipv4={"address": "10.21.0.11", "prefix_length": 24})
+    change = plan_change(facts, request, False, no_dependencies, [DV_B])
+    [add] = change.entry["operations"]
+    assert (add["op"], add["device"], add["portgroup"], add["switch"], add["dvs"]) == (
+        "AddVirtualNic", "vmk2", "dv-vMotion-B", "dvs1", {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-2"})
+    created = change.desired.view(change.entry["after"])
+    assert (created["device"], created["switch_type"], created["dvs"]) == (
+        "vmk2", "distributed", {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-2", "port_key": None})
+    assert DV_B in change.entry["after"]["portgroups"]
+    # Without the dvPortgroups of the host's switches, the name is unknown.
+    with pytest.raises(Refused, match=r"port group dv-vMotion-B does not exist \(standard port groups: Management Network\)"):
+        plan(facts, request)
+
+
+def test_a_name_on_a_standard_and_a_distributed_switch_needs_switch():
+    shared = make_dv_portgroup("Shared", switch="dvs1", switch_uuid="50 1a", key="dvportgroup-3")
+    facts = host(make_vmknic("vmk1", "10.20.0.11/24", portgroup="pg-vmk1"), portgroups=[make_portgroup("Shared")])
+    with pytest.raises(Refused, match="port group Shared exists on vSwitch0, dvs1; give switch to say which"):
+        plan_change(facts, vmknic(device="vmk1", portgroup="Shared"), False, no_dependencies, [shared])
+    change = plan_change(facts, vmknic(device="vmk1", portgroup="Shared", switch="dvs1"), False, no_dependencies, [shared])
+    assert [(op["op"], op["portgroup"], op["switch"], op["dvs"]) for op in change.entry["operations"]] == [
+        ("UpdateVirtualNic", "Shared", "dvs1", {"switch_uuid": "50 1a", "portgroup_key": "dvportgroup-3"})]

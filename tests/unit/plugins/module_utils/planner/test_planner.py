@@ -449,7 +449,7 @@ def test_refusal_iscsi_teaming_not_bindable_and_disabled_adapter():
         "class iscsi, host esx01 vmk2: software iSCSI is disabled on the host; set iscsi.enable: true to enable it"]
     host = iscsi_host(enabled=True, adapters=[make_iscsi_adapter("vmhba64", [])])
     assert refusals([host], intent) == [
-        "class iscsi, host esx01 vmk2: port group iSCSI-A has active uplinks [vmnic0, vmnic1] and standby []; iSCSI "
+        "class iscsi, host esx01 vmk2: port group iSCSI-A of vmk2 has active [vmnic0, vmnic1] and standby []; iSCSI "
         "port binding needs exactly one active uplink and no standby (declare it in iscsi.uplinks)"]
 
 
