@@ -241,3 +241,15 @@ def test_a_vmknic_on_a_standard_switch_moves_onto_a_dvportgroup_of_a_switch_its_
     assert problems([host], intent, catalogue) == [
         "class vmotion, host esx01 vmk1: host esx01 is not a member of distributed switch dvs1; add it (with its "
         "uplinks) in vCenter first"]
+
+
+def test_moving_the_management_vmknic_from_a_standard_switch_onto_a_dvportgroup_needs_allow_management_change():
+    host = make_host("esx01", [make_vmknic("vmk0", "10.10.0.11/24", services=["management"], portgroup="Management Network")])
+    catalogue = [dict(catalogue_entry(NEW_PG, []), members={"esx01": {"Uplink 1": "vmnic2", "Uplink 2": "vmnic3"}})]
+    intent = {"classes": [{"name": "mgmt", "select": {"devices": ["vmk0"]}, "action": "subnet",
+                           "subnet": {"network": "10.10.0.0/24", "portgroup": {"name": "dv-vMotion-20", "switch": "dvs1"}}}]}
+    [refusal] = problems([host], intent, catalogue)
+    assert refusal.startswith("host esx01: the plan changes vmk0, the vmknic vCenter uses to manage the host (")
+    document = plan([host], dict(intent, allow_management_change=True), catalogue)
+    assert [(op["op"], op["device"], op["switch"]) for op in document["hosts"][0]["operations"]] == [
+        ("UpdateVirtualNic", "vmk0", "dvs1")]
