@@ -2,15 +2,17 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of the bulk read, the audit and the planner against the lab (docs/benchmarks.md).
 
-For each lab latency (--latencies, ms per SOAP call, default 0,5,20) and size it measures, all in
-the same run so that the ratios compare like with like (at a latency > 0 only the read and the
-community.vmware comparison are measured: --latency-sizes for community.vmware, whose ~33 calls per
-host make 1000 hosts at 20 ms an 11-minute run; its 1000-host figure is then extrapolated from the
-two largest latency sizes and printed as such):
+For each lab latency (--latencies, ms per SOAP call, default 0,20) and size it measures, all in
+the same run so that the ratios compare like with like (at a latency > 0 only the read, the apply
+and the community.vmware comparison are measured: --latency-sizes for community.vmware, whose ~33
+calls per host make 200 hosts at 20 ms a 2.5-minute run; its 1000-host figure is then extrapolated
+from the two largest latency sizes and printed as such):
 
-* floor: one paged RetrievePropertiesEx of exactly ``_gather.HOST_PATHS`` over a ContainerView of
-  HostSystem, in this process on a warm session (best of --repeat), and the same in a fresh Python
-  process (import pyVmomi, log in, read, log out): the least any module could do;
+* floor: one paged RetrievePropertiesEx of the paths the collection's bulk read asks
+  (``_gather.HOST_PATHS`` of the hosts, ``DVSWITCH_PATHS`` / ``DVPORTGROUP_PATHS`` of the distributed
+  switches and dvPortgroups) over a ContainerView, in this process on a warm session (best of
+  --repeat), and the same in a fresh Python process (import pyVmomi, log in, read, log out): the
+  least any module could do;
 * vmknic_info, vmknic_audit (with return_facts, so its output is a superset of vmknic_info's),
   remediation_plan_info: the module file run directly (as Ansible runs it on localhost), wall time
   and peak RSS of that process; vmknic_info also with the bulk read parsed by pyVmomi when this
@@ -20,10 +22,13 @@ two largest latency sizes and printed as such):
   minus the same playbook with an ansible.builtin.ping task (start-up measured in the same run);
 * at one size (--apply-size, default 50): the remediate role on localhost, planning and applying,
   minus the same role with remediate_apply=false, per host applied, with remediate_parallel
-  --apply-parallel (default 10) and, on a second lab of the same scenario, serially (1).
+  --apply-parallel (default 10) and, on a second lab of the same scenario, serially (1);
+* at --vds-sizes (default 1000), on a lab with half the vmknics on a distributed switch
+  (distributed.py): the floor and vmknic_info, and the module's property reads counted by the lab
+  (one RetrievePropertiesEx chain for the bulk read) and the bulk read's objects counted here.
 
-Timings are printed, never asserted; the targets are informational (PASS/MISS).
-Run with ``make bench`` or ``.venv/bin/python tests/bench/bench.py [--sizes 50,200,1000]``.
+Timings are printed, never asserted; the targets are informational (PASS/MISS), in a summary
+table at the end. Run with ``make bench`` or ``.venv/bin/python tests/bench/bench.py [--sizes 50,200,1000]``.
 """
 
 from __future__ import annotations
@@ -796,10 +801,10 @@ def print_report(rows: list[Row], options: argparse.Namespace, distributed: list
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="50,200,1000", help="host counts at 0 ms, comma-separated (default 50,200,1000)")
-    parser.add_argument("--latencies", default="0,5,20", help="lab latencies in ms per SOAP call (default 0,5,20)")
-    parser.add_argument("--latency-sizes", default="50,200",
-                        help="host counts with community.vmware at a latency > 0 (default 50,200); vmknic_info alone also"
-                             " runs at the largest of --sizes")
+    parser.add_argument("--latencies", default="0,20", help="lab latencies in ms per SOAP call (default 0,20)")
+    parser.add_argument("--latency-sizes", default="20,50",
+                        help="host counts with community.vmware at a latency > 0 (default 20,50: its ~33 calls per host make"
+                             " 200 hosts at 20 ms a 2.5-minute run); vmknic_info alone also runs at the largest of --sizes")
     parser.add_argument("--clusters", type=int, default=5, help="clusters per lab (default 5)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the floor and of each module; the best counts (default 3)")
     parser.add_argument("--playbook-repeat", type=int, default=2, help="runs of each playbook; the best counts (default 2)")
@@ -808,8 +813,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-community", action="store_true", help="do not run community.vmware.vmware_vmkernel_info")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="do not profile vmknic_info at the largest size")
     parser.add_argument("--keep-profile", metavar="FILE", help="copy the cProfile output of the largest size to FILE")
-    parser.add_argument("--per-path", type=int, default=200, metavar="HOSTS",
-                        help="at this size, also time each path of HOST_PATHS read alone (default 200; 0: never)")
+    parser.add_argument("--per-path", type=int, default=0, metavar="HOSTS",
+                        help="at this size, also time each path of HOST_PATHS read alone (default 0: never; 200 is informative)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE")
     parser.add_argument("--vds-sizes", default="1000",
                         help="host counts of the lab with half the vmknics on a distributed switch, at 0 ms (default 1000; '': none)")
