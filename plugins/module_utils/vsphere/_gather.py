@@ -345,6 +345,11 @@ def _pnics(pnics: Any) -> list[dict[str, Any]]:
                   key=lambda p: p["device"])
 
 
+@functools.lru_cache(maxsize=4096)  # hosts of one vCenter share most of their route networks
+def _route_network(network: str, prefix: int) -> str:
+    return str(ipaddress.ip_network(f"{network}/{prefix}", strict=False))
+
+
 def _routes(stack: Any, default_route_info: Any, is_default: bool) -> list[dict[str, Any]]:
     entries: list[tuple[str, Any]] = []
     table = getattr(stack, "routeTableConfig", None)
@@ -356,9 +361,8 @@ def _routes(stack: Any, default_route_info: Any, is_default: bool) -> list[dict[
     routes = []
     for family, route in entries:
         gateway = route.gateway or None
-        network = ipaddress.ip_network(f"{route.network}/{route.prefixLength}", strict=False)
         routes.append({
-            "family": family, "network": str(network), "gateway": gateway,
+            "family": family, "network": _route_network(route.network, route.prefixLength), "gateway": gateway,
             "device": route.deviceName or None, "connected": gateway in (None, "0.0.0.0", "::"),
         })
     return routes
