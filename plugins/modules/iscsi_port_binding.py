@@ -15,9 +15,9 @@ description:
     otherwise. The vmknic's port group must have exactly one active uplink and no standby uplink (unless O(uplinks)
     gives it one), and no two bound vmknics may use the same physical NIC.
   - A vmknic on a distributed port group (dvPortgroup) is judged from the dvPortgroup's effective teaming as this host
-    sees it (its uplinks mapped to the host's physical NICs): exactly one active uplink, the others unused. That
-    teaming is a vCenter setting shared by every host on the switch, so O(uplinks) does not apply; the refusal names
-    the dvPortgroup and its uplinks. The usual design is one dvPortgroup per iSCSI path.
+    sees it (its uplinks mapped to the host's physical NICs), which must have exactly one active uplink and the others
+    unused. That teaming is a vCenter setting shared by every host on the switch, so O(uplinks) does not apply; the
+    refusal names the dvPortgroup and its uplinks. The usual design is one dvPortgroup per iSCSI path.
   - Before unbinding it reads each binding's path status. It refuses to unbind a vmknic that carries active paths
     or the last active path to a device, unless O(force=true).
   - Changing the uplink of an already bound vmknic is refused when ESXi reports, through
