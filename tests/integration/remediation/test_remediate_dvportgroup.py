@@ -204,6 +204,16 @@ def test_move_to_a_dvportgroup_the_plan_creates_four_steps_and_a_fault(lab):
     assert (create["op"], create["name"], create["vlan"], create["hosts"]) == ("CreateDVPortgroup", "dv-vMotion-25", 25, HOSTS[:2])
     assert apply_plan(lab, plan, check=True)["vcenter"]["status"] == "planned" and lab.journal() == []
 
+    # a fault at the creation: nothing created, and the hosts that need it fail without a call
+    lab.inject_fault("CreateDVPortgroup_Task", nth=1, fault="DvsFault", message="injected")
+    refused = apply_plan(lab, plan)
+    lab.clear_faults()
+    assert refused["vcenter"]["status"] == "failed" and refused["failed"] is True, refused["vcenter"]
+    assert set(refused["outcome"].values()) <= {"failed", "not_tried"} and "failed" in refused["outcome"].values()
+    assert [(e["method"], e.get("fault")) for e in lab.journal()] == [("CreateDVPortgroup_Task", "DvsFault")]
+    assert vmotion_nics(lab) == before and dvportgroup_names(lab) == names
+    lab.clear_journal()
+
     # a fault at the first host's move: the host is rolled back, the other not started, and the
     # dvPortgroup no host took up is destroyed again
     lab.inject_fault("UpdateVirtualNic", host=before[0][0], nth=1, fault="HostConfigFault", message="injected")
