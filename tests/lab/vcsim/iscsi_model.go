@@ -1,6 +1,10 @@
 package main
 
-// IscsiManager (port binding) and HostStorageSystem (software iSCSI on/off, rescans).
+// The lab's model of iSCSI port binding on a host: which vmknics are bound to the software
+// adapter, their compliance, their path status, the candidates and the pNICs they depend on, and
+// the changes (bind, unbind, software iSCSI on/off, targets). No SOAP here: iscsi.go has the
+// IscsiManager and HostStorageSystem handlers, which journal, inject faults and take the host's
+// lock around these.
 //
 // Compliance is computed from the port group's EFFECTIVE teaming (ESXI-NETWORKING.md 1.5):
 // exactly one active uplink and nothing else in the failover order is compliant. No uplink at
@@ -19,25 +23,7 @@ package main
 // pin a status (iscsi.path_status). UnbindVnic refuses an active path without force
 // (IscsiFaultVnicHasActivePaths) and a lastActive one (IscsiFaultVnicIsLastPath).
 
-import (
-	"github.com/vmware/govmomi/simulator"
-	"github.com/vmware/govmomi/vim25/methods"
-	"github.com/vmware/govmomi/vim25/mo"
-	"github.com/vmware/govmomi/vim25/soap"
-	"github.com/vmware/govmomi/vim25/types"
-)
-
-type labIscsiMgr struct {
-	mo.IscsiManager // by value, first
-	h               *host
-	labLocker
-}
-
-type labStorage struct {
-	simulator.HostStorageSystem // by value, first
-	h                           *host
-	labLocker
-}
+import "github.com/vmware/govmomi/vim25/types"
 
 func lmf(f types.BaseMethodFault, msg string) types.LocalizedMethodFault {
 	return types.LocalizedMethodFault{Fault: f, LocalizedMessage: msg}
@@ -141,71 +127,6 @@ func (h *host) checkHba(name string) *labErr {
 	return nil
 }
 
-func (m *labIscsiMgr) QueryBoundVnics(req *types.QueryBoundVnics) soap.HasFault {
-	h := m.h
-	var out []types.IscsiPortInfo
-	err := read(h, "QueryBoundVnics", true, func() *labErr {
-		if e := h.checkHba(req.IScsiHbaName); e != nil {
-			return e
-		}
-		for _, b := range h.Bindings {
-			if v := h.vnic(b.Vnic); v != nil {
-				out = append(out, h.portInfo(v, b))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return &methods.QueryBoundVnicsBody{Fault_: err.soap()}
-	}
-	return &methods.QueryBoundVnicsBody{Res: &types.QueryBoundVnicsResponse{Returnval: out}}
-}
-
-// QueryCandidateNics: unbound vmknics on standard port groups, then the vSwitch uplinks that
-// are not the sole active uplink of any vmknic (eligible pNICs without a vmknic).
-func (m *labIscsiMgr) QueryCandidateNics(req *types.QueryCandidateNics) soap.HasFault {
-	h := m.h
-	var out []types.IscsiPortInfo
-	err := read(h, "QueryCandidateNics", true, func() *labErr {
-		if e := h.checkHba(req.IScsiHbaName); e != nil {
-			return e
-		}
-		used := map[string]bool{}
-		for _, v := range h.Vnics {
-			if h.viewOf(v) == nil {
-				continue
-			}
-			pi := h.portInfo(v, nil)
-			if pi.PnicDevice != "" {
-				used[pi.PnicDevice] = true
-			}
-			if h.binding(v.Device) == nil && v.Owner == "" && !v.SystemOwned {
-				out = append(out, pi)
-			}
-		}
-		for _, vs := range h.Vswitches {
-			for _, u := range vs.Uplinks {
-				if used[u] {
-					continue
-				}
-				pi := types.IscsiPortInfo{PnicDevice: u, SwitchName: vs.Name}
-				for _, pn := range h.obj.Config.Network.Pnic {
-					if pn.Device == u {
-						c := pn
-						pi.Pnic = &c
-					}
-				}
-				out = append(out, pi)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return &methods.QueryCandidateNicsBody{Fault_: err.soap()}
-	}
-	return &methods.QueryCandidateNicsBody{Res: &types.QueryCandidateNicsResponse{Returnval: out}}
-}
-
 func (h *host) bind(hba, dev string) *labErr {
 	if e := h.checkHba(hba); e != nil {
 		return e
@@ -224,61 +145,98 @@ func (h *host) bind(hba, dev string) *labErr {
 	return nil
 }
 
-func (m *labIscsiMgr) BindVnic(req *types.BindVnic) soap.HasFault {
-	err := mutate(m.h, "BindVnic", m.Self, map[string]interface{}{"hba": req.IScsiHbaName, "device": req.VnicDevice}, true, func() *labErr {
-		return m.h.bind(req.IScsiHbaName, req.VnicDevice)
-	})
-	return &methods.BindVnicBody{Res: &types.BindVnicResponse{}, Fault_: err.soap()}
-}
-
-func (m *labIscsiMgr) UnbindVnic(req *types.UnbindVnic) soap.HasFault {
-	h := m.h
-	err := mutate(h, "UnbindVnic", m.Self, map[string]interface{}{"hba": req.IScsiHbaName, "device": req.VnicDevice, "force": req.Force}, true, func() *labErr {
-		if e := h.checkHba(req.IScsiHbaName); e != nil {
-			return e
-		}
-		b := h.binding(req.VnicDevice)
-		if b == nil {
-			return fail(&types.IscsiFaultVnicNotBound{VnicDevice: req.VnicDevice}, "VMkernel adapter %s is not bound to %s", req.VnicDevice, req.IScsiHbaName)
-		}
-		if !req.Force {
-			switch h.pathStatus(b) {
-			case "active":
-				return fail(&types.IscsiFaultVnicHasActivePaths{VnicDevice: req.VnicDevice}, "VMkernel adapter %s has active paths", req.VnicDevice)
-			case "lastActive":
-				return fail(&types.IscsiFaultVnicIsLastPath{VnicDevice: req.VnicDevice}, "VMkernel adapter %s carries the last path to a device", req.VnicDevice)
-			}
-		}
-		var keep []*binding
-		for _, x := range h.Bindings {
-			if x != b {
-				keep = append(keep, x)
-			}
-		}
-		h.Bindings = keep
-		return nil
-	})
-	return &methods.UnbindVnicBody{Res: &types.UnbindVnicResponse{}, Fault_: err.soap()}
-}
-
-func (m *labIscsiMgr) QueryVnicStatus(req *types.QueryVnicStatus) soap.HasFault {
-	h := m.h
-	var st types.IscsiStatus
-	err := read(h, "QueryVnicStatus", true, func() *labErr {
-		v := h.vnic(req.VnicDevice)
-		if v == nil {
-			return fail(&types.IscsiFaultVnicNotFound{VnicDevice: req.VnicDevice}, "VMkernel adapter %s does not exist", req.VnicDevice)
-		}
-		if h.binding(v.Device) != nil {
-			st.Reason = append(st.Reason, lmf(&types.IscsiFaultVnicInUse{VnicDevice: v.Device}, "The VMkernel adapter is in use by iSCSI"))
-		}
-		st.Reason = append(st.Reason, h.compliance(v)...)
-		return nil
-	})
-	if err != nil {
-		return &methods.QueryVnicStatusBody{Fault_: err.soap()}
+// unbind removes the binding of dev from hba. Without force it refuses a port with active paths
+// and the last path to a device.
+func (h *host) unbind(hba, dev string, force bool) *labErr {
+	if e := h.checkHba(hba); e != nil {
+		return e
 	}
-	return &methods.QueryVnicStatusBody{Res: &types.QueryVnicStatusResponse{Returnval: st}}
+	b := h.binding(dev)
+	if b == nil {
+		return fail(&types.IscsiFaultVnicNotBound{VnicDevice: dev}, "VMkernel adapter %s is not bound to %s", dev, hba)
+	}
+	if !force {
+		switch h.pathStatus(b) {
+		case "active":
+			return fail(&types.IscsiFaultVnicHasActivePaths{VnicDevice: dev}, "VMkernel adapter %s has active paths", dev)
+		case "lastActive":
+			return fail(&types.IscsiFaultVnicIsLastPath{VnicDevice: dev}, "VMkernel adapter %s carries the last path to a device", dev)
+		}
+	}
+	var keep []*binding
+	for _, x := range h.Bindings {
+		if x != b {
+			keep = append(keep, x)
+		}
+	}
+	h.Bindings = keep
+	return nil
+}
+
+// boundPorts are the port infos of the vmknics bound to hba.
+func (h *host) boundPorts(hba string) ([]types.IscsiPortInfo, *labErr) {
+	if e := h.checkHba(hba); e != nil {
+		return nil, e
+	}
+	var out []types.IscsiPortInfo
+	for _, b := range h.Bindings {
+		if v := h.vnic(b.Vnic); v != nil {
+			out = append(out, h.portInfo(v, b))
+		}
+	}
+	return out, nil
+}
+
+// candidates: unbound vmknics on standard port groups, then the vSwitch uplinks that are not the
+// sole active uplink of any vmknic (eligible pNICs without a vmknic).
+func (h *host) candidates(hba string) ([]types.IscsiPortInfo, *labErr) {
+	if e := h.checkHba(hba); e != nil {
+		return nil, e
+	}
+	var out []types.IscsiPortInfo
+	used := map[string]bool{}
+	for _, v := range h.Vnics {
+		if h.viewOf(v) == nil {
+			continue
+		}
+		pi := h.portInfo(v, nil)
+		if pi.PnicDevice != "" {
+			used[pi.PnicDevice] = true
+		}
+		if h.binding(v.Device) == nil && v.Owner == "" && !v.SystemOwned {
+			out = append(out, pi)
+		}
+	}
+	for _, vs := range h.Vswitches {
+		for _, u := range vs.Uplinks {
+			if used[u] {
+				continue
+			}
+			pi := types.IscsiPortInfo{PnicDevice: u, SwitchName: vs.Name}
+			for _, pn := range h.obj.Config.Network.Pnic {
+				if pn.Device == u {
+					c := pn
+					pi.Pnic = &c
+				}
+			}
+			out = append(out, pi)
+		}
+	}
+	return out, nil
+}
+
+// vnicStatus: in use when bound, then the vmknic's compliance reasons.
+func (h *host) vnicStatus(dev string) (types.IscsiStatus, *labErr) {
+	var st types.IscsiStatus
+	v := h.vnic(dev)
+	if v == nil {
+		return st, fail(&types.IscsiFaultVnicNotFound{VnicDevice: dev}, "VMkernel adapter %s does not exist", dev)
+	}
+	if h.binding(v.Device) != nil {
+		st.Reason = append(st.Reason, lmf(&types.IscsiFaultVnicInUse{VnicDevice: v.Device}, "The VMkernel adapter is in use by iSCSI"))
+	}
+	st.Reason = append(st.Reason, h.compliance(v)...)
+	return st, nil
 }
 
 // boundOn lists bound vmknics whose single active uplink is pnic.
@@ -294,102 +252,58 @@ func (h *host) boundOn(pnic string) []string {
 	return out
 }
 
-func (m *labIscsiMgr) QueryPnicStatus(req *types.QueryPnicStatus) soap.HasFault {
-	h := m.h
+// pnicStatus: in use when a bound vmknic's single active uplink is pnic.
+func (h *host) pnicStatus(pnic string) types.IscsiStatus {
 	var st types.IscsiStatus
-	err := read(h, "QueryPnicStatus", true, func() *labErr {
-		if len(h.boundOn(req.PnicDevice)) > 0 {
-			st.Reason = append(st.Reason, lmf(&types.IscsiFaultPnicInUse{PnicDevice: req.PnicDevice}, "The physical NIC is in use by iSCSI"))
-		}
-		return nil
-	})
-	if err != nil {
-		return &methods.QueryPnicStatusBody{Fault_: err.soap()}
+	if len(h.boundOn(pnic)) > 0 {
+		st.Reason = append(st.Reason, lmf(&types.IscsiFaultPnicInUse{PnicDevice: pnic}, "The physical NIC is in use by iSCSI"))
 	}
-	return &methods.QueryPnicStatusBody{Res: &types.QueryPnicStatusResponse{Returnval: st}}
+	return st
 }
 
-// QueryMigrationDependencies lists the bound vmknics whose single active uplink is among the
-// pNICs, and allows the move unless it takes away every port that still has active paths
-// (VMware's hostd tests: allowed for a bound pNIC without sessions and while another active path
-// remains; ESXI-NETWORKING.md 2.5).
-func (m *labIscsiMgr) QueryMigrationDependencies(req *types.QueryMigrationDependencies) soap.HasFault {
-	h := m.h
+// migrationDependencies lists the bound vmknics whose single active uplink is among the pNICs,
+// and allows the move unless it takes away every port that still has active paths (VMware's
+// hostd tests: allowed for a bound pNIC without sessions and while another active path remains;
+// ESXI-NETWORKING.md 2.5).
+func (h *host) migrationDependencies(pnics []string) types.IscsiMigrationDependency {
 	dep := types.IscsiMigrationDependency{MigrationAllowed: true}
-	err := read(h, "QueryMigrationDependencies", true, func() *labErr {
-		moved := map[string]bool{}
-		for _, pn := range req.PnicDevice {
-			for _, d := range h.boundOn(pn) {
-				dep.Dependency = append(dep.Dependency, types.IscsiDependencyEntity{PnicDevice: pn, VnicDevice: d, VmhbaName: h.Hba})
-				moved[d] = true
-			}
+	moved := map[string]bool{}
+	for _, pn := range pnics {
+		for _, d := range h.boundOn(pn) {
+			dep.Dependency = append(dep.Dependency, types.IscsiDependencyEntity{PnicDevice: pn, VnicDevice: d, VmhbaName: h.Hba})
+			moved[d] = true
 		}
-		losing := false
-		for _, d := range h.activePorts(nil) {
-			losing = losing || moved[d]
-		}
-		if losing && len(h.activePorts(moved)) == 0 {
-			dep.MigrationAllowed = false
-			dep.DisallowReason = &types.IscsiStatus{}
-			for _, e := range dep.Dependency {
-				dep.DisallowReason.Reason = append(dep.DisallowReason.Reason,
-					lmf(&types.IscsiFaultVnicIsLastPath{VnicDevice: e.VnicDevice}, "The VMkernel adapter "+e.VnicDevice+" carries the last active path"))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return &methods.QueryMigrationDependenciesBody{Fault_: err.soap()}
 	}
-	return &methods.QueryMigrationDependenciesBody{Res: &types.QueryMigrationDependenciesResponse{Returnval: dep}}
-}
-
-// ---- HostStorageSystem ----
-
-func (s *labStorage) UpdateSoftwareInternetScsiEnabled(req *types.UpdateSoftwareInternetScsiEnabled) soap.HasFault {
-	err := mutate(s.h, "UpdateSoftwareInternetScsiEnabled", s.Self, map[string]interface{}{"enabled": req.Enabled}, true, func() *labErr {
-		s.h.IscsiEnabled = req.Enabled // bindings survive disable/enable, as the host keeps them
-		return nil
-	})
-	return &methods.UpdateSoftwareInternetScsiEnabledBody{Res: &types.UpdateSoftwareInternetScsiEnabledResponse{}, Fault_: err.soap()}
-}
-
-func (s *labStorage) RescanHba(req *types.RescanHba) soap.HasFault {
-	err := mutate(s.h, "RescanHba", s.Self, map[string]interface{}{"hba": req.HbaDevice}, true, func() *labErr {
-		for _, a := range s.h.obj.Config.StorageDevice.HostBusAdapter {
-			if a.GetHostHostBusAdapter().Device == req.HbaDevice {
-				return nil
-			}
+	losing := false
+	for _, d := range h.activePorts(nil) {
+		losing = losing || moved[d]
+	}
+	if losing && len(h.activePorts(moved)) == 0 {
+		dep.MigrationAllowed = false
+		dep.DisallowReason = &types.IscsiStatus{}
+		for _, e := range dep.Dependency {
+			dep.DisallowReason.Reason = append(dep.DisallowReason.Reason,
+				lmf(&types.IscsiFaultVnicIsLastPath{VnicDevice: e.VnicDevice}, "The VMkernel adapter "+e.VnicDevice+" carries the last active path"))
 		}
-		return fail(&types.NotFound{}, "Host bus adapter %s does not exist", req.HbaDevice)
-	})
-	return &methods.RescanHbaBody{Res: &types.RescanHbaResponse{}, Fault_: err.soap()}
+	}
+	return dep
 }
 
-// RescanAllHba shadows the stock method (which swaps in Fibre Channel adapters).
-func (s *labStorage) RescanAllHba(req *types.RescanAllHba) soap.HasFault {
-	err := mutate(s.h, "RescanAllHba", s.Self, map[string]interface{}{}, true, func() *labErr { return nil })
-	return &methods.RescanAllHbaBody{Res: &types.RescanAllHbaResponse{}, Fault_: err.soap()}
-}
-
-func (s *labStorage) AddInternetScsiSendTargets(req *types.AddInternetScsiSendTargets) soap.HasFault {
-	err := mutate(s.h, "AddInternetScsiSendTargets", s.Self, map[string]interface{}{"hba": req.IScsiHbaDevice}, true, func() *labErr {
-		if e := s.h.checkHba(req.IScsiHbaDevice); e != nil {
-			return e
+// rescanHba: the adapter must exist among the host's bus adapters.
+func (h *host) rescanHba(device string) *labErr {
+	for _, a := range h.obj.Config.StorageDevice.HostBusAdapter {
+		if a.GetHostHostBusAdapter().Device == device {
+			return nil
 		}
-		s.h.Targets = true
-		return nil
-	})
-	return &methods.AddInternetScsiSendTargetsBody{Res: &types.AddInternetScsiSendTargetsResponse{}, Fault_: err.soap()}
+	}
+	return fail(&types.NotFound{}, "Host bus adapter %s does not exist", device)
 }
 
-func (s *labStorage) AddInternetScsiStaticTargets(req *types.AddInternetScsiStaticTargets) soap.HasFault {
-	err := mutate(s.h, "AddInternetScsiStaticTargets", s.Self, map[string]interface{}{"hba": req.IScsiHbaDevice}, true, func() *labErr {
-		if e := s.h.checkHba(req.IScsiHbaDevice); e != nil {
-			return e
-		}
-		s.h.Targets = true
-		return nil
-	})
-	return &methods.AddInternetScsiStaticTargetsBody{Res: &types.AddInternetScsiStaticTargetsResponse{}, Fault_: err.soap()}
+// addTargets gives the software adapter targets, so that bound ports have sessions.
+func (h *host) addTargets(hba string) *labErr {
+	if e := h.checkHba(hba); e != nil {
+		return e
+	}
+	h.Targets = true
+	return nil
 }
