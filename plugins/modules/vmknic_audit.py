@@ -192,5 +192,6 @@ def _audit(module: VsphereModule) -> dict[str, Any]:
                                 f"{len({f['host'] for f in over})} host(s)", changed=False, **result)
     return dict(changed=False, **result)
 
+
 if __name__ == "__main__":
     main()

@@ -88,7 +88,6 @@ def _switch_split(members: list[NicView]) -> dict[str, str]:
     return reasons
 
 
-
 # --------------------------------------------------------------------------- findings
 
 

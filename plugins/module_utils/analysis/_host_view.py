@@ -64,7 +64,6 @@ def teaming_of(nic: dict, portgroups: dict) -> dict | None:
     return (portgroup_of(nic, portgroups) or {}).get("teaming")
 
 
-
 class HostView:
     """Per-host indexes the rules need."""
 
