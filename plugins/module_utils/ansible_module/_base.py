@@ -81,7 +81,7 @@ class VsphereModule(AnsibleModule):
             disconnect(service_instance)
 
     def read_scope(self, action: str) -> list[dict[str, Any]]:
-        """The facts of every host in the scope options (scope_argument_spec); ModuleFailure on a bad scope."""
+        """The facts of every host in the scope options (scope_argument_spec); fail on a bad scope."""
         hosts: list[dict[str, Any]] = []
         # Blank values mean "no limit": AWX surveys send "" for an unanswered optional question.
         datacenter = self.params["datacenter"] or None
