@@ -2,15 +2,17 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of the bulk read, the audit and the planner against the lab (docs/benchmarks.md).
 
-For each lab latency (--latencies, ms per SOAP call, default 0,5,20) and size it measures, all in
-the same run so that the ratios compare like with like (at a latency > 0 only the read and the
-community.vmware comparison are measured: --latency-sizes for community.vmware, whose ~33 calls per
-host make 1000 hosts at 20 ms an 11-minute run; its 1000-host figure is then extrapolated from the
-two largest latency sizes and printed as such):
+For each lab latency (--latencies, ms per SOAP call, default 0,20) and size it measures, all in
+the same run so that the ratios compare like with like (at a latency > 0 only the read, the apply
+and the community.vmware comparison are measured: --latency-sizes for community.vmware, whose ~33
+calls per host make 200 hosts at 20 ms a 2.5-minute run; its 1000-host figure is then extrapolated
+from the two largest latency sizes and printed as such):
 
-* floor: one paged RetrievePropertiesEx of exactly ``_gather.HOST_PATHS`` over a ContainerView of
-  HostSystem, in this process on a warm session (best of --repeat), and the same in a fresh Python
-  process (import pyVmomi, log in, read, log out): the least any module could do;
+* floor: one paged RetrievePropertiesEx of the paths the collection's bulk read asks
+  (``_gather.HOST_PATHS`` of the hosts, ``DVSWITCH_PATHS`` / ``DVPORTGROUP_PATHS`` of the distributed
+  switches and dvPortgroups) over a ContainerView, in this process on a warm session (best of
+  --repeat), and the same in a fresh Python process (import pyVmomi, log in, read, log out): the
+  least any module could do;
 * vmknic_info, vmknic_audit (with return_facts, so its output is a superset of vmknic_info's),
   remediation_plan_info: the module file run directly (as Ansible runs it on localhost), wall time
   and peak RSS of that process; vmknic_info also with the bulk read parsed by pyVmomi when this
@@ -20,10 +22,13 @@ two largest latency sizes and printed as such):
   minus the same playbook with an ansible.builtin.ping task (start-up measured in the same run);
 * at one size (--apply-size, default 50): the remediate role on localhost, planning and applying,
   minus the same role with remediate_apply=false, per host applied, with remediate_parallel
-  --apply-parallel (default 10) and, on a second lab of the same scenario, serially (1).
+  --apply-parallel (default 10) and, on a second lab of the same scenario, serially (1);
+* at --vds-sizes (default 1000), on a lab with half the vmknics on a distributed switch
+  (distributed.py): the floor and vmknic_info, and the module's property reads counted by the lab
+  (one RetrievePropertiesEx chain for the bulk read) and the bulk read's objects counted here.
 
-Timings are printed, never asserted; the targets are informational (PASS/MISS).
-Run with ``make bench`` or ``.venv/bin/python tests/bench/bench.py [--sizes 50,200,1000]``.
+Timings are printed, never asserted; the targets are informational (PASS/MISS), in a summary
+table at the end. Run with ``make bench`` or ``.venv/bin/python tests/bench/bench.py [--sizes 50,200,1000]``.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -52,13 +58,17 @@ FLOOR_SCRIPT = Path(__file__).resolve().with_name("floor.py")
 SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 sys.path[:0] = [str(REPO / "tests" / "lab"), str(REPO / "tests" / "integration"), str(COLLECTIONS)]
 
-from floor import read_hosts  # noqa: E402  (tests/bench is not a package)
+from distributed import DistributedRow, distributed_scenario, report_lines  # noqa: E402  (tests/bench is not a package)
+from floor import read_hosts  # noqa: E402
+from bulk_read import READ_COUNTING, counted_bulk_read, read_calls  # noqa: E402
 from harness import ansible_env  # noqa: E402
 from labctl import Lab  # noqa: E402
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse  # noqa: E402
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import HOST_PATHS, PAGE_SIZE, gather  # noqa: E402
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import (  # noqa: E402
+    DVPORTGROUP_PATHS, DVSWITCH_PATHS, HOST_PATHS, PAGE_SIZE, gather,
+)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan  # noqa: E402
 
 # Targets of issue 13 (at 1000 hosts)
@@ -240,15 +250,20 @@ def connect(lab: Lab) -> Any:
     return SmartConnect(host=lab.hostname, port=lab.port, user=lab.username, pwd=lab.password, disableSslCertValidation=True)
 
 
-def floor_read(service_instance: Any, paths: list[str] | tuple[str, ...] = HOST_PATHS) -> float:
-    """The bulk read alone, as _gather does it, on an open session: seconds."""
+def floor_read(service_instance: Any, paths: list[str] | tuple[str, ...] = HOST_PATHS, distributed: bool = True) -> float:
+    """The bulk read alone, as _gather does it (hosts, and the switches and dvPortgroups unless
+    ``distributed`` is false), on an open session: seconds."""
     start = time.perf_counter()
-    count = read_hosts(service_instance, list(paths), PAGE_SIZE)
+    if distributed:
+        count = read_hosts(service_instance, list(paths), PAGE_SIZE, list(DVSWITCH_PATHS), list(DVPORTGROUP_PATHS))
+    else:
+        count = read_hosts(service_instance, list(paths), PAGE_SIZE)
     return time.perf_counter() - start if count else float("nan")
 
 
 def floor_process(lab: Lab, hosts: int) -> float:
-    args = json.dumps([lab.hostname, lab.port, lab.username, lab.password, list(HOST_PATHS), PAGE_SIZE])
+    args = json.dumps([lab.hostname, lab.port, lab.username, lab.password, list(HOST_PATHS), PAGE_SIZE,
+                       list(DVSWITCH_PATHS), list(DVPORTGROUP_PATHS)])
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(FLOOR_SCRIPT), args], check=False, capture_output=True, text=True, timeout=600)
     elapsed = time.perf_counter() - start
@@ -435,7 +450,7 @@ def measure_read(row: Row, lab: Lab, env: dict[str, str], repeat: int, options: 
     try:
         row.floor = best_of(repeat, lambda: floor_read(service_instance))
         if row.full and hosts == options.per_path:
-            row.per_path = {path: best_of(2, lambda path=path: floor_read(service_instance, [path])) for path in HOST_PATHS}
+            row.per_path = {path: best_of(2, lambda path=path: floor_read(service_instance, [path], distributed=False)) for path in HOST_PATHS}
         if GATHER_HAS_FAST_READ:
             row.gather_fast = best_of(repeat, lambda: timed(lambda: gather(service_instance, fast_read=True)))
             row.gather_pyvmomi = best_of(repeat, lambda: timed(lambda: gather(service_instance, fast_read=False)))
@@ -532,6 +547,38 @@ def bench_size(hosts: int, clusters: int, latency_ms: int, full: bool, community
     return row
 
 
+def bench_distributed(hosts: int, clusters: int, options: argparse.Namespace) -> DistributedRow:
+    """The floor and vmknic_info on the lab with half the vmknics on a distributed switch, the
+    module's RetrievePropertiesEx chain counted by the lab and the bulk read's objects counted here."""
+    row = DistributedRow(hosts=hosts, load_average=os.getloadavg()[0])
+    log(f"--- {hosts} hosts, half the vmknics on a distributed switch: starting the lab")
+    start = time.perf_counter()
+    with Lab.start(hosts=hosts, clusters=clusters, scenario=distributed_scenario(scenario(hosts)), timeout=900, **READ_COUNTING) as lab:
+        row.lab_start = time.perf_counter() - start
+        env = environment(lab)
+        repeat = min(options.repeat, 2)
+        row.floor_process = best_of(repeat, lambda: floor_process(lab, hosts))
+        row.module_calls, first = read_calls(lab, lambda: run_module("vmknic_info", {}, env))
+        runs = [first] + [run_module("vmknic_info", {}, env) for _attempt in range(repeat - 1)]
+        row.info_module = min(run.seconds for run in runs)
+        row.info_rss_mb = max(run.rss_mb for run in runs)
+        facts = first.result["hosts"]
+        row.distributed_vmknics = sum(1 for host in facts for nic in host["vmknics"] if nic.get("switch_type") == "distributed")
+        if len(facts) != hosts or row.distributed_vmknics != 2 * hosts:
+            raise BenchError(f"vmknic_info returned {len(facts)} hosts with {row.distributed_vmknics} vmknics on the vDS;"
+                             f" expected {hosts} with {2 * hosts}")
+        service_instance = connect(lab)
+        try:
+            with counted_bulk_read() as seen:
+                gather(service_instance)
+        finally:
+            Disconnect(service_instance)
+        row.objects = dict(Counter(kind for kind, _moid in seen))
+        row.most_reads = max(seen.values())
+    log(" / ".join(report_lines(row)))
+    return row
+
+
 def apply_figures(row: Row, lab: Lab, env: dict[str, str], playbooks: dict[str, Path], options: argparse.Namespace) -> None:
     """The role's apply with --apply-parallel on ``lab`` (last at its size: it changes the lab), and
     serially on a second lab of the same size, scenario and latency."""
@@ -599,7 +646,52 @@ def extrapolated_cv(rows: list[Row], latency_ms: int, hosts: int) -> tuple[float
     return cv_large + per_host * (hosts - large), f"extrapolated from {small} and {large} hosts ({per_host * 1000:.1f} ms per host)"
 
 
-def print_report(rows: list[Row], options: argparse.Namespace) -> None:
+def _load_note(load: float) -> str:
+    cores = os.cpu_count() or 1
+    return f"load {load:.1f} on {cores} cores" + (" (shared machine: figures inflated)" if load > cores else "")
+
+
+def summary(rows: list[Row], distributed: list[DistributedRow]) -> list[list[str]]:
+    """[target, measured, verdict, why / conditions] of every target of issue 13 (and the vDS read of
+    issue 12 section 4) that this run measured."""
+    lines: list[list[str]] = []
+    at_target = {row.latency_ms: row for row in rows if row.hosts == TARGET_HOSTS}
+    zero = at_target.get(0)
+    if zero is not None and zero.full:
+        note = _load_note(zero.load_average)
+        lines += [
+            [f"vmknic_info <= {TARGET_FLOOR_RATIO}x pyVmomi floor", f"{zero.process_floor_ratio:.2f}x",
+             verdict(zero.process_floor_ratio <= TARGET_FLOOR_RATIO), f"{zero.info_module:.2f} s / {zero.floor_process:.2f} s; {note}"],
+            [f"peak RSS <= {TARGET_RSS_MB:.0f} MB", f"{zero.info_rss_mb:.0f} MB", verdict(zero.info_rss_mb <= TARGET_RSS_MB), note],
+            [f"plan_info <= {TARGET_PLAN_EXTRA:.0f} s beyond vmknic_info", f"{zero.plan_extra:+.2f} s", verdict(zero.plan_extra <= TARGET_PLAN_EXTRA),
+             f"planner alone {zero.plan_inprocess:.2f} s, the rest is the result (before + after facts); {note}"],
+            [f"planning <= {TARGET_PLANNER} s in-process", f"{zero.plan_inprocess:.2f} s", verdict(zero.plan_inprocess <= TARGET_PLANNER),
+             f"{zero.plan_operations} operations; {note}"],
+        ]
+    for latency in sorted(at_target):
+        info = at_target[latency]
+        cv, how = extrapolated_cv(rows, latency, TARGET_HOSTS)
+        if cv is None or info.info_net <= 0:
+            continue
+        speedup = cv / info.info_net
+        lines.append([f">= {TARGET_SPEEDUP:.0f}x community.vmware, {latency} ms", f"{speedup:.1f}x pb / {cv / info.info_module:.1f}x mod",
+                      verdict(speedup >= TARGET_SPEEDUP), f"c.vmware {how}; {_load_note(info.load_average)}"])
+    for row in rows:
+        if row.apply_hosts == 50 and row.apply_parallel == 10 and row.apply_per_host is not None:
+            lines.append([f"apply <= {TARGET_APPLY_PER_HOST} s/host (50, parallel 10), {row.latency_ms} ms", f"{row.apply_per_host:.3f} s",
+                          verdict(row.apply_per_host <= TARGET_APPLY_PER_HOST),
+                          f"serial {number(row.apply_serial_per_host, '.3f')} s; {row.apply_ops} calls; {_load_note(row.load_average)}"])
+    for drow in distributed:
+        calls = drow.module_calls
+        one_chain = calls.get("RetrievePropertiesEx") == 2 and not calls.get("Fetch") and drow.most_reads == 1
+        lines.append([f"vDS {drow.hosts} hosts: one bulk read, each dvPortgroup once",
+                      f"{calls.get('RetrievePropertiesEx', 0)} RPEx + {calls.get('ContinueRetrievePropertiesEx', 0)} pages",
+                      verdict(one_chain), f"vmknic_info {drow.info_module:.2f} s = {drow.process_floor_ratio:.2f}x floor;"
+                      f" {_load_note(drow.load_average)}"])
+    return lines
+
+
+def print_report(rows: list[Row], options: argparse.Namespace, distributed: list[DistributedRow] | None = None) -> None:
     full_rows = [row for row in rows if row.full]
     header = ["hosts", "floor s", "floor proc s", "gather fast s", "gather pyVmomi s", "info mod s", "info pyVmomi s", "ratio proc", "info pb-start s",
               "c.vmware s", "speed-up pb", "speed-up mod", "RSS MB", "audit mod s", "audit ovh %", "plan mod s", "plan extra s",
@@ -691,12 +783,17 @@ def print_report(rows: list[Row], options: argparse.Namespace) -> None:
                 print(f"  {seconds:6.2f} s  {path}")
         if row.profile:
             print_profile(row.profile, row.hosts)
+    for drow in distributed or []:
+        print("\n" + "\n".join(report_lines(drow)))
+    print("\nSummary (every target this run measured; informational, nothing is asserted):")
+    print_table(["target", "measured", "verdict", "why / conditions"], summary(rows, distributed or []))
     if options.json:
         meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "command": " ".join(sys.argv),
                 "cpus": os.cpu_count(), "python": platform.python_version(), "pyvmomi_read": PYVMOMI_READ}
         derived = ("info_net", "audit_net", "cv_net", "floor_ratio", "process_floor_ratio", "speedup", "module_speedup",
                    "plan_extra", "audit_overhead", "apply_speedup")
-        document = {"meta": meta, "rows": [dict(asdict(row), **{name: getattr(row, name) for name in derived}) for row in rows]}
+        document = {"meta": meta, "rows": [dict(asdict(row), **{name: getattr(row, name) for name in derived}) for row in rows],
+                    "distributed": [dict(asdict(drow), process_floor_ratio=drow.process_floor_ratio) for drow in distributed or []]}
         Path(options.json).write_text(json.dumps(document, indent=1))
         print(f"\nresults written to {options.json}")
 
@@ -704,10 +801,10 @@ def print_report(rows: list[Row], options: argparse.Namespace) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="50,200,1000", help="host counts at 0 ms, comma-separated (default 50,200,1000)")
-    parser.add_argument("--latencies", default="0,5,20", help="lab latencies in ms per SOAP call (default 0,5,20)")
-    parser.add_argument("--latency-sizes", default="50,200",
-                        help="host counts with community.vmware at a latency > 0 (default 50,200); vmknic_info alone also"
-                             " runs at the largest of --sizes")
+    parser.add_argument("--latencies", default="0,20", help="lab latencies in ms per SOAP call (default 0,20)")
+    parser.add_argument("--latency-sizes", default="20,50",
+                        help="host counts with community.vmware at a latency > 0 (default 20,50: its ~33 calls per host make"
+                             " 200 hosts at 20 ms a 2.5-minute run); vmknic_info alone also runs at the largest of --sizes")
     parser.add_argument("--clusters", type=int, default=5, help="clusters per lab (default 5)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the floor and of each module; the best counts (default 3)")
     parser.add_argument("--playbook-repeat", type=int, default=2, help="runs of each playbook; the best counts (default 2)")
@@ -716,13 +813,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-community", action="store_true", help="do not run community.vmware.vmware_vmkernel_info")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="do not profile vmknic_info at the largest size")
     parser.add_argument("--keep-profile", metavar="FILE", help="copy the cProfile output of the largest size to FILE")
-    parser.add_argument("--per-path", type=int, default=200, metavar="HOSTS",
-                        help="at this size, also time each path of HOST_PATHS read alone (default 200; 0: never)")
+    parser.add_argument("--per-path", type=int, default=0, metavar="HOSTS",
+                        help="at this size, also time each path of HOST_PATHS read alone (default 0: never; 200 is informative)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE")
+    parser.add_argument("--vds-sizes", default="1000",
+                        help="host counts of the lab with half the vmknics on a distributed switch, at 0 ms (default 1000; '': none)")
     options = parser.parse_args(argv)
     options.sizes = [int(size) for size in options.sizes.split(",") if size.strip()]
     options.latencies = [int(ms) for ms in options.latencies.split(",") if ms.strip()]
     options.latency_sizes = [int(size) for size in options.latency_sizes.split(",") if size.strip()]
+    options.vds_sizes = [int(size) for size in options.vds_sizes.split(",") if size.strip()]
     return options
 
 
@@ -740,7 +840,8 @@ def main(argv: list[str] | None = None) -> int:
                 runs = [(hosts, False, hosts in options.latency_sizes and not options.skip_community) for hosts in sizes]
             for hosts, full, community in runs:
                 rows.append(bench_size(hosts, min(options.clusters, hosts), latency, full, community, options, Path(workdir)))
-    print_report(rows, options)
+        distributed = [bench_distributed(hosts, min(options.clusters, hosts), options) for hosts in options.vds_sizes]
+    print_report(rows, options, distributed)
     return 0
 
 

@@ -100,10 +100,13 @@ def _apply(module: VsphereModule) -> dict[str, Any]:
     with module.session(action) as service_instance:
         size_connection_pool(service_instance, params["parallel"])
         session = PlanSession(service_instance, params, module.check_mode, writes)
-        if single is not None:
-            result, failure = _host_result(module, session, single)
-        else:
-            result, failure = _plan_result(module, session, entries)
+        try:
+            if single is not None:
+                result, failure = _host_result(module, session, single)
+            else:
+                result, failure = _plan_result(module, session, entries)
+        finally:
+            session.close()
     if failure:
         raise ModuleFailure(failure, **result)
     return result

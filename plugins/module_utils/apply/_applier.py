@@ -147,8 +147,11 @@ class HostApplier:
     def __init__(self, read_host: ReadHost, run_operation: RunOperation,
                  maintenance: tuple[Callable[[], None], Callable[[], None]] | None = None,
                  rollback: bool = True, records: RecordKeeper | None = None,
-                 renamed: Callable[[], dict] | None = None) -> None:
+                 renamed: Callable[[], dict] | None = None, read_record: Callable[[], dict | None] | None = None) -> None:
         self.read_host = read_host
+        # The host's change record alone (as read_host() gives it in "change_record"), for the lease
+        # check after writing it: one small read instead of the whole host.
+        self.read_record = read_record or (lambda: self._read().get("change_record"))
         self.run_operation = run_operation
         self.maintenance = maintenance
         self.rollback_enabled = rollback
@@ -229,7 +232,7 @@ class HostApplier:
 
     def _lost_lease(self) -> dict | None:
         """After writing the record: another run that wrote at the same time wins; this one stops."""
-        found = self._read().get("change_record") or {}
+        found = self.read_record() or {}
         ours = self.records.record
         if (found.get("record") or {}).get("run") == ours["run"]:
             return None

@@ -42,7 +42,9 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vspher
     OperationRunner, host_object, record_field_key, record_writer, set_maintenance_mode,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather, read_topology
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import (
+    gather, keep_views, read_change_record, read_topology, release_views,
+)
 
 NOT_TRIED = "not_tried"  # the run stopped after a failure before this host was started: nothing done
 
@@ -168,6 +170,7 @@ class PlanSession:
         self.check_mode = check_mode
         self.content = service_instance.RetrieveContent()
         self.topology = read_topology(self.content)
+        keep_views(self.topology)  # every re-read of a host reuses the distributed views (close() destroys them)
         if writes and not check_mode:
             # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
             self.topology["record_field"] = record_field_key(self.content, self.topology["record_field"])
@@ -180,18 +183,24 @@ class PlanSession:
             return gather(self.service_instance, esxi_hostnames=[name], topology=self.topology)[0]
 
         host = host_object(self.service_instance, entry["before"]["moid"])
-        runner = OperationRunner(host)
+        runner = OperationRunner(host, collector=self.content.propertyCollector)
         maintenance = None
         if params["maintenance_mode"]:
             timeout = params["maintenance_timeout"]
             maintenance = (lambda: set_maintenance_mode(host, True, timeout), lambda: set_maintenance_mode(host, False, timeout))
         records = None
-        if self.topology["record_field"] is not None:
+        field = self.topology["record_field"]
+        if field is not None:
             # The lease outlasts the longest wait of one step (a call, or maintenance mode).
             longest = max(params["timeout"] or 0, params["maintenance_timeout"] if params["maintenance_mode"] else 0)
-            records = RecordKeeper(record_writer(self.content, host, self.topology["record_field"]), longest)
+            records = RecordKeeper(record_writer(self.content, host, field), longest)
         return HostApplier(read_host, runner.run, maintenance=maintenance, rollback=params["rollback"],
-                           records=records, renamed=lambda: runner.renamed)
+                           records=records, renamed=lambda: runner.renamed,
+                           read_record=lambda: read_change_record(self.content, host, field))
+
+    def close(self) -> None:
+        """Destroy what the session kept on vCenter for the re-reads (its distributed views)."""
+        release_views(self.topology)
 
     def apply(self, entry: dict) -> dict:
         """One host's outcome, with the before and predicted after it is compared with."""

@@ -69,11 +69,30 @@ def _route_spec(gateway_override: dict[str, Any] | None) -> Any:
 class OperationRunner:
     """Runs operations on one host. ``journal`` receives a line per call made (for the report)."""
 
-    def __init__(self, host: Any, journal: Callable[[str], None] | None = None) -> None:
+    def __init__(self, host: Any, journal: Callable[[str], None] | None = None, collector: Any = None) -> None:
         self.host = host
         self.managers = host.configManager
         self.journal = journal or (lambda line: None)
         self.renamed: dict[str, str] = {}  # planned device -> device ESXi created
+        self.collector = collector  # the session's PropertyCollector, to read one part of networkInfo
+
+    def _network_info(self, part: str) -> list[Any]:
+        """``networkInfo.<part>`` of the host's network system as it is now. Through the session's
+        PropertyCollector only that part travels; without one, pyVmomi fetches all of networkInfo
+        (every vmknic, port group, vSwitch, pNIC, stack and route of the host)."""
+        network_system = self.managers.networkSystem
+        if self.collector is None:
+            return getattr(network_system.networkInfo, part) or []
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=network_system, skip=False)],
+                             propSet=[pc.PropertySpec(type=vim.host.NetworkSystem, pathSet=[f"networkInfo.{part}"])])
+        result = self.collector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions())
+        for content in (result.objects if result else None) or []:
+            for missing in content.missingSet or []:
+                raise missing.fault
+            for prop in content.propSet or []:
+                return list(prop.val or [])
+        return []
 
     def _device(self, planned: str) -> str:
         return self.renamed.get(planned, planned)
@@ -87,7 +106,7 @@ class OperationRunner:
         raise LookupError("the software iSCSI adapter did not appear after enabling it")
 
     def _portgroup_spec(self, name: str, switch: str) -> Any:
-        for portgroup in self.managers.networkSystem.networkInfo.portgroup or []:
+        for portgroup in self._network_info("portgroup"):
             if portgroup.spec.name == name and portgroup.spec.vswitchName == switch:
                 return portgroup.spec
         raise LookupError(f"port group {name} on {switch} not found")
@@ -161,7 +180,7 @@ class OperationRunner:
     def _current_ipv4(self, device: str) -> Any:
         """The vmknic's IPv4 configuration as it is now: an IPv6-only change sends it unchanged, as
         IpConfig cannot leave the IPv4 part out."""
-        for vnic in self.managers.networkSystem.networkInfo.vnic or []:
+        for vnic in self._network_info("vnic"):
             if vnic.device == device:
                 ip = vnic.spec.ip
                 return vim.host.IpConfig(dhcp=True) if ip.dhcp else vim.host.IpConfig(dhcp=False, ipAddress=ip.ipAddress, subnetMask=ip.subnetMask)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import socket
+import threading
 from typing import Any, Callable, Iterable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
@@ -114,7 +115,9 @@ def read_topology(content: Any) -> dict[str, Any]:
         pc.PropertySpec(type=vim.Datacenter, pathSet=["name", "parent"]),
         pc.PropertySpec(type=vim.Folder, pathSet=["name", "parent"]),
     ]
-    topology: dict[str, Any] = {"objects": {}, "hosts": [], "record_field": None}
+    # The service content travels with the topology: a re-read of hosts (gather with topology=)
+    # then costs no RetrieveServiceContent round trip.
+    topology: dict[str, Any] = {"objects": {}, "hosts": [], "record_field": None, "content": content}
     object_specs = [object_spec]
     if content.customFieldsManager is not None:  # vCenter only: the change records' field definition
         object_specs.append(pc.ObjectSpec(obj=content.customFieldsManager, skip=False))
@@ -134,6 +137,51 @@ def read_topology(content: Any) -> dict[str, Any]:
     finally:
         view.DestroyView()
     return topology
+
+
+def _distributed_types() -> list[Any]:
+    return [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup]
+
+
+class KeptViews:
+    """The ContainerViews of distributed switches and dvPortgroups under each datacenter, created at
+    the first read of a session and kept for its later re-reads of hosts (a remediation reads each
+    host three times: drift check, read-back, rollback check), which saves a CreateContainerView and
+    a DestroyView per read. A view follows the inventory, so a dvPortgroup created meanwhile is in
+    the next read as it is with a new view. Shared by the workers of one apply (hence the lock);
+    ``destroy`` once they are done (vCenter also drops a session's views at logout)."""
+
+    def __init__(self) -> None:
+        self._views: dict[str, tuple[Any, Any]] = {}  # root moid -> (view, ObjectSpec)
+        self._lock = threading.Lock()
+
+    def object_spec(self, content: Any, root: Any) -> Any:
+        with self._lock:
+            if root._moId not in self._views:
+                self._views[root._moId] = _container_spec(content, _distributed_types(), root)
+            return self._views[root._moId][1]
+
+    def destroy(self) -> None:
+        with self._lock:
+            views, self._views = [view for view, _spec in self._views.values()], {}
+        for view in views:
+            try:
+                view.DestroyView()
+            except Exception:  # noqa: BLE001  lost session or connection: vCenter drops the session's views with it
+                pass
+
+
+def keep_views(topology: dict[str, Any]) -> KeptViews:
+    """Make every gather() with this ``topology`` reuse its distributed views (KeptViews)."""
+    topology["kept_views"] = KeptViews()
+    return topology["kept_views"]
+
+
+def release_views(topology: dict[str, Any]) -> None:
+    """Destroy the views keep_views() kept for ``topology`` (nothing when it kept none)."""
+    kept = topology.pop("kept_views", None)
+    if kept is not None:
+        kept.destroy()
 
 
 def _distributed_roots(topology: dict[str, Any], datacenters: set[str | None]) -> list[Any]:
@@ -297,6 +345,11 @@ def _pnics(pnics: Any) -> list[dict[str, Any]]:
                   key=lambda p: p["device"])
 
 
+@functools.lru_cache(maxsize=4096)  # hosts of one vCenter share most of their route networks
+def _route_network(network: str, prefix: int) -> str:
+    return str(ipaddress.ip_network(f"{network}/{prefix}", strict=False))
+
+
 def _routes(stack: Any, default_route_info: Any, is_default: bool) -> list[dict[str, Any]]:
     entries: list[tuple[str, Any]] = []
     table = getattr(stack, "routeTableConfig", None)
@@ -308,9 +361,8 @@ def _routes(stack: Any, default_route_info: Any, is_default: bool) -> list[dict[
     routes = []
     for family, route in entries:
         gateway = route.gateway or None
-        network = ipaddress.ip_network(f"{route.network}/{route.prefixLength}", strict=False)
         routes.append({
-            "family": family, "network": str(network), "gateway": gateway,
+            "family": family, "network": _route_network(route.network, route.prefixLength), "gateway": gateway,
             "device": route.deviceName or None, "connected": gateway in (None, "0.0.0.0", "::"),
         })
     return routes
@@ -407,6 +459,16 @@ def change_record(props: dict[str, Any], field_key: int | None) -> dict[str, Any
     if field_key is None:
         return None
     return record_facts(next((v.value for v in props.get("customValue") or () if v.key == field_key), None))
+
+
+def read_change_record(content: Any, host: Any, field_key: int | None) -> dict[str, Any] | None:
+    """The host's change record alone, as gather() puts it in the host's facts: one small
+    RetrievePropertiesEx of ``customValue``, to confirm a lease just written without reading the
+    whole host again."""
+    pc = vmodl.query.PropertyCollector
+    spec = pc.FilterSpec(objectSet=[pc.ObjectSpec(obj=host, skip=False)], propSet=[pc.PropertySpec(type=vim.HostSystem, pathSet=["customValue"])])
+    result = content.propertyCollector.RetrievePropertiesEx(specSet=[spec], options=pc.RetrieveOptions())
+    return change_record(object_props(result.objects[0]) if result and result.objects else {}, field_key)
 
 
 def _resolve(name: str) -> list[str]:
@@ -518,7 +580,7 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
     same hosts again without re-reading the inventory, as a remediation does around its changes.
     ``fast_read``: parse the bulk read with _retrieve_stream (falling back to pyVmomi, with a
     message to ``warn``); ``timeout``: seconds per socket read of that parse."""
-    content = service_instance.RetrieveContent()
+    content = (topology or {}).get("content") or service_instance.RetrieveContent()
     if topology is None:
         topology = read_topology(content)
     selected = select_hosts(topology, datacenter, clusters, esxi_hostnames)
@@ -528,9 +590,13 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
     placement = {host._moId: (dc, cl) for host, dc, cl in selected}
     # The switches and dvPortgroups of the datacenters in scope travel in the same read as the
     # hosts, each object once (a switch and its dvPortgroups belong to one datacenter).
+    kept: KeptViews | None = topology.get("kept_views")
     views, distributed_specs = [], []
     for root in _distributed_roots(topology, {dc for _host, dc, _cluster in selected}) or [content.rootFolder]:
-        view, spec = _container_spec(content, [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup], root)
+        if kept is not None:
+            distributed_specs.append(kept.object_spec(content, root))
+            continue
+        view, spec = _container_spec(content, _distributed_types(), root)
         views.append(view)
         distributed_specs.append(spec)
     object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _dc, _cluster in selected] + distributed_specs
