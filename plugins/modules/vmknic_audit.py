@@ -144,10 +144,13 @@ hosts:
   elements: dict
 """
 
+from typing import Any
+
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._policy import validate_policy
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import severity_at_least
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._base import VsphereModule, scope_argument_spec
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ModuleFailure
 
 
 def main() -> None:
@@ -165,12 +168,17 @@ def main() -> None:
         return_facts=dict(type="bool", default=False),
     )
     module = VsphereModule(argument_spec=argument_spec, supports_check_mode=True)
+    module.run(lambda: _audit(module))
+
+
+def _audit(module: VsphereModule) -> dict[str, Any]:
+    """The module's result: the findings; ModuleFailure when the policy is invalid or findings reach fail_on."""
     params = module.params
     # Suboption defaults fill unset keys with None; the policy only knows the keys that are set.
     allow_list = [{key: value for key, value in entry.items() if value is not None} for entry in params["allow_list"]]
     problems = validate_policy(allow_list, params["severity_overrides"])
     if problems:
-        module.fail_json(msg="Invalid audit policy: " + "; ".join(problems))
+        raise ModuleFailure("Invalid audit policy: " + "; ".join(problems))
 
     hosts = module.read_scope("audit vmknics")
     result = analyse(hosts, allow_list, params["severity_overrides"])
@@ -180,9 +188,9 @@ def main() -> None:
     if threshold != "never":
         over = [f for f in result["findings"] if severity_at_least(f["severity"], threshold)]
         if over:
-            module.fail_json(msg=f"{len(over)} finding(s) at or above '{threshold}' on "
-                                 f"{len({f['host'] for f in over})} host(s)", changed=False, **result)
-    module.exit_json(changed=False, **result)
+            raise ModuleFailure(f"{len(over)} finding(s) at or above '{threshold}' on "
+                                f"{len({f['host'] for f in over})} host(s)", changed=False, **result)
+    return dict(changed=False, **result)
 
 
 if __name__ == "__main__":

@@ -208,8 +208,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_modul
 
 def main() -> None:
     module = VsphereModule(argument_spec=scope_argument_spec(), supports_check_mode=True)
-    hosts = module.read_scope("read vmknic facts")
-    module.exit_json(changed=False, hosts=hosts)
+    module.run(lambda: dict(changed=False, hosts=module.read_scope("read vmknic facts")))
 
 
 if __name__ == "__main__":

@@ -7,19 +7,18 @@ Pure, deterministic Python on plain data (see docs/facts.md for the input and do
 the output). Ansible ships module_utils to targets, so this package depends on the standard library
 and the collection's own facts vocabulary only, and imports nothing from Ansible. The rule catalogue
 is in ``_rules``, the allow-list and severity overrides in ``_policy``, prefix arithmetic in
-``_addresses``.
+``_addresses``, and the indexed view of one host's facts the rules read in ``_host_view``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._addresses import LINK_LOCAL, Iface, Net, ip_int, make_iface, parse_net
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._host_view import HostView, NicView, portgroup_of, teaming_of
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._policy import allow_match, compile_allow_list, validate_policy
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._rules import RULES, SEVERITIES, SEVERITY_RANK
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, effective_services, system_owner, vmk_sort_key
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_sort_key
 
 __all__ = ["analyse"]
 
@@ -66,67 +65,17 @@ def _labels(services) -> list[str]:
     return [_SERVICE_LABELS.get(s, s) for s in services]
 
 
-@dataclass
-class _Nic:
-    device: str
-    stack: str
-    services: tuple[str, ...]  # effective: the stack's own service when the tag list is empty
-    raw: dict
-    v4: Iface | None
-    v6: dict  # Net -> Iface (the vmknic's first address in that prefix)
-
-    def describe(self) -> str:
-        return f"{self.device} ({', '.join(self.services)})" if self.services else self.device
-
-
-def _ipv4_interface(ipv4: dict | None) -> Iface | None:
-    if not ipv4 or not ipv4.get("address"):
-        return None
-    prefix = ipv4.get("prefix_length")
-    if prefix is None:
-        prefix = ipv4.get("netmask")
-    if prefix is None:
-        return None
-    iface = make_iface(ipv4["address"], prefix)
-    return iface if iface is not None and iface.net.version == 4 else None
-
-
-def _ipv6_interfaces(ipv6: dict | None) -> dict:
-    result: dict = {}
-    for addr in (ipv6 or {}).get("addresses") or ():
-        if not addr.get("address") or addr.get("prefix_length") is None:
-            continue
-        iface = make_iface(addr["address"], addr["prefix_length"])
-        if iface is None or iface.net.version != 6:
-            continue
-        if addr.get("link_local") or LINK_LOCAL.contains(Net(6, iface.ip, 128)):
-            continue  # every vmknic has fe80::/64; it never routes between vmknics
-        result.setdefault(iface.net, iface)
-    return result
-
-
-def _portgroup(nic: dict, portgroups: dict) -> dict | None:
-    pg = portgroups.get((nic.get("portgroup"), nic.get("switch")))
-    if pg is None:
-        pg = portgroups.get((nic.get("portgroup"), None))
-    return pg
-
-
-def _teaming(nic: dict, portgroups: dict) -> dict | None:
-    return (_portgroup(nic, portgroups) or {}).get("teaming")
-
-
 def _unbacked_active(nic: dict, portgroups: dict) -> str:
     """", Uplink 1 has no pNIC on this host" when a dvPortgroup's active uplinks are not backed
     by any of this host's pNICs (the switch's uplinks map to vmnics per host member)."""
-    pg = _portgroup(nic, portgroups) or {}
+    pg = portgroup_of(nic, portgroups) or {}
     names = [u for u in (pg.get("uplinks") or {}).get("active") or () if not (pg.get("uplink_pnics") or {}).get(u)]
     if not names:
         return ""
     return f"; active {_join(names)} of {pg.get('switch')} {'has' if len(names) == 1 else 'have'} no pNIC on this host"
 
 
-def _switch_split(members: list[_Nic]) -> dict[str, str]:
+def _switch_split(members: list[NicView]) -> dict[str, str]:
     """Reasons of members of one subnet spread over several switches: iSCSI port binding wants
     same-subnet vmknics on a single switch (vSphere Storage GUID-66AF5FA0)."""
     switches = {n.device: n.raw["switch"] for n in members if n.raw.get("switch")}
@@ -139,77 +88,10 @@ def _switch_split(members: list[_Nic]) -> dict[str, str]:
     return reasons
 
 
-class _Host:
-    """Per-host indexes the rules need."""
-
-    def __init__(self, host: dict):
-        self.host = host
-        self.name = host.get("name") or ""
-        self.nics: list[_Nic] = []
-        self.system_owned: list[dict] = []
-        for nic in host.get("vmknics") or ():
-            if system_owner(nic) is not None:
-                self.system_owned.append(nic)
-                continue
-            stack = nic.get("stack") or DEFAULT_STACK
-            self.nics.append(_Nic(
-                device=nic["device"], stack=stack, services=effective_services(nic, implied_only_when_untagged=True), raw=nic,
-                v4=_ipv4_interface(nic.get("ipv4")), v6=_ipv6_interfaces(nic.get("ipv6")),
-            ))
-        self.nics.sort(key=lambda n: vmk_sort_key(n.device))
-        self.by_device = {n.device: n for n in self.nics}
-
-        # Port groups by (name, switch); by name alone only when the name is unambiguous.
-        self.portgroups: dict = {}
-        names: dict = {}
-        for pg in host.get("portgroups") or ():
-            self.portgroups[(pg.get("name"), pg.get("switch"))] = pg
-            names.setdefault(pg.get("name"), []).append(pg)
-        for name, pgs in names.items():
-            if len(pgs) == 1:
-                self.portgroups[(name, None)] = pgs[0]
-
-        # Connected routes per (stack, network), devices in the host's order: the first one wins.
-        self.connected: dict = {}
-        for stack in host.get("stacks") or ():
-            for route in stack.get("routes") or ():
-                connected = route.get("connected")
-                if connected is None:
-                    connected = route.get("gateway") in (None, "", "0.0.0.0", "::")
-                if not connected or not route.get("device") or not route.get("network"):
-                    continue
-                net = parse_net(route["network"])
-                if net is None:
-                    continue
-                self.connected.setdefault((stack.get("key"), net), []).append(route["device"])
-
-        mgmt = host.get("management") or {}
-        self.management: set[str] = set()
-        if mgmt.get("vmknic") in self.by_device:
-            self.management.add(mgmt["vmknic"])
-        elif mgmt.get("address"):
-            try:
-                version, address = ip_int(mgmt["address"])
-            except ValueError:
-                version, address = 0, None
-            for nic in self.nics:
-                ifaces = [nic.v4] if version == 4 else list(nic.v6.values())
-                if any(iface is not None and iface.ip == address for iface in ifaces):
-                    self.management.add(nic.device)
-
-    def route_owner(self, stack: str, network, members) -> str | None:
-        if len(members) == 1:
-            return next(iter(members))
-        for device in self.connected.get((stack, network), ()):
-            if device in members:
-                return device
-        return None
-
-
 # --------------------------------------------------------------------------- findings
 
 
-def _finding(host: _Host, rule: str, *, stack=None, family=None, subnet=None, vmknics=(),
+def _finding(host: HostView, rule: str, *, stack=None, family=None, subnet=None, vmknics=(),
              route_owner=None, misrouted=(), message: str, evidence: dict) -> dict:
     info = RULES[rule]
     vmks = _sorted_vmks(vmknics)
@@ -237,7 +119,7 @@ def _finding(host: _Host, rule: str, *, stack=None, family=None, subnet=None, vm
     }
 
 
-def _misrouted_phrase(misrouted: list[_Nic], owner: str) -> str:
+def _misrouted_phrase(misrouted: list[NicView], owner: str) -> str:
     parts = []
     for nic in misrouted:
         if nic.services:
@@ -247,14 +129,14 @@ def _misrouted_phrase(misrouted: list[_Nic], owner: str) -> str:
     return f"so {_join(parts)} leaves through {owner}"
 
 
-def _routing_clause(owner: str | None, misrouted: list[_Nic], word: str) -> str:
+def _routing_clause(owner: str | None, misrouted: list[NicView], word: str) -> str:
     if owner is None:
         return (f"the stack sends that {word}'s traffic through only one of them and its route table "
                 "does not show which")
     return f"the stack routes that {word} through {owner}, {_misrouted_phrase(misrouted, owner)}"
 
 
-def _iscsi_assessment(members: list[_Nic], host: _Host) -> tuple[bool, dict, dict]:
+def _iscsi_assessment(members: list[NicView], host: HostView) -> tuple[bool, dict, dict]:
     """(compliant, reasons per vmknic, per-vmknic evidence) for a same-subnet group."""
     reasons: dict[str, list[str]] = {n.device: [] for n in members}
     evidence: dict[str, dict] = {}
@@ -269,7 +151,7 @@ def _iscsi_assessment(members: list[_Nic], host: _Host) -> tuple[bool, dict, dic
     uplink_users: dict[str, list[str]] = {}
     split = _switch_split(members)
     for nic in members:
-        teaming = _teaming(nic.raw, host.portgroups)
+        teaming = teaming_of(nic.raw, host.portgroups)
         active = list((teaming or {}).get("active") or ())
         standby = list((teaming or {}).get("standby") or ())
         evidence[nic.device] = {
@@ -308,17 +190,17 @@ def _iscsi_assessment(members: list[_Nic], host: _Host) -> tuple[bool, dict, dic
     return compliant, {d: w for d, w in reasons.items() if w}, {"adapter": adapter, "members": evidence}
 
 
-def _is_vmotion_only(nic: _Nic) -> bool:
+def _is_vmotion_only(nic: NicView) -> bool:
     if nic.stack == VMOTION_STACK:
         return set(nic.services) <= {"vmotion", VMOTION_STACK}
     return nic.services == ("vmotion",)
 
 
-def _carries_vmotion(nic: _Nic) -> bool:
+def _carries_vmotion(nic: NicView) -> bool:
     return nic.stack == VMOTION_STACK or "vmotion" in nic.services
 
 
-def _group_finding(host: _Host, stack: str, family: str, network, members: list[_Nic]) -> dict:
+def _group_finding(host: HostView, stack: str, family: str, network, members: list[NicView]) -> dict:
     subnet = str(network)
     devices = {n.device for n in members}
     owner = host.route_owner(stack, network, devices)
@@ -370,7 +252,7 @@ def _group_finding(host: _Host, stack: str, family: str, network, members: list[
 
     notes = []
     if all(_is_vmotion_only(n) for n in members):
-        teaming = {n.device: _teaming(n.raw, host.portgroups) for n in members}
+        teaming = {n.device: teaming_of(n.raw, host.portgroups) for n in members}
         evidence["teaming"] = teaming
         bad = []
         for nic in members:
@@ -403,7 +285,7 @@ def _group_finding(host: _Host, stack: str, family: str, network, members: list[
                     evidence=evidence)
 
 
-def _overlap_findings(host: _Host, stack: str, groups: dict) -> list[dict]:
+def _overlap_findings(host: HostView, stack: str, groups: dict) -> list[dict]:
     """One finding per outermost IPv4 prefix that encloses other vmknics' longer prefixes."""
     nets = sorted(groups, key=lambda n: (n.plen, n.addr))
     findings = []
@@ -454,7 +336,7 @@ def _overlap_findings(host: _Host, stack: str, groups: dict) -> list[dict]:
     return findings
 
 
-def _dhcp_finding(host: _Host, stack: str, nics: list[_Nic]) -> dict | None:
+def _dhcp_finding(host: HostView, stack: str, nics: list[NicView]) -> dict | None:
     dhcp = {}
     for nic in nics:
         families = []
@@ -480,7 +362,7 @@ def _dhcp_finding(host: _Host, stack: str, nics: list[_Nic]) -> dict | None:
     )
 
 
-def _interruption_finding(host: "_Host", record: dict) -> dict | None:
+def _interruption_finding(host: "HostView", record: dict) -> dict | None:
     """An interrupted (expired, or unreadable) change record; a live one is a run in progress."""
     if record.get("error"):
         return _finding(host, "remediation-interrupted", message=f"{host.name}: {record['error']}; nothing can be "
@@ -498,14 +380,14 @@ def _interruption_finding(host: "_Host", record: dict) -> dict | None:
 
 
 def _analyse_host(raw: dict) -> list[dict]:
-    host = _Host(raw)
+    host = HostView(raw)
     interrupted = _interruption_finding(host, raw["change_record"]) if raw.get("change_record") else None
     if interrupted is not None:
         return [interrupted] + _analyse_config(host, raw)
     return _analyse_config(host, raw)
 
 
-def _analyse_config(host: "_Host", raw: dict) -> list[dict]:
+def _analyse_config(host: "HostView", raw: dict) -> list[dict]:
     if not raw.get("config_available", True):
         state = raw.get("connection_state")
         return [_finding(
@@ -524,7 +406,7 @@ def _analyse_config(host: "_Host", raw: dict) -> list[dict]:
             evidence={"owner": None if owner == "the system" else owner, "ipv4": nic.get("ipv4"), "services": list(nic.get("services") or ())},
         ))
 
-    by_stack: dict[str, list[_Nic]] = {}
+    by_stack: dict[str, list[NicView]] = {}
     for nic in host.nics:
         by_stack.setdefault(nic.stack, []).append(nic)
 

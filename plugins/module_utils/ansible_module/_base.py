@@ -66,16 +66,17 @@ class VsphereModule(AnsibleModule):
     def session(self, action: str) -> Iterator[Any]:
         """Yield a logged-in ServiceInstance; log out afterwards; fail cleanly on errors.
 
-        ``action`` completes "Failed to ..." in the message of an unexpected vSphere fault.
+        ``action`` completes "Failed to ..." in the message of an unexpected vSphere fault. Raises
+        ModuleFailure (for ``run``) when connecting fails or a vSphere fault escapes.
         """
         try:
             service_instance = connect(self.params)
         except VsphereConnectionError as error:
-            self.fail_json(msg=str(error))
+            raise ModuleFailure(str(error)) from None
         try:
             yield service_instance
         except vmodl.MethodFault as fault:
-            self.fail_json(msg=f"Failed to {action}: {describe(fault)}")
+            raise ModuleFailure(f"Failed to {action}: {describe(fault)}") from None
         finally:
             disconnect(service_instance)
 
@@ -91,7 +92,7 @@ class VsphereModule(AnsibleModule):
             try:
                 hosts = gather(service_instance, datacenter, clusters, esxi_hostnames, warn=self.warn)
             except ScopeError as error:
-                self.fail_json(msg=f"Invalid scope: {error}")
+                raise ModuleFailure(f"Invalid scope: {error}") from None
             if then is not None:
                 then(service_instance, hosts)
         return hosts

@@ -16,6 +16,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 REPO = Path(__file__).resolve().parents[3]
 ROLES = sorted(p.parent.parent for p in (REPO / "roles").glob("*/meta/argument_specs.yml"))
+# The roles' shared first task (checks a calling role's vars/argument_types.yml); not for playbooks.
+ARGUMENT_CHECK = REPO / "roles" / "argument_check"
+USER_ROLES = [role for role in ROLES if role != ARGUMENT_CHECK]
 ROW = re.compile(r"^\| `(?P<name>[a-z0-9_]+)` \| (?P<type>[a-z]+) \|(?P<default>[^|]*)\| (?P<what>[^|]+) \|$")
 
 
@@ -57,7 +60,8 @@ def test_readme_variables_match_argument_specs(role):
         assert documented_default(row["default"]) == spec.get("default"), name
     text = (role / "README.md").read_text(encoding="utf-8")
     assert f"# Role `vmkernel.multihoming.{role.name}`" in text
-    assert "## Example" in text and f"role: vmkernel.multihoming.{role.name}" in text
+    called_as = "name" if role == ARGUMENT_CHECK else "role"  # imported by the roles, not listed in a play
+    assert "## Example" in text and f"{called_as}: vmkernel.multihoming.{role.name}" in text
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.name)
@@ -79,8 +83,13 @@ def test_argument_types_cover_every_variable_that_can_fail_conversion(role):
     assert not result.error_messages
 
 
-@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.name)
+@pytest.mark.parametrize("role", USER_ROLES, ids=lambda r: r.name)
 def test_first_task_checks_the_argument_types(role):
-    check, report = yaml.safe_load((role / "tasks" / "main.yml").read_text(encoding="utf-8"))[:2]
-    assert "/vars/argument_types.yml" in check["ansible.builtin.validate_argument_spec"]["argument_spec"]
+    """Each role's first task is the shared check, given the role's own name (so its own
+    vars/argument_types.yml), which the check reports in one line."""
+    first = yaml.safe_load((role / "tasks" / "main.yml").read_text(encoding="utf-8"))[0]
+    assert first["ansible.builtin.import_role"] == {"name": "vmkernel.multihoming.argument_check"}
+    assert first["vars"] == {"argument_check_role": role.name}
+    check, report = yaml.safe_load((ARGUMENT_CHECK / "tasks" / "main.yml").read_text(encoding="utf-8"))
+    assert "'/../' ~ argument_check_role ~ '/vars/argument_types.yml'" in check["ansible.builtin.validate_argument_spec"]["argument_spec"]
     assert check["register"] in report["ansible.builtin.fail"]["msg"] and check["register"] in report["when"]
