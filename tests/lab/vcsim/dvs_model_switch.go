@@ -66,13 +66,7 @@ func (d *dvSwitch) setMembers(specs []types.DistributedVirtualSwitchHostMemberCo
 						"The resource '%s' on host %s is in use by distributed switch %s", v.Device, h.Name, d.Name)
 				}
 			}
-			var keep []*dvMember
-			for _, x := range d.Members {
-				if x != m {
-					keep = append(keep, x)
-				}
-			}
-			d.Members = keep
+			d.Members = without(d.Members, m)
 			up := d.uplinkPG()
 			var ports []string
 			for _, k := range up.Ports {

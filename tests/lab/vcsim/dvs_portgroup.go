@@ -142,13 +142,7 @@ func (o *labDvpg) DestroyTask(req *types.Destroy_Task) soap.HasFault {
 						"The resource '%s' is in use: port %s is connected to %s on %s", p.Name, k, u.v.Device, u.h.Name)
 				}
 			}
-			var keep []*dvPortgroup
-			for _, x := range d.Portgroups {
-				if x != p {
-					keep = append(keep, x)
-				}
-			}
-			d.Portgroups = keep
+			d.Portgroups = without(d.Portgroups, p)
 			return nil
 		})
 	})

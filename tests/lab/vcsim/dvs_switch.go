@@ -263,13 +263,7 @@ func (o *labDvs) DestroyTask(req *types.Destroy_Task) soap.HasFault {
 					}
 				}
 			}
-			var keep []*dvSwitch
-			for _, x := range switches {
-				if x != d {
-					keep = append(keep, x)
-				}
-			}
-			switches = keep
+			switches = without(switches, d)
 			return nil
 		})
 	})

@@ -319,13 +319,7 @@ func (h *host) removeVnic(dev string) *labErr {
 		// vmknic bound to an iSCSI adapter, so HostConfigFault (ESXI-NETWORKING.md 2.1, 4.6).
 		return fail(&types.HostConfigFault{}, "VMkernel adapter %s is bound to iSCSI adapter %s; unbind it first", dev, h.Hba)
 	}
-	var keep []*vnic
-	for _, x := range h.Vnics {
-		if x != v {
-			keep = append(keep, x)
-		}
-	}
-	h.Vnics = keep
+	h.Vnics = without(h.Vnics, v)
 	h.dropServices(dev)
 	return nil
 }

@@ -89,13 +89,7 @@ func (h *host) removePG(name string) *labErr {
 	if v := h.vnicOnPG(name); v != nil {
 		return fail(&types.ResourceInUse{Type: "HostVirtualNic", Name: v.Device}, "Port group %s is in use by VMkernel adapter %s", name, v.Device)
 	}
-	var keep []*portgroup
-	for _, x := range h.Portgroups {
-		if x != p {
-			keep = append(keep, x)
-		}
-	}
-	h.Portgroups = keep
+	h.Portgroups = without(h.Portgroups, p)
 	return nil
 }
 
@@ -163,18 +157,12 @@ func (h *host) removeSwitch(name string) *labErr {
 			}
 		}
 	}
-	var keep []*vswitch
-	for _, x := range h.Vswitches {
-		if x != vs {
-			keep = append(keep, x)
-		}
-	}
 	var pgs []*portgroup
 	for _, p := range h.Portgroups {
 		if p.Vswitch != name {
 			pgs = append(pgs, p)
 		}
 	}
-	h.Vswitches, h.Portgroups = keep, pgs
+	h.Vswitches, h.Portgroups = without(h.Vswitches, vs), pgs
 	return nil
 }
