@@ -50,7 +50,7 @@ options:
         change to the target it recorded.
       - A host whose record cannot be read (foreign or newer format, damaged) is refused, naming it.
       - The same for a distributed switch whose record of vCenter-level steps shows an interrupted run
-        (C(docs/remediation.md), "vCenter-level steps"): V(undo) plans putting its dvPortgroups back
+        (C(docs/remediation.md), "vCenter-level steps"). V(undo) plans putting its dvPortgroups back
         to the recorded before-state and destroying the ones that run created (when no vmknic is on
         them), instead of the intent's steps on that switch; V(finish) is refused for a switch.
     type: str
@@ -109,7 +109,7 @@ plan:
         - C(records) (only when a switch read has one) lists the switches with a change record of
           vCenter-level steps (C(switch), C(switch_uuid), C(lease) V(live), V(expired) or V(own), C(summary),
           C(error)); C(recovery) the interrupted ones this plan undoes (the record's summary, C(choice),
-          C(kept): created dvPortgroups left because vmknics are on them). A host entry that needs steps on
+          and C(kept), the created dvPortgroups left because vmknics are on them). A host entry that needs steps on
           a switch being recovered is C(deferred) (no operations; plan again after the recovery).
       type: dict
       sample:

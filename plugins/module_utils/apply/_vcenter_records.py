@@ -243,4 +243,3 @@ def _deferred(entry: dict, recovered: set[str]) -> dict:
                     deferred=f"needs vCenter-level steps on {', '.join(names)}, which this run recovers first; plan again")
     deferred.pop("vcenter_steps")
     return deferred
-

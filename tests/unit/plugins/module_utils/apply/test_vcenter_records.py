@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import time
 
+import pytest
+
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
     KIND_SWITCH, PHASE_ROLLBACK, decode, encode, new_switch_record, record_facts, summary,
 )
@@ -109,23 +111,17 @@ def test_record_written_before_the_first_call_updated_after_each_and_cleared_aft
     assert store.values == {"u1": ""}
 
 
-def test_a_live_lease_of_another_run_is_locked_with_no_call():
+@pytest.mark.parametrize("expires_in, status, key, message", [
+    (600, "locked", "locked_by", "switch dvs1 is locked by AWX job 812"),
+    (-1, "drifted", "interrupted", "recover it with remediation_plan_info (recovery: undo)"),
+], ids=["live lease of another run: locked", "interrupted: refused until recovered"])
+def test_another_runs_record_means_no_call(expires_in, status, key, message):
     journal, store, vcenter, keeper = setup()
-    store.values["u1"] = foreign_record(600)
+    store.values["u1"] = foreign_record(expires_in)
     outcome = apply_vcenter_steps(section(PGS, [20, 30]), vcenter.run, vcenter.read, False, keeper)
-    assert outcome["status"] == "locked"
-    assert outcome["locked_by"]["run"] == "a1b2c3d4e5f60718"
-    assert "locked by AWX job 812" in outcome["error"]
-    assert journal == []
-
-
-def test_an_interrupted_record_refuses_the_steps_until_recovered():
-    journal, store, vcenter, keeper = setup()
-    store.values["u1"] = foreign_record(-1)
-    outcome = apply_vcenter_steps(section(PGS, [20, 30]), vcenter.run, vcenter.read, False, keeper)
-    assert outcome["status"] == "drifted"
-    assert outcome["interrupted"]["run"] == "a1b2c3d4e5f60718"
-    assert "recover it with remediation_plan_info (recovery: undo)" in outcome["error"]
+    assert outcome["status"] == status
+    assert outcome[key]["run"] == "a1b2c3d4e5f60718"
+    assert message in outcome["error"]
     assert journal == []
 
 
