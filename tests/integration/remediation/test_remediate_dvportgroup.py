@@ -339,6 +339,11 @@ def test_a_fault_at_each_step_of_each_distributed_plan(lab, kind, step, outcome,
         lab.clear_faults()
     assert (result["failed"], result["outcome"], result["vcenter"]["status"]) == (True, outcome, vcenter), (
         result.get("msg"), result["vcenter"])
+    # the message counts hosts only (the vCenter-level steps are named, not counted as a host)
+    failed_hosts = [s for s in outcome.values() if s not in ("applied", "not_tried")]
+    where = (["the vCenter-level steps"] if vcenter in ("failed", "rolled_back") else []) + (
+        [f"{len(failed_hosts)} of {sum(s != 'not_tried' for s in outcome.values())} hosts tried"] if failed_hosts else [])
+    assert result["msg"].startswith("Remediation failed on " + " and on ".join(where) + ": "), result["msg"]
     assert f"injected at {kind} step {step}" in result["msg"]
     made = [(e["method"], e["host"], e.get("fault")) for e in lab.journal()]
     assert made == [(m, h, None) for m, h in PLAN_CALLS[kind][:step]] + [(method, host, fault)] + rollback
