@@ -5,7 +5,8 @@ it (ReconfigureDVPortgroup_Task with the configVersion read), vmknics moved to a
 dvPortgroup, to one the plan creates, and from a standard port group onto one the plan creates,
 each in four steps with the exact journal and the state read back through pyVmomi; a fault at
 every step of each of those plans (vCenter-level and host calls) rolls back what it must, with the
-exact journal, outcome and every host and dvPortgroup read back; a configVersion that moved since
+exact journal, outcome and every host and dvPortgroup read back, and so does a refused change
+record; a configVersion that moved since
 the plan changes nothing; a dvPortgroup shared with a vmknic out of scope is refused with zero
 mutating calls. One lab for the module; each test leaves the hosts and dvPortgroups as it found
 them (but the last)."""
@@ -315,6 +316,17 @@ def test_the_faults_cover_every_call_of_every_plan():
         (kind, step) for kind, made in PLAN_CALLS.items() for step in range(len(made)))
 
 
+def apply_with_a_fault(lab, plan: dict, method: str, host: str | None, fault: str, message: str) -> dict:
+    """remediation_apply of the plan with the first call of ``method`` (on ``host``) refused; the
+    journal is cleared before, the fault after."""
+    lab.clear_journal()
+    lab.inject_fault(method, host=host or "*", nth=1, fault=fault, message=message)
+    try:
+        return apply_plan(lab, plan)
+    finally:
+        lab.clear_faults()
+
+
 def plan_calls(plan: dict) -> list[tuple]:
     """The vSphere calls of a plan, vCenter-level steps first, then each host's in plan order."""
     return [(op["op"] + "_Task", None) for op in plan["vcenter"]["operations"]] + [
@@ -331,12 +343,7 @@ def test_a_fault_at_each_step_of_each_distributed_plan(lab, kind, step, outcome,
     assert plan_calls(plan) == PLAN_CALLS[kind]  # FAULTS covers every call of the plan
     method, host = PLAN_CALLS[kind][step]
     fault = "HostConfigFault" if host else "DvsFault"
-    lab.clear_journal()
-    lab.inject_fault(method, host=host or "*", nth=1, fault=fault, message=f"injected at {kind} step {step}")
-    try:
-        result = apply_plan(lab, plan)
-    finally:
-        lab.clear_faults()
+    result = apply_with_a_fault(lab, plan, method, host, fault, f"injected at {kind} step {step}")
     assert (result["failed"], result["outcome"], result["vcenter"]["status"]) == (True, outcome, vcenter), (
         result.get("msg"), result["vcenter"])
     # the message counts hosts only (the vCenter-level steps are named, not counted as a host)
@@ -363,6 +370,21 @@ def test_a_fault_at_each_step_of_each_distributed_plan(lab, kind, step, outcome,
         move_vmk_to_dvpg(vs.host(HOSTS[0]), device, find_dvportgroup(find_dvs(vs.si, "dvs-A"), "dv-vMotion"))
     if kept not in before["dvportgroups"]:
         destroy_dvportgroup(lab, kept)
+    assert estate(lab) == before
+
+
+def test_a_refused_change_record_destroys_the_dvportgroup_the_plan_created(lab):
+    """The first host's change record cannot be written (SetField, before its first call): the host
+    fails unchanged, the next is not started, and the dvPortgroup created for them is destroyed."""
+    before = estate(lab)
+    plan = plan_document(lab, CREATE_AND_MOVE_INTENT)["plan"]
+    result = apply_with_a_fault(lab, plan, "SetField", HOSTS[0], "SystemError", "injected at the record")
+    assert (result["outcome"], result["vcenter"]["status"]) == ({HOSTS[0]: "failed", HOSTS[1]: "not_tried"}, "rolled_back"), (
+        result.get("msg"), result["vcenter"])
+    assert result["msg"].startswith("Remediation failed on the vCenter-level steps and on 1 of 1 hosts tried: ")
+    assert "writing the change record failed" in result["msg"]
+    assert [(e["method"], e["host"], e.get("fault")) for e in lab.journal(records=True) if e["method"] != "AddCustomFieldDef"] == [
+        ("CreateDVPortgroup_Task", None, None), ("SetField", HOSTS[0], "SystemError"), DESTROY]
     assert estate(lab) == before
 
 
