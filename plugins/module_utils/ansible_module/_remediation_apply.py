@@ -69,8 +69,12 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
         "outcome": {o["host"]: o["status"] for o in outcomes},
         "failed_hosts": [o["host"] for o in errors],
     }
+    tried = sum(1 for o in outcomes if o["status"] != NOT_TRIED)
+    # What failed, for the message: the vCenter-level steps (not a host, so not counted as one) and hosts.
+    where = [f"{len(errors)} of {tried} hosts tried"] if errors else []
     if vcenter["status"] in FAILURES:
         errors.insert(0, dict(vcenter, host="vCenter"))
+        where.insert(0, "the vCenter-level steps")
     if module._diff:
         result["diff"] = [_diff(o) for o in outcomes if o["status"] != NOT_TRIED]
     for outcome in outcomes:
@@ -78,10 +82,9 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
             module.warn(_failure_message(outcome))
     if not errors:
         return result, None
-    tried = sum(1 for o in outcomes if o["status"] != NOT_TRIED)
     untried = len(outcomes) - tried
     stop = f"; stopped: continue_on_failure is false, {untried} host(s) not tried" if untried else ""
-    return result, (f"Remediation failed on {len(errors)} of {tried} hosts tried: "
+    return result, ("Remediation failed on " + " and on ".join(where) + ": "
                     + "; ".join(f"{o['host']} ({o['status']}): {o['error']}" for o in errors) + stop)
 
 

@@ -1,17 +1,23 @@
 # Copyright: (c) 2026, vmkernel.multihoming contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vCenter-level steps against the lab's vDS: a dvPortgroup's VLAN changed once for every host on
-it (ReconfigureDVPortgroup_Task with the configVersion read), in four steps with the exact journal
-and the dvPortgroup read back through pyVmomi; a refused call and a configVersion that moved
-since the plan change nothing; a dvPortgroup shared with a vmknic out of scope is refused with zero
-mutating calls. One lab for the module; each test leaves the dvPortgroups as it found them."""
+it (ReconfigureDVPortgroup_Task with the configVersion read), vmknics moved to an existing
+dvPortgroup, to one the plan creates, and from a standard port group onto one the plan creates,
+each in four steps with the exact journal and the state read back through pyVmomi; a fault at
+every step of each of those plans (vCenter-level and host calls) rolls back what it must, with the
+exact journal, outcome and every host and dvPortgroup read back, and so does a refused change
+record; a configVersion that moved since
+the plan changes nothing; a dvPortgroup shared with a vmknic out of scope is refused with zero
+mutating calls. One lab for the module; each test leaves the hosts and dvPortgroups as it found
+them (but the last)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
-from labdvs import find_dvportgroup, find_dvs, reconfigure_dvportgroup
+from labdvs import find_dvportgroup, find_dvs, move_vmk_to_dvpg, reconfigure_dvportgroup, wait_task
 
 from harness import ansible_env, connection_args, run_module, run_playbook
 from remediation_setup import REMEDIATE_PLAYBOOK, intent_file
@@ -53,13 +59,20 @@ def apply_plan(lab, document: dict, check: bool = False) -> dict:
     return run_module("remediation_apply", dict(connection_args(lab), plan=document), check=check)
 
 
+def dvportgroup_setting(config: Any) -> tuple[Any, list[str] | None, list[str] | None]:
+    """VLAN (an id, or a trunk's ranges) and active and standby uplinks of a dvPortgroup's config."""
+    setting = config.defaultPortConfig
+    vlan = getattr(setting.vlan, "vlanId", None)
+    order = getattr(setting.uplinkTeamingPolicy, "uplinkPortOrder", None)
+    return ([(r.start, r.end) for r in vlan] if isinstance(vlan, list) else vlan,
+            list(order.activeUplinkPort) if order else None, list(order.standbyUplinkPort) if order else None)
+
+
 def dvportgroup(lab, name: str) -> tuple[int, list[str], list[str], str]:
     """VLAN, active and standby uplinks and configVersion of a dvPortgroup, read through pyVmomi."""
     with Vsphere(lab) as vs:
         config = find_dvportgroup(find_dvs(vs.si, "dvs-A"), name).config
-        order = config.defaultPortConfig.uplinkTeamingPolicy.uplinkPortOrder
-        return (config.defaultPortConfig.vlan.vlanId, list(order.activeUplinkPort), list(order.standbyUplinkPort),
-                config.configVersion)
+        return dvportgroup_setting(config) + (config.configVersion,)
 
 
 def calls(lab) -> list[tuple]:
@@ -109,18 +122,11 @@ def test_vlan_of_a_dvportgroup_four_steps(lab):
     assert dvportgroup(lab, "dv-vMotion")[:3] == before[:3]
 
 
-def test_a_refused_call_and_a_moved_config_version_change_nothing(lab):
+def test_a_config_version_moved_since_the_plan_changes_nothing(lab):
+    """Someone else reconfigures the dvPortgroup after the plan: drift, not a blind retry (a
+    refused call is test_a_fault_at_each_step_of_each_distributed_plan)."""
     plan = plan_document(lab, VLAN_INTENT)["plan"]
     before = dvportgroup(lab, "dv-vMotion")
-    lab.clear_journal()
-    lab.inject_fault("ReconfigureDVPortgroup_Task", nth=1, fault="DvsFault", message="injected")
-    failed = apply_plan(lab, plan)
-    lab.clear_faults()
-    assert failed["failed"] is True and failed["vcenter"]["status"] == "failed", failed["vcenter"]
-    assert [c[0] for c in calls(lab)] == ["ReconfigureDVPortgroup_Task"] and calls(lab)[0][-1] == "DvsFault"
-    assert dvportgroup(lab, "dv-vMotion") == before
-
-    # someone else reconfigures the dvPortgroup after the plan: drift, not a blind retry
     with Vsphere(lab) as vs:
         reconfigure_dvportgroup(find_dvportgroup(find_dvs(vs.si, "dvs-A"), "dv-vMotion"), vlan=10)
     moved = dvportgroup(lab, "dv-vMotion")
@@ -150,6 +156,12 @@ def move_intent(portgroup: str) -> dict:
                          "subnet": {"network": "10.20.0.0/24", "portgroup": {"name": portgroup}}}]}
 
 
+CREATE_AND_MOVE_INTENT = move_intent("dv-vMotion-25")
+CREATE_AND_MOVE_INTENT["classes"][0]["subnet"]["portgroup"].update(vlan=25, teaming={"active": ["Uplink 2"], "standby": ["Uplink 1"]})
+NFS_INTENT = {"classes": [{"name": "nfs", "select": {"portgroups": ["NFS"]}, "action": "subnet",
+                           "subnet": {"network": "10.60.0.0/24", "portgroup": {"name": "dv-NFS", "switch": "dvs-A"}}}]}
+
+
 def vmotion_nics(lab) -> list[tuple]:
     """(host, device, dvPortgroup key) of the vMotion vmknics, read through pyVmomi."""
     with Vsphere(lab) as vs:
@@ -157,7 +169,7 @@ def vmotion_nics(lab) -> list[tuple]:
                 for v in vs.host(name).config.network.vnic if v.spec.ip.ipAddress.startswith("10.20.")]
 
 
-def test_move_to_another_dvportgroup_four_steps_and_a_fault(lab):
+def test_move_to_another_dvportgroup_four_steps(lab):
     before = vmotion_nics(lab)
     lab.clear_journal()
     plan = plan_document(lab, move_intent("dv-vMotion-20"))["plan"]
@@ -168,14 +180,6 @@ def test_move_to_another_dvportgroup_four_steps_and_a_fault(lab):
     assert apply_plan(lab, plan, check=True)["outcome"] == {h: "planned" for h, _d, _k in before}
     assert lab.journal() == [] and vmotion_nics(lab) == before
 
-    # a fault at the first host's call: it is rolled back, the other is not started, nothing changed
-    lab.inject_fault("UpdateVirtualNic", host=before[0][0], nth=1, fault="HostConfigFault", message="injected")
-    failed = apply_plan(lab, plan)
-    lab.clear_faults()
-    assert failed["outcome"] == {before[0][0]: "rolled_back", before[1][0]: "not_tried"}, failed.get("msg")
-    assert vmotion_nics(lab) == before
-
-    lab.clear_journal()
     applied = apply_plan(lab, plan)
     assert applied["outcome"] == {h: "applied" for h, _d, _k in before}, applied.get("msg")
     assert [(e["host"], e["method"], e["args"].get("device"), e["args"].get("portgroupKey")) for e in lab.journal()] == [
@@ -194,37 +198,21 @@ def dvportgroup_names(lab) -> list[str]:
         return sorted(p.name for p in find_dvs(vs.si, "dvs-A").portgroup)
 
 
-def test_move_to_a_dvportgroup_the_plan_creates_four_steps_and_a_fault(lab):
+def destroy_dvportgroup(lab, name: str) -> None:
+    """Destroy_Task of a dvPortgroup no vmknic uses (the plain API, not the collection)."""
+    with Vsphere(lab) as vs:
+        wait_task(find_dvportgroup(find_dvs(vs.si, "dvs-A"), name).Destroy_Task())
+
+
+def test_move_to_a_dvportgroup_the_plan_creates_four_steps(lab):
     before, names = vmotion_nics(lab), dvportgroup_names(lab)
-    intent = move_intent("dv-vMotion-25")
-    intent["classes"][0]["subnet"]["portgroup"].update(vlan=25, teaming={"active": ["Uplink 2"], "standby": ["Uplink 1"]})
     lab.clear_journal()
-    plan = plan_document(lab, intent)["plan"]
+    plan = plan_document(lab, CREATE_AND_MOVE_INTENT)["plan"]
     [create] = plan["vcenter"]["operations"]
     assert (create["op"], create["name"], create["vlan"], create["hosts"]) == ("CreateDVPortgroup", "dv-vMotion-25", 25, HOSTS[:2])
     assert apply_plan(lab, plan, check=True)["vcenter"]["status"] == "planned" and lab.journal() == []
-
-    # a fault at the creation: nothing created, and the hosts that need it fail without a call
-    lab.inject_fault("CreateDVPortgroup_Task", nth=1, fault="DvsFault", message="injected")
-    refused = apply_plan(lab, plan)
-    lab.clear_faults()
-    assert refused["vcenter"]["status"] == "failed" and refused["failed"] is True, refused["vcenter"]
-    assert set(refused["outcome"].values()) <= {"failed", "not_tried"} and "failed" in refused["outcome"].values()
-    assert [(e["method"], e.get("fault")) for e in lab.journal()] == [("CreateDVPortgroup_Task", "DvsFault")]
-    assert vmotion_nics(lab) == before and dvportgroup_names(lab) == names
-    lab.clear_journal()
-
-    # a fault at the first host's move: the host is rolled back, the other not started, and the
-    # dvPortgroup no host took up is destroyed again
-    lab.inject_fault("UpdateVirtualNic", host=before[0][0], nth=1, fault="HostConfigFault", message="injected")
-    failed = apply_plan(lab, plan)
-    lab.clear_faults()
-    assert failed["outcome"] == {before[0][0]: "rolled_back", before[1][0]: "not_tried"}, failed.get("msg")
-    assert failed["vcenter"]["status"] == "rolled_back", failed["vcenter"]
-    assert [e["method"] for e in lab.journal()] == ["CreateDVPortgroup_Task", "UpdateVirtualNic", "Destroy_Task"]
     assert vmotion_nics(lab) == before and dvportgroup_names(lab) == names
 
-    lab.clear_journal()
     applied = apply_plan(lab, plan)
     assert applied["outcome"] == {h: "applied" for h, _d, _k in before} and applied["vcenter"]["status"] == "applied"
     journal = lab.journal()
@@ -234,11 +222,13 @@ def test_move_to_a_dvportgroup_the_plan_creates_four_steps_and_a_fault(lab):
     assert vmotion_nics(lab) == [(h, d, new_key) for h, d, _k in before]
     assert dvportgroup(lab, "dv-vMotion-25")[:3] == (25, ["Uplink 2"], ["Uplink 1"])
     lab.clear_journal()
-    again = plan_document(lab, intent)["plan"]
+    again = plan_document(lab, CREATE_AND_MOVE_INTENT)["plan"]
     assert again["vcenter"]["operations"] == [] and all(not e["operations"] for e in again["hosts"])
     assert apply_plan(lab, again)["changed"] is False and lab.journal() == []
     back = apply_plan(lab, plan_document(lab, move_intent("dv-vMotion"))["plan"])
     assert back["outcome"] == {h: "applied" for h, _d, _k in before} and vmotion_nics(lab) == before
+    destroy_dvportgroup(lab, "dv-vMotion-25")
+    assert dvportgroup_names(lab) == names
 
 
 @pytest.mark.parametrize("inventory", [False, True], ids=["localhost", "esxi-inventory"])
@@ -264,12 +254,144 @@ def test_the_role_applies_a_plan_of_vcenter_level_steps_only(lab, tmp_path, inve
     assert dvportgroup(lab, "dv-vMotion")[:3] == before[:3]
 
 
+def estate(lab) -> dict:
+    """Every host's vmknics (port group or distributed port's switch and dvPortgroup, address, MTU,
+    stack, MAC), port groups, and selected services, and every dvPortgroup of dvs-A (key, VLAN,
+    failover order; not configVersion, which a put-back advances), read through pyVmomi. A
+    distributed port's key is left out: vCenter allocates a new one to a vmknic moved back."""
+    with Vsphere(lab) as vs:
+        hosts = {}
+        for name in HOSTS:
+            config = vs.host(name).config
+            hosts[name] = {
+                "vmknics": {v.device: {"portgroup": v.portgroup, "mac": v.spec.mac, "mtu": v.spec.mtu,
+                                       "stack": v.spec.netStackInstanceKey, "ipv4": (v.spec.ip.ipAddress, v.spec.ip.subnetMask),
+                                       "dvport": (v.spec.distributedVirtualPort.switchUuid, v.spec.distributedVirtualPort.portgroupKey)
+                                       if v.spec.distributedVirtualPort else None}
+                            for v in config.network.vnic},
+                "portgroups": sorted((p.spec.name, p.spec.vswitchName, p.spec.vlanId) for p in config.network.portgroup),
+                "services": sorted((c.nicType, sorted(c.selectedVnic)) for c in config.virtualNicManagerInfo.netConfig),
+            }
+        dvportgroups = {pg.name: (pg.key,) + dvportgroup_setting(pg.config) for pg in find_dvs(vs.si, "dvs-A").portgroup}
+        return {"hosts": hosts, "dvportgroups": dvportgroups}
+
+
+def on_dvportgroup(state: dict, host: str, device: str, portgroup_key: str) -> dict:
+    """``state`` with one vmknic of the switch on another of its dvPortgroups."""
+    result = copy.deepcopy(state)
+    nic = result["hosts"][host]["vmknics"][device]
+    nic["dvport"] = (nic["dvport"][0], portgroup_key)
+    return result
+
+
+PLANS = {"vlan": VLAN_INTENT, "move": move_intent("dv-vMotion-20"), "create-and-move": CREATE_AND_MOVE_INTENT,
+         "standard-to-created": NFS_INTENT}
+# The vSphere calls each plan makes, in order: (method, host; None for vCenter-level).
+PLAN_CALLS = {
+    "vlan": [("ReconfigureDVPortgroup_Task", None)],
+    "move": [("UpdateVirtualNic", HOSTS[0]), ("UpdateVirtualNic", HOSTS[1])],
+    "create-and-move": [("CreateDVPortgroup_Task", None), ("UpdateVirtualNic", HOSTS[0]), ("UpdateVirtualNic", HOSTS[1])],
+    "standard-to-created": [("CreateDVPortgroup_Task", None), ("UpdateVirtualNic", HOSTS[2])],
+}
+DESTROY = ("Destroy_Task", None, None)
+# plan, index of the failing call in PLAN_CALLS, the outcome per host, the vcenter status, the
+# calls after the failing one (rollback), the host left moved (applied before the failure) and
+# where to (docs/remediation.md "vCenter-level steps": a step a host took up stays).
+FAULTS = [
+    pytest.param("vlan", 0, {}, "failed", [], None, id="vlan-reconfigure"),  # its hosts have no call of their own
+    pytest.param("move", 0, {HOSTS[0]: "rolled_back", HOSTS[1]: "not_tried"}, "unchanged", [], None, id="move-host1"),
+    pytest.param("move", 1, {HOSTS[0]: "applied", HOSTS[1]: "rolled_back"}, "unchanged", [], "dv-vMotion-20", id="move-host2"),
+    pytest.param("create-and-move", 0, {HOSTS[0]: "failed", HOSTS[1]: "not_tried"}, "failed", [], None, id="create-and-move-create"),
+    pytest.param("create-and-move", 1, {HOSTS[0]: "rolled_back", HOSTS[1]: "not_tried"}, "rolled_back", [DESTROY], None,
+                 id="create-and-move-host1"),
+    pytest.param("create-and-move", 2, {HOSTS[0]: "applied", HOSTS[1]: "rolled_back"}, "applied", [], "dv-vMotion-25",
+                 id="create-and-move-host2"),
+    pytest.param("standard-to-created", 0, {HOSTS[2]: "failed"}, "failed", [], None, id="standard-to-created-create"),
+    pytest.param("standard-to-created", 1, {HOSTS[2]: "rolled_back"}, "rolled_back", [DESTROY], None, id="standard-to-created-host"),
+]
+
+
+def test_the_faults_cover_every_call_of_every_plan():
+    assert sorted((p.values[0], p.values[1]) for p in FAULTS) == sorted(
+        (kind, step) for kind, made in PLAN_CALLS.items() for step in range(len(made)))
+
+
+def apply_with_a_fault(lab, plan: dict, method: str, host: str | None, fault: str, message: str) -> dict:
+    """remediation_apply of the plan with the first call of ``method`` (on ``host``) refused; the
+    journal is cleared before, the fault after."""
+    lab.clear_journal()
+    lab.inject_fault(method, host=host or "*", nth=1, fault=fault, message=message)
+    try:
+        return apply_plan(lab, plan)
+    finally:
+        lab.clear_faults()
+
+
+def plan_calls(plan: dict) -> list[tuple]:
+    """The vSphere calls of a plan, vCenter-level steps first, then each host's in plan order."""
+    return [(op["op"] + "_Task", None) for op in plan["vcenter"]["operations"]] + [
+        (op["op"], entry["host"]) for entry in plan["hosts"] for op in entry["operations"]]
+
+
+@pytest.mark.parametrize(("kind", "step", "outcome", "vcenter", "rollback", "kept"), FAULTS)
+def test_a_fault_at_each_step_of_each_distributed_plan(lab, kind, step, outcome, vcenter, rollback, kept):
+    """The call at ``step`` is refused: the host that made it (or every host needing the vCenter
+    step) is back as before, the hosts after it are not started, a dvPortgroup no host took up is
+    destroyed again or put back; only a host applied before the failure keeps its change."""
+    before = estate(lab)
+    plan = plan_document(lab, PLANS[kind])["plan"]
+    assert plan_calls(plan) == PLAN_CALLS[kind]  # FAULTS covers every call of the plan
+    method, host = PLAN_CALLS[kind][step]
+    fault = "HostConfigFault" if host else "DvsFault"
+    result = apply_with_a_fault(lab, plan, method, host, fault, f"injected at {kind} step {step}")
+    assert (result["failed"], result["outcome"], result["vcenter"]["status"]) == (True, outcome, vcenter), (
+        result.get("msg"), result["vcenter"])
+    # the message counts hosts only (the vCenter-level steps are named, not counted as a host)
+    failed_hosts = [s for s in outcome.values() if s not in ("applied", "not_tried")]
+    where = (["the vCenter-level steps"] if vcenter in ("failed", "rolled_back") else []) + (
+        [f"{len(failed_hosts)} of {sum(s != 'not_tried' for s in outcome.values())} hosts tried"] if failed_hosts else [])
+    assert result["msg"].startswith("Remediation failed on " + " and on ".join(where) + ": "), result["msg"]
+    assert f"injected at {kind} step {step}" in result["msg"]
+    made = [(e["method"], e["host"], e.get("fault")) for e in lab.journal()]
+    assert made == [(m, h, None) for m, h in PLAN_CALLS[kind][:step]] + [(method, host, fault)] + rollback
+    after = estate(lab)
+    if kept is None:
+        assert after == before
+        return
+    [device] = [op["device"] for op in plan["hosts"][0]["operations"]]
+    expected = on_dvportgroup(before, HOSTS[0], device, after["dvportgroups"][kept][0])
+    if kept not in before["dvportgroups"]:  # created by the plan, and kept: the first host is on it
+        [create] = plan["vcenter"]["operations"]
+        expected["dvportgroups"][kept] = (after["dvportgroups"][kept][0], create["vlan"], create["teaming"]["active"],
+                                          create["teaming"]["standby"])
+    assert after == expected
+    # back to the module's state through the plain API
+    with Vsphere(lab) as vs:
+        move_vmk_to_dvpg(vs.host(HOSTS[0]), device, find_dvportgroup(find_dvs(vs.si, "dvs-A"), "dv-vMotion"))
+    if kept not in before["dvportgroups"]:
+        destroy_dvportgroup(lab, kept)
+    assert estate(lab) == before
+
+
+def test_a_refused_change_record_destroys_the_dvportgroup_the_plan_created(lab):
+    """The first host's change record cannot be written (SetField, before its first call): the host
+    fails unchanged, the next is not started, and the dvPortgroup created for them is destroyed."""
+    before = estate(lab)
+    plan = plan_document(lab, CREATE_AND_MOVE_INTENT)["plan"]
+    result = apply_with_a_fault(lab, plan, "SetField", HOSTS[0], "SystemError", "injected at the record")
+    assert (result["outcome"], result["vcenter"]["status"]) == ({HOSTS[0]: "failed", HOSTS[1]: "not_tried"}, "rolled_back"), (
+        result.get("msg"), result["vcenter"])
+    assert result["msg"].startswith("Remediation failed on the vCenter-level steps and on 1 of 1 hosts tried: ")
+    assert "writing the change record failed" in result["msg"]
+    assert [(e["method"], e["host"], e.get("fault")) for e in lab.journal(records=True) if e["method"] != "AddCustomFieldDef"] == [
+        ("CreateDVPortgroup_Task", None, None), ("SetField", HOSTS[0], "SystemError"), DESTROY]
+    assert estate(lab) == before
+
+
 def test_move_from_a_standard_port_group_onto_a_dvportgroup_the_plan_creates(lab):
     """The last test of the module (the vmknic stays on the vDS)."""
-    intent = {"classes": [{"name": "nfs", "select": {"portgroups": ["NFS"]}, "action": "subnet",
-                           "subnet": {"network": "10.60.0.0/24", "portgroup": {"name": "dv-NFS", "switch": "dvs-A"}}}]}
     lab.clear_journal()
-    plan = plan_document(lab, intent)["plan"]
+    plan = plan_document(lab, NFS_INTENT)["plan"]
     [create] = plan["vcenter"]["operations"]
     assert (create["op"], create["name"], create["vlan"], create["teaming"], create["hosts"]) == (
         "CreateDVPortgroup", "dv-NFS", 60, {"active": ["Uplink 1", "Uplink 2"], "standby": []}, [HOSTS[2]])
@@ -287,6 +409,6 @@ def test_move_from_a_standard_port_group_onto_a_dvportgroup_the_plan_creates(lab
     assert (vnic.portgroup, vnic.spec.distributedVirtualPort.portgroupKey) == ("", journal[0]["args"]["keys"][0])
     assert dvportgroup(lab, "dv-NFS")[:3] == (60, ["Uplink 1", "Uplink 2"], [])
     lab.clear_journal()
-    again = plan_document(lab, intent)["plan"]
+    again = plan_document(lab, NFS_INTENT)["plan"]
     assert again["vcenter"]["operations"] == [] and all(not e["operations"] for e in again["hosts"])
     assert apply_plan(lab, again)["changed"] is False and lab.journal() == []
