@@ -374,7 +374,6 @@ def test_a_fault_at_each_step_of_each_distributed_plan(lab, kind, step, outcome,
     assert estate(lab) == before
 
 
-
 def test_a_refused_change_record_destroys_the_dvportgroup_the_plan_created(lab):
     """The first host's change record cannot be written (SetField, before its first call): the host
     fails unchanged, the next is not started, and the dvPortgroup created for them is destroyed."""
