@@ -321,7 +321,7 @@ def test_missing_reason_is_an_argument_error():
 # ------------------------------------------------------------------------------------ fail_on
 
 
-@pytest.mark.parametrize("fail_on, count, hosts", [("error", 6, 3), ("warning", 8, 4), ("info", 13, 6)])
+@pytest.mark.parametrize("fail_on, count, hosts", [("error", 12, 6), ("warning", 14, 7), ("info", 19, 9)])
 def test_fail_on_threshold(demo_lab, demo, fail_on, count, hosts):
     result = audit(demo_lab, fail_on=fail_on)
     assert result.get("failed") is True
@@ -351,7 +351,8 @@ def test_fail_on_never_and_clean_scope(demo_lab, demo):
     ({"cluster_name": "C0"}, ["10.10.0.11", "10.10.0.12", "10.10.0.13", "10.10.0.14"]),
     ({"esxi_hostnames": ["10.10.0.12", "10.10.0.16"]}, ["10.10.0.12", "10.10.0.16"]),
     ({"datacenter": "DC0", "clusters": ["C0"], "esxi_hostname": ["10.10.0.13"]}, ["10.10.0.13"]),
-    ({"datacenter": "DC0"}, [f"10.10.0.{n}" for n in range(11, 18)]),
+    ({"clusters": ["C2"]}, ["10.10.0.18", "10.10.0.19", "10.10.0.20"]),  # on a distributed switch
+    ({"datacenter": "DC0"}, [f"10.10.0.{n}" for n in range(11, 21)]),
 ])
 def test_scope(demo_lab, demo, options, hosts):
     result = audit(demo_lab, return_facts=True, **options)

@@ -266,29 +266,29 @@ def test_previous_report_new_resolved_unchanged(play, previous_report):
     path, first = previous_report
     run = play(audit_fail_on="never", audit_previous_report=str(path))
     assert run.proc.returncode == 0, run.output[-3000:]
-    counts = {"new": 1, "unchanged": 12, "resolved": 1, "unverified": 1}
+    counts = {"new": 1, "unchanged": 18, "resolved": 1, "unverified": 1}
     assert run.stats()["changes"] == {
         "since": "2026-11-24T06:00:00Z", "counts": counts,
-        "message": "1 new, 1 resolved, 12 unchanged since 2026-11-24T06:00:00Z"}
+        "message": "1 new, 1 resolved, 18 unchanged since 2026-11-24T06:00:00Z"}
     changes = run.json()["changes"]
     assert changes["counts"] == counts
     assert changes["new"] == [["", first["id"]]]
     assert [f["host"] for f in changes["resolved"]] == ["10.10.0.11"]
     assert [f["host"] for f in changes["unverified"]] == ["10.10.0.17"]
-    line = "1 new, 1 resolved, 12 unchanged, 1 not rechecked (host not audited or out of scope) since the run of 2026-11-24T06:00:00Z"
+    line = "1 new, 1 resolved, 18 unchanged, 1 not rechecked (host not audited or out of scope) since the run of 2026-11-24T06:00:00Z"
     assert f"Changes: {line}" in run.proc.stdout
     assert f"**{line}.**" in run.report("vmknic-audit.md").read_text(encoding="utf-8")
     html = run.report("vmknic-audit.html").read_text(encoding="utf-8")
     assert line in html and html.count('<span class="chg chg-new">new</span>') == 2
     props = {p.get("name"): p.get("value") for p in run.junit().iter("property")}
-    assert (props["changes.new"], props["changes.resolved"], props["changes.unchanged"]) == ("1", "1", "12")
+    assert (props["changes.new"], props["changes.resolved"], props["changes.unchanged"]) == ("1", "1", "18")
     assert f"Changes: {line}" in run.report("vmknic-audit.txt").read_text(encoding="utf-8")
 
 
 def test_previous_report_of_the_same_state_changes_nothing(play, tmp_path):
     first = play(audit_fail_on="never")
     again = play(audit_fail_on="never", audit_previous_report=str(first.report("vmknic-audit.json")))
-    assert again.stats()["changes"]["counts"] == {"new": 0, "unchanged": 13, "resolved": 0, "unverified": 0}
+    assert again.stats()["changes"]["counts"] == {"new": 0, "unchanged": 19, "resolved": 0, "unverified": 0}
 
 
 def test_missing_previous_report_is_no_comparison(play, tmp_path):
