@@ -49,6 +49,10 @@ options:
         safe default, the host returns to a state that worked). V(finish) completes the interrupted
         change to the target it recorded.
       - A host whose record cannot be read (foreign or newer format, damaged) is refused, naming it.
+      - The same for a distributed switch whose record of vCenter-level steps shows an interrupted run
+        (C(docs/remediation.md), "vCenter-level steps"). V(undo) plans putting its dvPortgroups back
+        to the recorded before-state and destroying the ones that run created (when no vmknic is on
+        them), instead of the intent's steps on that switch; V(finish) is refused for a switch.
     type: str
     choices: [undo, finish]
     default: undo
@@ -102,6 +106,11 @@ plan:
           that have a vmknic on its dvPortgroup), and C(before) / C(after) with the C(dvportgroups) they change
           (VLAN, failover order by uplink name, C(config_version) as read, the vmknics on them on every host).
         - A host whose predicted after-state counts on them lists them in its entry's C(vcenter_steps).
+        - C(records) (only when a switch read has one) lists the switches with a change record of
+          vCenter-level steps (C(switch), C(switch_uuid), C(lease) V(live), V(expired) or V(own), C(summary),
+          C(error)); C(recovery) the interrupted ones this plan undoes (the record's summary, C(choice),
+          and C(kept), the created dvPortgroups left because vmknics are on them). A host entry that needs steps on
+          a switch being recovered is C(deferred) (no operations; plan again after the recovery).
       type: dict
       sample:
         changed: true
@@ -169,7 +178,10 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_modul
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ModuleFailure, PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._distributed import switches_named, switches_to_read
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import read_dvportgroups
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import (
+    read_dvportgroups, read_switch_records, switch_record_field,
+)
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vcenter_records import with_switch_records
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
     RECOVERY_CHOICES,
     UNDO,
@@ -196,11 +208,15 @@ def _plan(module: VsphereModule) -> dict:
     if problems:
         raise ModuleFailure("Invalid intent: " + "; ".join(problems), problems=problems)
     dvportgroups: list[dict] = []
+    switches: dict[str, dict] = {}
 
     def read_dvportgroups_needed(service_instance, hosts: list[dict]) -> None:
         intent = parse_intent(params["intent"])
         dvportgroups.extend(read_dvportgroups(service_instance, switches_to_read(hosts, intent), {h["moid"]: h["name"] for h in hosts},
                                               switch_names=switches_named(intent)))
+        if dvportgroups:  # the change records of the vCenter-level steps on those switches
+            content = service_instance.RetrieveContent()
+            switches.update(read_switch_records(content, {pg["switch_uuid"] for pg in dvportgroups}, switch_record_field(content)))
 
     hosts = module.read_scope("read vmknic facts", then=read_dvportgroups_needed)
     # Now that the hosts are known, a stack key must be one of theirs (or a system stack).
@@ -209,6 +225,7 @@ def _plan(module: VsphereModule) -> dict:
         raise ModuleFailure("Invalid intent: " + "; ".join(problems), problems=problems)
     try:
         document = with_records(build_plan(hosts, params["intent"], dvportgroups), hosts, params["recovery"])
+        document = with_switch_records(document, switches, dvportgroups, params["recovery"])
     except PlanError as error:
         raise ModuleFailure("Remediation refused: " + "; ".join(error.problems), problems=error.problems) from None
     if document["refusals"]:

@@ -410,8 +410,8 @@ def profile_summary(profile_file: Path, top: int = 12) -> dict[str, Any]:
     phases = {}
     wanted = {"_retrieve": "_gather._retrieve (RetrievePropertiesEx pages: wait + deserialize)",
               "read_topology": "_gather.read_topology (topology read)",
-              "host_facts": "_gather.host_facts (conversion, all hosts)",
-              "management_endpoint": "_gather.management_endpoint",
+              "host_facts": "_host_facts.host_facts (conversion, all hosts)",
+              "management_endpoint": "_host_facts.management_endpoint",
               "exit_json": "AnsibleModule.exit_json (scrub + JSON + print)",
               "connect": "_connection.connect (login)",
               "retrieve": "_retrieve_stream.retrieve (RetrievePropertiesEx pages: wait + our parse)"}

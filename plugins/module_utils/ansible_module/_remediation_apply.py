@@ -60,6 +60,7 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
     vcenter = session.apply_vcenter(section)
     outcomes = apply_entries(entries, session.apply_caught, params["parallel"], params["max_hosts_in_change_per_cluster"], policy)
     session.undo_unused_vcenter_steps(section, vcenter, outcomes)
+    session.finish_vcenter(section, vcenter, outcomes)
     errors = [o for o in outcomes if policy.is_error(o)]
     result: dict[str, Any] = {
         "changed": vcenter["changed"] or any(o["changed"] for o in outcomes),

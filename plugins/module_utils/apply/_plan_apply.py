@@ -44,11 +44,21 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vspher
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vcenter_ops import (
     VcenterRunner, apply_vcenter_steps, portgroup_differences, real_keys, undo_unused_steps,
 )
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import SWITCH_FIELD_NAME
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vcenter_records import (
+    VcenterRecordKeeper, section_switches, unverified_switches,
+)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import read_dvportgroups
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dvportgroup_read import (
+    read_dvportgroups, read_switch_records, switch_record_field,
+)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import (
     gather, keep_views, read_change_record, read_topology, release_views,
 )
+
+if HAS_PYVMOMI:
+    from pyVmomi import vim
 
 NOT_TRIED = "not_tried"  # the run stopped after a failure before this host was started: nothing done
 
@@ -177,6 +187,7 @@ class PlanSession:
         keep_views(self.topology)  # every re-read of a host reuses the distributed views (close() destroys them)
         # The dvPortgroups of the plan's vCenter-level steps as read once they ran (apply_vcenter).
         self.vcenter_state: list[dict] | None = None
+        self.vcenter_records: VcenterRecordKeeper | None = None
         if writes and not check_mode:
             # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
             self.topology["record_field"] = record_field_key(self.content, self.topology["record_field"])
@@ -214,16 +225,42 @@ class PlanSession:
         found = read_dvportgroups(self.service_instance, {uuid for uuid, _name in names}, {}, occupants=False)
         return [pg for pg in found if (pg["switch_uuid"], pg["name"]) in names]
 
+    def vcenter_record_keeper(self, section: dict) -> VcenterRecordKeeper | None:
+        """The change records of the section's switches (apply/_vcenter_records.py); the field is
+        defined on the first run that writes one. None on a direct ESXi connection, and in check
+        mode before any record was ever written (then no switch has one)."""
+        if not section_switches(section) or self.content.customFieldsManager is None:
+            return None
+        field = switch_record_field(self.content)
+        if field is None and self.check_mode:
+            return None
+        field = record_field_key(self.content, field, SWITCH_FIELD_NAME, vim.DistributedVirtualSwitch)
+        manager = self.content.dvSwitchManager
+
+        def write(switch_uuid: str, value: str) -> None:
+            record_writer(self.content, manager.QueryDvsByUuid(uuid=switch_uuid), field)(value)
+
+        timeout = self.params["timeout"] or 900
+        return VcenterRecordKeeper(lambda uuids: read_switch_records(self.content, uuids, field), write, timeout)
+
     def apply_vcenter(self, section: dict) -> dict:
         """The outcome of the plan's vCenter-level steps (apply/_vcenter_ops.py), run once before any
-        host. Their dvPortgroups as they are then are kept for the hosts' check (one read, not one
-        per host)."""
+        host, under the switches' change records. Their dvPortgroups as they are then are kept for
+        the hosts' check (one read, not one per host)."""
         runner = VcenterRunner(self.content, self.params["timeout"] or 900)
+        self.vcenter_records = self.vcenter_record_keeper(section)
         outcome = apply_vcenter_steps(section, runner.run, lambda: self.dvportgroups(section["after"]["dvportgroups"]),
-                                      self.check_mode)
+                                      self.check_mode, self.vcenter_records)
         if outcome["commands"] and not self.check_mode:
             self.vcenter_state = self.dvportgroups(section["after"]["dvportgroups"])
         return outcome
+
+    def finish_vcenter(self, section: dict, outcome: dict, hosts: list[dict]) -> None:
+        """After the hosts (and undo_unused_vcenter_steps): clear the switches' records, except
+        where the state is not verified (the section's rollback failed or it was interrupted, or a
+        host that needs a step there is in an unknown state): those stay for the next run."""
+        if self.vcenter_records is not None:
+            self.vcenter_records.clear(keep=unverified_switches(section, outcome, {o["host"]: o["status"] for o in hosts}))
 
     def undo_unused_vcenter_steps(self, section: dict, outcome: dict, hosts: list[dict]) -> None:
         """Put back the vCenter-level steps no host took up (every host that needed them failed)."""

@@ -6,7 +6,9 @@ Before its first change on a host, a run writes a record into a custom attribute
 in vCenter, so that every later run sees it even if the writer dies the next instant. The record
 is also the host's lease lock (owner and expiry). This module encodes, decodes and checks records
 and works out what a record means now; it calls nothing. The vSphere side (field definition,
-SetField) is in ``_vsphere_ops``, its use in ``_apply``.
+SetField) is in ``_vsphere_ops``, its use in ``_apply``. The vCenter-level steps keep records of the
+same encoding on their distributed switches (``kind: switch``, ``new_switch_record``; their use is in
+``_vcenter_records``).
 
 Encoding: ``vmkmh/<version>:`` followed by base64 of zlib-compressed JSON. An empty value means
 "no record". A value that does not start with ``vmkmh/`` is foreign, one with a higher version is
@@ -27,8 +29,15 @@ import uuid
 import zlib
 from typing import Any
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import RecordError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import NEW_DVPORTGROUP_KEY
 
 FIELD_NAME = "vmkernel.multihoming.change"
+# The records of the vCenter-level steps (dvPortgroup changes) live on the DistributedVirtualSwitch
+# of those dvPortgroups, in a field of their own: a custom field is defined for one managed object
+# type (FIELD_NAME's is HostSystem), and vCenter refuses SetField of it on another type.
+SWITCH_FIELD_NAME = "vmkernel.multihoming.vcenter-change"
+# A switch record says so (host records have no "kind").
+KIND_SWITCH = "switch"
 FORMAT_VERSION = 1
 PREFIX = "vmkmh/"
 # The largest encoded value this collection writes (characters). vCenter documents no limit for
@@ -49,6 +58,9 @@ RECOVERY_CHOICES = (UNDO, FINISH)
 
 _REQUIRED = {"run": str, "owner": dict, "time": (int, float), "expires": (int, float), "digest": str,
              "phase": str, "operations": list, "done": int, "before": dict, "target": dict, "renamed": dict}
+_SWITCH_REQUIRED = {"kind": str, "run": str, "owner": dict, "time": (int, float), "expires": (int, float), "digest": str,
+                    "phase": str, "switch": str, "switch_uuid": str, "operations": list, "done": int, "before": list,
+                    "created": list}
 
 
 def plan_digest(entry: dict) -> str:
@@ -156,6 +168,28 @@ def new_record(entry: dict, current: dict, owner: dict, lease_seconds: float, no
     }
 
 
+def new_switch_record(section: dict, switch_uuid: str, run: str, owner: dict, lease_seconds: float,
+                      now: float | None = None) -> dict:
+    """The record a run writes on one distributed switch before the first vCenter-level call of
+    the plan's ``vcenter`` section: that switch's operations, the before-state of its dvPortgroups
+    the section changes, and the dvPortgroups the section creates there (their plan entries,
+    key ``new:<name>``). ``run`` is the same for every switch of one section."""
+    now = time.time() if now is None else now
+    operations = [op for op in section.get("operations") or () if op.get("switch_uuid") == switch_uuid]
+    changed = {op.get("name") for op in operations}
+    before = [copy.deepcopy(pg) for pg in (section.get("before") or {}).get("dvportgroups") or ()
+              if pg.get("switch_uuid") == switch_uuid and pg.get("name") in changed]
+    created = [copy.deepcopy(pg) for pg in (section.get("after") or {}).get("dvportgroups") or ()
+               if pg.get("switch_uuid") == switch_uuid and str(pg.get("key") or "").startswith(NEW_DVPORTGROUP_KEY)]
+    switch = next((op.get("switch") for op in operations), None) or next((pg.get("switch") for pg in before + created), "")
+    return {
+        "v": FORMAT_VERSION, "kind": KIND_SWITCH, "run": run, "owner": owner, "time": now,
+        "expires": now + lease_seconds + LEASE_MARGIN_SECONDS, "digest": plan_digest(operations),
+        "switch": switch, "switch_uuid": switch_uuid, "phase": PHASE_APPLY, "operations": operations, "done": 0,
+        "before": before, "created": created,
+    }
+
+
 def renew(record: dict, lease_seconds: float, now: float | None = None) -> dict:
     """The record with its lease extended from now."""
     now = time.time() if now is None else now
@@ -200,8 +234,9 @@ def validate(record: Any) -> list[str]:
     """What is wrong with a decoded record (empty when usable)."""
     if not isinstance(record, dict):
         return ["not an object"]
+    required = _SWITCH_REQUIRED if record.get("kind") == KIND_SWITCH else _REQUIRED
     problems = [f"{key} missing or not {kind.__name__ if isinstance(kind, type) else 'a number'}"
-                for key, kind in _REQUIRED.items() if not isinstance(record.get(key), kind)]
+                for key, kind in required.items() if not isinstance(record.get(key), kind)]
     if not problems:
         if record["phase"] not in PHASES:
             problems.append(f"unknown phase {record['phase']!r}")
@@ -242,25 +277,31 @@ def summary(record: dict) -> dict:
     """What a record says, for findings, plans and messages (no host state)."""
     operations = record["operations"]
     done = record["done"]
-    return {
+    common = {
         "run": record["run"], "owner": describe_owner(record["owner"]), "job": record["owner"].get("job"),
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record["time"])),
         "expires": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record["expires"])),
         "phase": record["phase"], "done": done, "total": len(operations),
         "next": operations[done].get("description") or operations[done]["op"] if done < len(operations) else None,
-        "vmknics": sorted(touched(operations, record.get("renamed"))[0]),
         "digest": record["digest"],
     }
+    if record.get("kind") == KIND_SWITCH:
+        return dict(common, switch=record["switch"], switch_uuid=record["switch_uuid"],
+                    dvportgroups=sorted({pg["name"] for pg in record["before"] + record["created"]}),
+                    created=sorted(pg["name"] for pg in record["created"]))
+    return dict(common, vmknics=sorted(touched(operations, record.get("renamed"))[0]))
 
 
-def record_facts(value: str | None, owner: dict | None = None, now: float | None = None) -> dict | None:
+def record_facts(value: str | None, owner: dict | None = None, now: float | None = None, holder: str = "host") -> dict | None:
     """The ``change_record`` of a host's facts (docs/facts.md) from its attribute value: None for
     no record, else the record, its lease state (lease_state) and summary, or the error that makes
-    it unusable."""
+    it unusable. ``holder``: what the attribute is on (``host``, ``switch``), for the error."""
     try:
         record = decode(value)
+        if record is not None and (record.get("kind") == KIND_SWITCH) != (holder == "switch"):
+            raise RecordError(f"it holds a record of a {'switch' if record.get('kind') == KIND_SWITCH else 'host'}")
     except RecordError as error:
-        return {"error": f"host record unusable: {error}", "record": None, "lease": None, "summary": None}
+        return {"error": f"{holder} record unusable: {error}", "record": None, "lease": None, "summary": None}
     if record is None:
         return None
     return {"error": None, "record": record, "lease": lease_state(record, owner, now), "summary": summary(record)}

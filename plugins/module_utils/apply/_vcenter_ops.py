@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._applier import unanswered
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._vsphere_ops import wait_for_task
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import describe
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import NEW_DVPORTGROUP_KEY
@@ -24,8 +25,8 @@ if HAS_PYVMOMI:
     from pyVmomi import vim
 
 # statuses, as HostApplier's
-UNCHANGED, PLANNED, APPLIED, DRIFTED, ROLLED_BACK, ROLLBACK_FAILED, FAILED = (
-    "unchanged", "planned", "applied", "drifted", "rolled_back", "rollback_failed", "failed")
+UNCHANGED, PLANNED, APPLIED, DRIFTED, ROLLED_BACK, ROLLBACK_FAILED, FAILED, INTERRUPTED = (
+    "unchanged", "planned", "applied", "drifted", "rolled_back", "rollback_failed", "failed", "interrupted")
 
 ReadPortgroups = Callable[[], list]  # the dvPortgroups of the plan's vcenter.before, as read now
 
@@ -117,7 +118,7 @@ def portgroup_differences(expected: list[dict], actual: list[dict], versions: bo
     return problems
 
 
-def _restore(before: dict, now: dict) -> dict:
+def restore_operation(before: dict, now: dict) -> dict:
     """The operation that puts a dvPortgroup back, with the configVersion it has now."""
     uplinks = before.get("uplinks") or {}
     return {"op": "ReconfigureDVPortgroup", "host": None, "switch": before["switch"], "switch_uuid": before["switch_uuid"],
@@ -131,17 +132,25 @@ def concurrent_access(error: BaseException) -> bool:
     return HAS_PYVMOMI and isinstance(error, vim.fault.ConcurrentAccess)
 
 
-def apply_vcenter_steps(section: dict, run: Callable[[dict], None], read: ReadPortgroups, check_mode: bool) -> dict:
+def apply_vcenter_steps(section: dict, run: Callable[[dict], None], read: ReadPortgroups, check_mode: bool,
+                        records: Any = None) -> dict:
     """The outcome of the plan's ``vcenter`` section: ``status`` (as a host's), ``executed``,
-    ``failed_operation``, ``error``, ``differences``, ``rollback``."""
+    ``failed_operation``, ``error``, ``differences``, ``rollback``. ``records``: the switches'
+    change records (``_vcenter_records.VcenterRecordKeeper``), checked before anything and written
+    before the first call; None on a connection without custom fields."""
     operations = section.get("operations") or []
     outcome: dict[str, Any] = {"status": UNCHANGED, "changed": False, "commands": operations, "executed": [],
                                "failed_operation": None, "error": None, "differences": [], "rollback": None}
-    if not operations:
+    recovering = bool(section.get("recovery"))
+    if not operations and not recovering:
         return outcome
     before, after = section["before"]["dvportgroups"], section["after"]["dvportgroups"]
+    refusal = records.refusal(section) if records is not None else None
+    if refusal:
+        outcome.update(refusal)
+        return outcome
     current = read()
-    if not portgroup_differences(after, current):
+    if not portgroup_differences(after, current) and not recovering:
         return outcome  # already applied
     existing = {_key(pg) for pg in current}
     drift = portgroup_differences(before, current, versions=True) + [
@@ -153,17 +162,32 @@ def apply_vcenter_steps(section: dict, run: Callable[[dict], None], read: ReadPo
     if check_mode:
         outcome.update(status=PLANNED, changed=True)
         return outcome
+    if records is not None:
+        try:
+            lost = records.start(section)
+        except Exception as error:  # no call is made without a record
+            outcome.update(status=FAILED, error=f"writing the switches' change records failed: {describe(error)}")
+            return outcome
+        if lost:
+            outcome.update(lost)
+            return outcome
     outcome["changed"] = True
     for operation in operations:
         try:
             run(operation)
         except Exception as error:  # a refused call: roll back what was done
             outcome.update(failed_operation=operation, error=f"{operation['op']} failed: {describe(error)}")
+            if unanswered(error):
+                # vCenter may still carry it out: no rollback, the records stay for the next run.
+                outcome.update(status=INTERRUPTED, error=f"interrupted: {operation['op']} got no answer: {describe(error)}")
+                return outcome
             if concurrent_access(error):
                 outcome["status"] = DRIFTED
                 outcome["error"] += " (changed in vCenter since it was planned; plan again)"
             break
         outcome["executed"].append(operation)
+        if records is not None:
+            records.progress(outcome["executed"])
     read_back = read()
     if outcome["error"] is None:
         outcome["differences"] = portgroup_differences(after, read_back)
@@ -171,11 +195,13 @@ def apply_vcenter_steps(section: dict, run: Callable[[dict], None], read: ReadPo
             outcome["status"] = APPLIED
             return outcome
         outcome["error"] = "the dvPortgroups do not match the plan after applying it"
+    if records is not None:
+        records.rolling_back()
     _roll_back(outcome, before + [pg for pg in after if created(pg)], read_back, run, read)
     return outcome
 
 
-def _destroy(pg: dict, now: dict) -> dict:
+def destroy_operation(pg: dict, now: dict) -> dict:
     return {"op": "DestroyDVPortgroup", "host": None, "switch": pg["switch"], "switch_uuid": pg["switch_uuid"],
             "key": now["key"], "name": pg["name"], "description": f"destroy dvPortgroup {pg['name']} on {pg['switch']} (created by this run)"}
 
@@ -185,7 +211,7 @@ def _restore_all(goal: list[dict], read_back: list[dict], run: Callable[[dict], 
     plan created (vCenter refuses while a vmknic is on one); the rollback report."""
     now = {_key(pg): pg for pg in read_back}
     rollback: dict[str, Any] = {"commands": [], "executed": [], "error": None, "differences": []}
-    rollback["commands"] = [_destroy(pg, now[_key(pg)]) if created(pg) else _restore(pg, now[_key(pg)]) for pg in goal
+    rollback["commands"] = [destroy_operation(pg, now[_key(pg)]) if created(pg) else restore_operation(pg, now[_key(pg)]) for pg in goal
                             if _key(pg) in now and (created(pg) or portgroup_differences([pg], [now[_key(pg)]]))]
     for operation in rollback["commands"]:
         try:

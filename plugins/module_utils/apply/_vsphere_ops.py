@@ -257,24 +257,25 @@ def set_maintenance_mode(host: Any, enabled: bool, timeout: float) -> None:
         wait_for_task(host.ExitMaintenanceMode_Task(timeout=int(timeout)), timeout)
 
 
-def record_field_key(content: Any, known: int | None) -> int | None:
-    """The key of the change records' custom field, defined once per vCenter (None on a direct
-    ESXi connection, which has no CustomFieldsManager). Two runs defining it at the same time:
-    the second gets DuplicateName and uses the first one's definition."""
+def record_field_key(content: Any, known: int | None, name: str = FIELD_NAME, mo_type: Any = None) -> int | None:
+    """The key of the change records' custom field ``name`` for ``mo_type`` (HostSystem unless
+    given), defined once per vCenter (None on a direct ESXi connection, which has no
+    CustomFieldsManager). Two runs defining it at the same time: the second gets DuplicateName and
+    uses the first one's definition."""
     if known is not None or content.customFieldsManager is None:
         return known
     manager = content.customFieldsManager
     try:
-        return manager.AddCustomFieldDef(name=FIELD_NAME, moType=vim.HostSystem).key
+        return manager.AddCustomFieldDef(name=name, moType=mo_type or vim.HostSystem).key
     except vim.fault.DuplicateName:
         for field in manager.field or ():
-            if field.name == FIELD_NAME:
+            if field.name == name:
                 return field.key
         raise
 
 
 def record_writer(content: Any, host: Any, key: int) -> Callable[[str], None]:
-    """SetField of the host's change record ("" clears it)."""
+    """SetField of the change record on ``host`` (or another entity: a switch's) ("" clears it)."""
     def write(value: str) -> None:
         content.customFieldsManager.SetField(entity=host, key=key, value=value)
     return write

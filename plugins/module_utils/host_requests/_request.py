@@ -24,7 +24,8 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._recon
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import find_portgroup, initial_state, simulate
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import find_vmknic
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
-    dedicated_stack_problems, management_problems, teaming_text, untrusted_facts, vcenter_path_problems,
+    dedicated_stack_problems, management_problems, post_change_errors, teaming_text, untrusted_facts,
+    vcenter_path_problems,
 )
 
 DependencyQuery = Callable[[list[str]], dict]
@@ -138,11 +139,11 @@ def _iscsi_problems(before: dict, after: dict, dependencies: DependencyQuery) ->
 
 
 def _new_errors(before: dict, after: dict) -> list[str]:
-    """Multi-homing errors the audit would report after the change and not before: warned, not
-    refused, because same-subnet designs (iSCSI pairs, multi-NIC vMotion) are built in steps."""
-    known = {f["id"] for f in analyse([before])["findings"] if f["severity"] == "error"}
+    """The warnings of the post-change audit (safety/_rules.py post_change_errors)."""
+    def errors(host: dict) -> list[dict]:
+        return [f for f in analyse([host])["findings"] if f["severity"] == "error"]
     return [f"after this change the audit reports {f['rule']}: {f['message']}"
-            for f in analyse([after])["findings"] if f["severity"] == "error" and f["id"] not in known]
+            for f in post_change_errors(errors(before), errors(after))]
 
 
 def plan_change(before: dict, request: Request, allow_management_change: bool, dependencies: DependencyQuery,

@@ -34,17 +34,9 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._value
     is_system_owned, management_devices, parse_ip_address, portgroup_id, stack_of,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
-    dedicated_stack_problems, iscsi_uplink_problems, management_problems, services_lost_on_stack, unbind_problems,
-    untrusted_facts, vcenter_path_problems,
+    dedicated_stack_problems, iscsi_uplink_problems, management_problems, post_change_errors, services_lost_on_stack,
+    unbind_problems, untrusted_facts, vcenter_path_problems,
 )
-
-
-def _existed_before(finding: dict, before: list[dict]) -> bool:
-    """Whether the plan leaves this error as it found it, or smaller: the same rule on the same stack
-    and subnet, among vmknics that were all already in it. (Its id changes when a group shrinks.)"""
-    key = (finding["rule"], finding.get("stack"), finding.get("family"), finding.get("subnet"))
-    return any((f["rule"], f.get("stack"), f.get("family"), f.get("subnet")) == key
-               and set(finding["vmknics"]) <= set(f["vmknics"]) for f in before)
 
 
 def _normalise_host(host: dict) -> dict:
@@ -503,11 +495,10 @@ class _Planner:
                 continue  # its after-state is not the intent's; the refusal already says why
             selected = {d for d, c in hp.selected.items() if c.action != "accept"}
             selected |= {op["device"] for op in hp.operations if op["op"] == "AddVirtualNic"}
-            for finding in errors_after[name]:
-                if set(finding["vmknics"]) & selected or not _existed_before(finding, errors_before[name]):
-                    where = " ".join(x for x in (finding.get("stack"), finding.get("subnet")) if x)
-                    self.refuse(f"host {name}: after the plan {finding['rule']} would remain on {where} for "
-                                f"{', '.join(finding['vmknics'])}: {finding['message']}", name)
+            for finding in post_change_errors(errors_before[name], errors_after[name], selected):
+                where = " ".join(x for x in (finding.get("stack"), finding.get("subnet")) if x)
+                self.refuse(f"host {name}: after the plan {finding['rule']} would remain on {where} for "
+                            f"{', '.join(finding['vmknics'])}: {finding['message']}", name)
         return counts
 
     # ----------------------------------------------------------------- document

@@ -241,3 +241,23 @@ def dedicated_stack_problems(before: dict, after: dict) -> list[StackConflict]:
         if after_on and after_tagged and not (before_on and before_tagged):
             problems.append(StackConflict(stack, service, after_on, after_tagged))
     return problems
+
+
+def _same_or_smaller(finding: dict, before: list[dict]) -> bool:
+    """Whether an error finding was already there before the change, as it is or smaller: the same
+    rule on the same stack, family and subnet, among vmknics that were all already in it (its id
+    changes when a group shrinks, so ids cannot tell)."""
+    key = (finding["rule"], finding.get("stack"), finding.get("family"), finding.get("subnet"))
+    return any((f["rule"], f.get("stack"), f.get("family"), f.get("subnet")) == key
+               and set(finding["vmknics"]) <= set(f["vmknics"]) for f in before)
+
+
+def post_change_errors(errors_before: list[dict], errors_after: list[dict], touched: Iterable[str] = ()) -> list[dict]:
+    """The audit's error findings after a change that the change answers for: every one it adds or
+    grows, and every one on a vmknic it touches (``touched``: the devices it selects or creates).
+    Each caller passes the findings of one host, ``severity: error`` only; the planner refuses
+    them (an intent declares a host's end state), a per-host module warns (a same-subnet design is
+    built one vmknic at a time, so its first step always looks multi-homed)."""
+    touched = set(touched)
+    return [finding for finding in errors_after
+            if set(finding["vmknics"]) & touched or not _same_or_smaller(finding, errors_before)]

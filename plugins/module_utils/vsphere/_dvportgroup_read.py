@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import SWITCH_FIELD_NAME, record_facts
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._distributed import _dv_vlan, _uplink_order
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import _container_spec, _retrieve
@@ -105,6 +106,31 @@ def read_dvportgroups(service_instance: Any, switch_uuids: set[str], host_names:
         entry["occupants"] = sorted(({"host": names.get(o["host"]._moId, o["host"]._moId), "device": o["device"]}
                                      for o in entry["occupants"]), key=lambda o: (o["host"], o["device"] or ""))
     return result
+
+
+def switch_record_field(content: Any) -> int | None:
+    """The key of the switches' change record field (None when it is not defined yet, or on a
+    direct ESXi connection)."""
+    manager = content.customFieldsManager
+    if manager is None:
+        return None
+    return next((f.key for f in manager.field or () if f.name == SWITCH_FIELD_NAME), None)
+
+
+def read_switch_records(content: Any, switch_uuids: set[str], field_key: int | None) -> dict[str, dict[str, Any]]:
+    """Each of the distributed switches ``switch_uuids``: ``{switch, switch_uuid, obj, change_record}``
+    (``change_record`` as ``_records.record_facts`` gives it, None for no record), in one
+    RetrievePropertiesEx; nothing is read when the field is not defined (no switch has a record)."""
+    if field_key is None or not switch_uuids:
+        return {}
+    found = {}
+    for obj, props in _properties(content, [vim.DistributedVirtualSwitch], {vim.DistributedVirtualSwitch: ("uuid", "name", "customValue")}):
+        if props.get("uuid") not in switch_uuids:
+            continue
+        value = next((v.value for v in props.get("customValue") or () if v.key == field_key), None)
+        found[props["uuid"]] = {"switch": props.get("name"), "switch_uuid": props["uuid"], "obj": obj,
+                                "change_record": record_facts(value, holder="switch")}
+    return found
 
 
 def _members(dvs: Any, props: dict[str, Any]) -> dict[Any, dict[str, Any]]:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from conftest import DEMO, LAB_DIR, all_hosts, connect, eui64_link_local, link_local_routes, retrieve, routes, routes6, selected, vnic
-from labctl import Lab, LabError
+from labctl import BINARY, SRC, Lab, LabError
 from pyVmomi import vim
 
 PATHS = ["name", "runtime.connectionState", "runtime.inMaintenanceMode", "config.network.vnic",
@@ -171,3 +171,13 @@ def test_cli_contract(tmp_path):
     finally:
         run("stop")
     assert "connection.json" not in os.listdir(tmp_path)
+
+
+def test_cli_build_prints_an_up_to_date_binary():
+    """`lab build` (make lab-build) leaves a binary no older than any Go source and prints its path."""
+    p = subprocess.run([sys.executable, os.path.join(LAB_DIR, "lab"), "build"], check=False, capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[-1] == BINARY
+    newest = max(os.path.getmtime(os.path.join(SRC, n)) for n in os.listdir(SRC) if n.endswith(".go"))
+    assert os.access(BINARY, os.X_OK) and os.path.getmtime(BINARY) >= newest

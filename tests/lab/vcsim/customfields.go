@@ -8,7 +8,8 @@ package main
 //   - its keys start at 0 (vCenter's are positive) and nothing is journaled.
 // Here: AddCustomFieldDef (DuplicateName when the name exists for the type, as vCenter does),
 // SetField replacing the value of its key on the entity's `customValue` and `value`, and
-// InvalidArgument for an unknown key, an unknown entity or a field of another type. Both calls
+// InvalidArgument for an unknown key, an unknown entity or a field of another type. Entities: hosts
+// and distributed switches (where the vCenter-level steps keep their records). Both calls
 // are journaled and can be made to fail or be held like every lab method. The fields are made
 // `availableField` of every HostSystem. Setting an empty string keeps an empty value (assumption:
 // vCenter shows an empty attribute; readers treat empty as "no value").
@@ -65,6 +66,13 @@ func (c *labCustomFields) AddCustomFieldDef(req *types.AddCustomFieldDef) soap.H
 				h.obj.AvailableField = append(append([]types.CustomFieldDef{}, h.obj.AvailableField...), def)
 			}
 		}
+		if fieldAppliesToSwitch(req.MoType) {
+			for _, d := range switches {
+				if o, ok := simulator.Map.Get(d.Ref).(*labDvs); ok {
+					o.AvailableField = append(append([]types.CustomFieldDef{}, o.AvailableField...), def)
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -86,18 +94,33 @@ func (c *labCustomFields) SetField(req *types.SetField) soap.HasFault {
 		if field == nil {
 			return invalidArg("key", "no custom field with key %d", req.Key)
 		}
+		value := &types.CustomFieldStringValue{CustomFieldValue: types.CustomFieldValue{Key: req.Key}, Value: req.Value}
+		if d, ok := simulator.Map.Get(req.Entity).(*labDvs); ok && h == nil {
+			if !fieldAppliesToSwitch(field.ManagedObjectType) {
+				return invalidArg("entity", "field %s applies to %s", field.Name, field.ManagedObjectType)
+			}
+			d.CustomValue = replaceFieldValue(d.CustomValue, value)
+			d.Value = replaceFieldValue(d.Value, value)
+			simulator.Map.Update(d, []types.PropertyChange{{Name: "customValue", Val: d.CustomValue}, {Name: "value", Val: d.Value}})
+			return nil
+		}
 		if h == nil {
-			return invalidArg("entity", "%s is not a host of this lab", req.Entity.Value)
+			return invalidArg("entity", "%s is not a host or distributed switch of this lab", req.Entity.Value)
 		}
 		if field.ManagedObjectType != "" && field.ManagedObjectType != "HostSystem" {
 			return invalidArg("entity", "field %s applies to %s", field.Name, field.ManagedObjectType)
 		}
-		value := &types.CustomFieldStringValue{CustomFieldValue: types.CustomFieldValue{Key: req.Key}, Value: req.Value}
 		h.obj.CustomValue = replaceFieldValue(h.obj.CustomValue, value)
 		h.obj.Value = replaceFieldValue(h.obj.Value, value)
 		return nil
 	})
 	return &methods.SetFieldBody{Res: &types.SetFieldResponse{}, Fault_: err.soap()}
+}
+
+// fieldAppliesToSwitch: a field for every type, or for distributed switches (vCenter applies a
+// field of a type to its subtypes: DistributedVirtualSwitch covers VmwareDistributedVirtualSwitch).
+func fieldAppliesToSwitch(moType string) bool {
+	return moType == "" || moType == "DistributedVirtualSwitch" || moType == "VmwareDistributedVirtualSwitch"
 }
 
 // replaceFieldValue returns a new list with the value of value's key replaced (or appended).

@@ -163,13 +163,7 @@ func (h *host) unbind(hba, dev string, force bool) *labErr {
 			return fail(&types.IscsiFaultVnicIsLastPath{VnicDevice: dev}, "VMkernel adapter %s carries the last path to a device", dev)
 		}
 	}
-	var keep []*binding
-	for _, x := range h.Bindings {
-		if x != b {
-			keep = append(keep, x)
-		}
-	}
-	h.Bindings = keep
+	h.Bindings = without(h.Bindings, b)
 	return nil
 }
 

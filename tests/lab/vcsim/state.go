@@ -374,13 +374,7 @@ func (h *host) selected(nicType string) []string {
 
 func (h *host) dropServices(dev string) {
 	for t, l := range h.Services {
-		var keep []string
-		for _, d := range l {
-			if d != dev {
-				keep = append(keep, d)
-			}
-		}
-		h.Services[t] = keep
+		h.Services[t] = without(l, dev)
 	}
 }
 

@@ -73,13 +73,7 @@ func (m *labVnicMgr) DeselectVnicForNicType(req *types.DeselectVnicForNicType) s
 		if v.Stack != "defaultTcpipStack" && v.Stack == req.NicType {
 			return fail(&types.HostConfigFault{}, "%s traffic cannot be disabled on %s: it is on the %s TCP/IP stack", req.NicType, v.Device, v.Stack)
 		}
-		var keep []string
-		for _, d := range h.Services[req.NicType] {
-			if d != req.Device {
-				keep = append(keep, d)
-			}
-		}
-		h.Services[req.NicType] = keep
+		h.Services[req.NicType] = without(h.Services[req.NicType], req.Device)
 		return nil
 	})
 	return &methods.DeselectVnicForNicTypeBody{Res: &types.DeselectVnicForNicTypeResponse{}, Fault_: err.soap()}

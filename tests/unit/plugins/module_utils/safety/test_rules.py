@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The safety rules the planner and the per-host modules share, and that both apply them the same
 way: one uplink per iSCSI vmknic (standard port groups and dvPortgroups), the dedicated-stack rule
-(the planner refuses, the vmknic module warns, on one condition)."""
+(the planner refuses, the vmknic module warns, on one condition), the post-change audit (one
+judgement of which errors a change answers for)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.host_requests._vmknic import VmknicRequest
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import plan
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
-    StackConflict, dedicated_stack_problems, iscsi_uplink_problems,
+    StackConflict, dedicated_stack_problems, iscsi_uplink_problems, post_change_errors,
 )
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     dv_vmknic, make_binding, make_dv_portgroup, make_host, make_portgroup, make_vmknic,
@@ -113,3 +114,45 @@ def test_a_tagged_default_stack_vmknic_next_to_the_vmotion_stack_is_now_warned_b
     assert refused.value.problems == [
         "host esx01: after the plan vmk1 would be on the vmotion stack while vmk2 keeps vmotion on the default stack, "
         "where ESXi then stops using it; move vmk2 in the same class"]
+
+
+def error(rule: str, *vmknics: str, subnet: str = "10.0.0.0/24") -> dict:
+    return {"rule": rule, "stack": "defaultTcpipStack", "family": "ipv4", "subnet": subnet, "vmknics": list(vmknics)}
+
+
+@pytest.mark.parametrize("before, after, touched, answered", [
+    # new on a subnet, or grown by a vmknic: the change answers for it
+    ([], [error("MH001", "vmk1", "vmk2")], (), True),
+    ([error("MH001", "vmk1", "vmk2")], [error("MH001", "vmk1", "vmk2", "vmk3")], (), True),
+    # as it was, or smaller (its id changes when it shrinks): not the change's doing
+    ([error("MH001", "vmk1", "vmk2")], [error("MH001", "vmk1", "vmk2")], (), False),
+    ([error("MH001", "vmk1", "vmk2", "vmk3")], [error("MH001", "vmk1", "vmk2")], (), False),
+    # the same group on another subnet, or under another rule, is new
+    ([error("MH001", "vmk1", "vmk2")], [error("MH001", "vmk1", "vmk2", subnet="10.0.1.0/24")], (), True),
+    ([error("MH001", "vmk1", "vmk2")], [error("MH002", "vmk1", "vmk2")], (), True),
+    # an old error on a vmknic the change selects: the change was meant to fix it
+    ([error("MH001", "vmk1", "vmk2")], [error("MH001", "vmk1", "vmk2")], ("vmk2",), True),
+])
+def test_post_change_errors(before, after, touched, answered):
+    assert post_change_errors(before, after, touched) == (after if answered else [])
+
+
+def test_the_module_does_not_warn_when_a_multihomed_group_shrinks():
+    """Moving one of three same-subnet vmknics away leaves a smaller group of the same error: the
+    module's post-change audit judges it as the planner does (it warned before: the id changed)."""
+    host = make_host("esx01", [make_vmknic("vmk0", "10.0.0.10/24", services=["management"]),
+                               make_vmknic("vmk1", "10.0.0.11/24", portgroup="pg1", services=["vmotion"]),
+                               make_vmknic("vmk2", "10.0.0.12/24", portgroup="pg2", services=["vmotion"])],
+                     portgroups=[make_portgroup("Management Network"), make_portgroup("pg1"), make_portgroup("pg2")])
+    request = VmknicRequest.from_params({"device": "vmk2", "ipv4": {"address": "10.0.9.12", "netmask": "255.255.255.0"}})
+    change = plan_change(host, request, False, lambda pnics: {"allowed": True})
+    assert [op["op"] for op in change.entry["operations"]] == ["UpdateVirtualNic"]
+    assert [w for w in change.warnings if "the audit reports" in w] == []
+    # Adding a vmknic to the subnet instead is warned about.
+    request = VmknicRequest.from_params({"device": "vmk2", "ipv4": {"address": "10.0.0.13", "netmask": "255.255.255.0"}})
+    grown = make_host("esx01", [make_vmknic("vmk0", "10.0.0.10/24", services=["management"]),
+                                make_vmknic("vmk1", "10.0.0.11/24", portgroup="pg1", services=["vmotion"]),
+                                make_vmknic("vmk2", "10.0.9.12/24", portgroup="pg2", services=["vmotion"])],
+                      portgroups=[make_portgroup("Management Network"), make_portgroup("pg1"), make_portgroup("pg2")])
+    change = plan_change(grown, request, False, lambda pnics: {"allowed": True})
+    assert [w for w in change.warnings if "the audit reports" in w], change.warnings

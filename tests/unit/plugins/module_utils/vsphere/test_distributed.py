@@ -13,7 +13,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._dist
     add_distributed_portgroups,
     host_switches,
 )
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import host_facts
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._host_facts import host_facts
 
 UUID = "50 2e 7a 11 9c 3d 44 01-8b 52 6f 0e 21 aa 90 17"
 DVS = vim.dvs.VmwareDistributedVirtualSwitch

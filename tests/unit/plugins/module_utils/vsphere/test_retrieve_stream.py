@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pyVmomi import SoapAdapter, VmomiSupport, vim, vmodl
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere import _gather
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere import _gather, _host_facts
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import (
     FastReadUnsupported,
     VmodlData,
@@ -227,7 +227,7 @@ def test_subtypes_inside_an_array():
     assert [vmodl_isinstance(a, vim.host.InternetScsiHba) for a in adapters] == [False, True, False]
     assert all(vmodl_isinstance(a, vim.host.HostBusAdapter) for a in adapters)
     assert adapters[2].portWorldWideName == 2305843009213693952
-    assert _gather._iscsi_adapters(_gather.object_props(host)) == [
+    assert _host_facts._iscsi_adapters(_gather.object_props(host)) == [
         {"device": "vmhba65", "software": True, "binding_support": "optional", "bound_vmknics": None}]
 
 
