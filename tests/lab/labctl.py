@@ -3,7 +3,7 @@
 Used by the ``tests/lab/lab`` launcher and by pytest::
 
     from labctl import Lab
-    with Lab.start(hosts=6, clusters=2, scenario="tests/lab/scenarios/demo.yaml") as lab:
+    with Lab.start(hosts=10, clusters=3, scenario="tests/lab/scenarios/demo.yaml") as lab:
         si = SmartConnect(host=lab.hostname, port=lab.port, user=lab.username,
                           pwd=lab.password, disableSslCertValidation=True)
         ...

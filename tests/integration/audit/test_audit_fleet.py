@@ -105,9 +105,9 @@ def test_merged_report_covers_the_fleet(fleet_run, single):
     for key in ("error", "warning", "info", "hosts_total", "hosts_audited", "hosts_with_errors"):
         assert merged["summary"][key] == sum(single[name]["summary"][key] for name in NAMES), key
     # The labs share host names (10.10.0.11, ...): they stay apart per vCenter.
-    assert len(merged["hosts"]) == 7 + 3 + 2
+    assert len(merged["hosts"]) == 10 + 3 + 2
     assert [(c["vcenter"], c["cluster"], c["hosts_total"]) for c in merged["clusters"]] == [
-        ("vc-a", "C0", 4), ("vc-a", "C1", 3), ("vc-b", "C0", 3), ("vc-c", "C0", 2)]
+        ("vc-a", "C0", 4), ("vc-a", "C1", 3), ("vc-a", "C2", 3), ("vc-b", "C0", 3), ("vc-c", "C0", 2)]
     junit = (report_dir / "vmknic-audit.junit.xml").read_text(encoding="utf-8")
     assert 'classname="vc-a.DC0.C0.10_10_0_12"' in junit and 'classname="vc-b.DC0.C0.10_10_0_12"' in junit
     assert "vc-b / DC0 / C0" in (report_dir / "vmknic-audit.md").read_text(encoding="utf-8")

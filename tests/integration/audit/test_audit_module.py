@@ -36,6 +36,15 @@ DEMO_FINDINGS = [
      ["vmk3", "vmk4"], "vmk3", [{"vmknic": "vmk4", "services": []}]),
     ("iscsi-binding-noncompliant", "error", "10.10.0.15", "defaultTcpipStack", "ipv4", "10.40.0.0/24",
      ["vmk1", "vmk2"], "vmk1", [{"vmknic": "vmk2", "services": []}]),
+] + [
+    # Cluster C2, on the distributed switch DSwitch-C2: vMotion in the management subnet, and two
+    # iSCSI vmknics that share a subnet without port binding.
+    row for n in (18, 19, 20) for row in (
+        ("ipv4-same-subnet", "error", f"10.10.0.{n}", "defaultTcpipStack", "ipv4", "10.40.0.0/24",
+         ["vmk2", "vmk3"], "vmk2", [{"vmknic": "vmk3", "services": []}]),
+        ("management-shares-subnet", "error", f"10.10.0.{n}", "defaultTcpipStack", "ipv4", "10.10.0.0/21",
+         ["vmk0", "vmk1"], "vmk0", [{"vmknic": "vmk1", "services": ["vmotion"]}]))
+] + [
     ("dhcp-multiple-vmknics", "warning", "10.10.0.15", "defaultTcpipStack", "ipv4", None,
      ["vmk5", "vmk6"], None, []),
     ("host-not-audited", "warning", "10.10.0.17", None, None, None, [], None, []),
@@ -158,7 +167,7 @@ def test_demo_findings_exact(demo):
     assert {f["rule"] for f in demo["findings"]} == ALL_RULES
     for finding in demo["findings"]:
         assert finding["datacenter"] == "DC0"
-        assert finding["cluster"] == ("C0" if finding["host"] <= "10.10.0.14" else "C1")
+        assert finding["cluster"] == ("C0" if finding["host"] <= "10.10.0.14" else "C1" if finding["host"] <= "10.10.0.17" else "C2")
         assert finding["allowed"] is None
         assert finding["message"] and finding["reference"] and finding["remediation"]
         assert len(finding["id"]) == 12 and int(finding["id"], 16) >= 0
@@ -166,10 +175,10 @@ def test_demo_findings_exact(demo):
 
 def test_demo_summary(demo):
     assert demo["summary"] == {
-        "error": 6, "warning": 2, "info": 5,
-        "hosts_total": 7, "hosts_audited": 6, "hosts_not_audited": 1, "hosts_with_errors": 3,
+        "error": 12, "warning": 2, "info": 5,
+        "hosts_total": 10, "hosts_audited": 9, "hosts_not_audited": 1, "hosts_with_errors": 6,
         "by_rule": {
-            "ipv4-same-subnet": 2, "ipv4-overlapping-subnet": 1, "ipv6-same-prefix": 1, "management-shares-subnet": 1,
+            "ipv4-same-subnet": 5, "ipv4-overlapping-subnet": 1, "ipv6-same-prefix": 1, "management-shares-subnet": 4,
             "dhcp-multiple-vmknics": 1, "iscsi-binding-compliant": 1, "iscsi-binding-noncompliant": 1,
             "multi-nic-vmotion": 1, "system-owned-vmknic": 2, "gateway-override-ineffective": 1, "host-not-audited": 1,
             "remediation-interrupted": 0,
@@ -257,16 +266,16 @@ def test_allow_list(demo_lab, demo):
     # Everything else is untouched.
     others = [f for f in result["findings"] if f is not nfs and f is not dhcp]
     assert all(f["allowed"] is None for f in others)
-    assert result["summary"]["error"] == 5 and result["summary"]["warning"] == 1 and result["summary"]["info"] == 7
+    assert result["summary"]["error"] == 11 and result["summary"]["warning"] == 1 and result["summary"]["info"] == 7
     # 10.10.0.13 keeps its overlap error.
-    assert result["summary"]["hosts_with_errors"] == 3
+    assert result["summary"]["hosts_with_errors"] == 6
 
 
 def test_allow_list_clears_a_host(demo_lab):
     allow_list = [{"host": "10.10.0.13", "subnet": "10.0.0.0/8", "reason": "lab host, accepted"}]
     result = audit(demo_lab, allow_list=allow_list)
     assert [f["severity"] for f in result["findings"] if f["host"] == "10.10.0.13"] == ["info", "info"]
-    assert result["summary"]["hosts_with_errors"] == 2
+    assert result["summary"]["hosts_with_errors"] == 5
 
 
 def test_severity_overrides(demo_lab):
@@ -277,7 +286,7 @@ def test_severity_overrides(demo_lab):
     assert only(result, "dhcp-multiple-vmknics", "10.10.0.15")["severity"] == "error"
     assert only(result, "gateway-override-ineffective", "10.10.0.12")["severity"] == "warning"
     assert only(result, "ipv4-overlapping-subnet", "10.10.0.13")["severity"] == "info"
-    assert (result["summary"]["error"], result["summary"]["warning"], result["summary"]["info"]) == (6, 2, 5)
+    assert (result["summary"]["error"], result["summary"]["warning"], result["summary"]["info"]) == (12, 2, 5)
     # Sorted by severity first: the overridden DHCP finding moves up among the errors.
     severities = [f["severity"] for f in result["findings"]]
     assert severities == sorted(severities, key=["error", "warning", "info"].index)
@@ -312,7 +321,7 @@ def test_missing_reason_is_an_argument_error():
 # ------------------------------------------------------------------------------------ fail_on
 
 
-@pytest.mark.parametrize("fail_on, count, hosts", [("error", 6, 3), ("warning", 8, 4), ("info", 13, 6)])
+@pytest.mark.parametrize("fail_on, count, hosts", [("error", 12, 6), ("warning", 14, 7), ("info", 19, 9)])
 def test_fail_on_threshold(demo_lab, demo, fail_on, count, hosts):
     result = audit(demo_lab, fail_on=fail_on)
     assert result.get("failed") is True
@@ -342,7 +351,8 @@ def test_fail_on_never_and_clean_scope(demo_lab, demo):
     ({"cluster_name": "C0"}, ["10.10.0.11", "10.10.0.12", "10.10.0.13", "10.10.0.14"]),
     ({"esxi_hostnames": ["10.10.0.12", "10.10.0.16"]}, ["10.10.0.12", "10.10.0.16"]),
     ({"datacenter": "DC0", "clusters": ["C0"], "esxi_hostname": ["10.10.0.13"]}, ["10.10.0.13"]),
-    ({"datacenter": "DC0"}, [f"10.10.0.{n}" for n in range(11, 18)]),
+    ({"clusters": ["C2"]}, ["10.10.0.18", "10.10.0.19", "10.10.0.20"]),  # on a distributed switch
+    ({"datacenter": "DC0"}, [f"10.10.0.{n}" for n in range(11, 21)]),
 ])
 def test_scope(demo_lab, demo, options, hosts):
     result = audit(demo_lab, return_facts=True, **options)

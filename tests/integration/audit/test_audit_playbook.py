@@ -28,9 +28,10 @@ from harness import REPO, ansible_env, connection_args, run_module, run_playbook
 
 PLAYBOOK = REPO / "playbooks" / "audit.yml"
 DEMO = REPO / "tests" / "lab" / "scenarios" / "demo.yaml"
-DEMO_HOSTS = [f"10.10.0.{n}" for n in range(11, 18)]
+DEMO_HOSTS = [f"10.10.0.{n}" for n in range(11, 21)]
 C0_HOSTS = DEMO_HOSTS[:4]
-C1_HOSTS = DEMO_HOSTS[4:]
+C1_HOSTS = DEMO_HOSTS[4:7]
+C2_HOSTS = DEMO_HOSTS[7:]  # on a distributed switch
 JUNIT_SCHEMA = REPO / "tests" / "unit" / "plugins" / "plugin_utils" / "reports" / "jenkins-junit.xsd"
 GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text(encoding="utf-8"))
 ANSIBLE_CORE = ansible.__version__
@@ -119,7 +120,7 @@ def test_errors_fail_the_play(play):
     assert run.proc.returncode != 0, run.output
     assert run.recap() == {"ok": run.recap()["ok"], "changed": 0, "unreachable": 0, "failed": 1}
     # The failure says how many findings and which rules, and where the reports are.
-    assert "6 finding(s) at or above 'error'" in run.output
+    assert "12 finding(s) at or above 'error'" in run.output
     for rule in ("management-shares-subnet", "ipv4-overlapping-subnet", "ipv4-same-subnet", "ipv6-same-prefix",
                  "iscsi-binding-noncompliant"):
         assert rule in run.output
@@ -138,7 +139,7 @@ def test_warning_threshold_fails_in_check_mode(play):
     run = play(check=True, audit_fail_on="warning")
     assert run.proc.returncode != 0
     assert run.recap()["changed"] == 0 and run.recap()["failed"] == 1
-    assert "8 finding(s) at or above 'warning'" in run.output
+    assert "14 finding(s) at or above 'warning'" in run.output
     assert "dhcp-multiple-vmknics" in run.output and "host-not-audited" in run.output
 
 
@@ -155,7 +156,7 @@ def test_json_report_matches_module(play, module_result, options):
     assert "changed" not in report and "invocation" not in report
 
 
-@pytest.mark.parametrize("fail_on, failures", [("error", 6), ("never", 0)])
+@pytest.mark.parametrize("fail_on, failures", [("error", 12), ("never", 0)])
 def test_junit_report(play, module_result, fail_on, failures):
     run = play(audit_fail_on=fail_on)
     root = run.junit()
@@ -165,7 +166,8 @@ def test_junit_report(play, module_result, fail_on, failures):
     by_host: dict[str, list[str]] = {}
     for case in cases:
         by_host.setdefault(case.get("classname"), []).append(case.get("name"))
-    assert list(by_host) == [f"DC0.C0.{h.replace('.', '_')}" for h in C0_HOSTS] + [f"DC0.C1.{h.replace('.', '_')}" for h in C1_HOSTS]
+    assert list(by_host) == [f"DC0.{cluster}.{h.replace('.', '_')}" for cluster, hosts in (("C0", C0_HOSTS), ("C1", C1_HOSTS), ("C2", C2_HOSTS))
+                             for h in hosts]
     assert by_host["DC0.C0.10_10_0_11"] == ["no multi-homing found"]
     assert "management-shares-subnet defaultTcpipStack 10.10.0.0/21" in by_host["DC0.C0.10_10_0_12"]
     # The JUnit threshold follows audit_fail_on: the CI view agrees with the play's result.
@@ -189,10 +191,10 @@ def test_every_report_carries_the_run_metadata(play, lab):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", meta["generated"])
     assert meta == {"generated": meta["generated"], "vcenter": f"127.0.0.1:{lab.port}", "scope": "every host of the vCenter",
                     "collection_version": GALAXY["version"], "ansible_version": ANSIBLE_CORE}
-    assert [(c["cluster"], c["hosts_total"], c["error"]) for c in run.json()["clusters"]] == [("C0", 4, 3), ("C1", 3, 3)]
+    assert [(c["cluster"], c["hosts_total"], c["error"]) for c in run.json()["clusters"]] == [("C0", 4, 3), ("C1", 3, 3), ("C2", 3, 6)]
     for name in ("vmknic-audit.md", "vmknic-audit.html", "vmknic-audit.junit.xml", "vmknic-audit.txt"):
         text = run.report(name).read_text(encoding="utf-8")
-        for value in (meta["generated"][:19], f"127.0.0.1:{lab.port}", GALAXY["version"], ANSIBLE_CORE, "DC0 / C0", "DC0 / C1"):
+        for value in (meta["generated"][:19], f"127.0.0.1:{lab.port}", GALAXY["version"], ANSIBLE_CORE, "DC0 / C0", "DC0 / C1", "DC0 / C2"):
             assert value in text, (name, value)
 
 
@@ -229,7 +231,7 @@ def test_clusters_limit_the_hosts(play, module_result):
     assert run.json()["run"]["scope"] == {"clusters": ["C1"]}
     markdown = run.report("vmknic-audit.md").read_text(encoding="utf-8")
     assert all(host in markdown for host in C1_HOSTS)
-    assert not [host for host in C0_HOSTS if host in markdown]
+    assert not [host for host in C0_HOSTS + C2_HOSTS if host in markdown]
 
 
 def test_clean_scope_passes_with_fail_on_error(play):
@@ -264,29 +266,29 @@ def test_previous_report_new_resolved_unchanged(play, previous_report):
     path, first = previous_report
     run = play(audit_fail_on="never", audit_previous_report=str(path))
     assert run.proc.returncode == 0, run.output[-3000:]
-    counts = {"new": 1, "unchanged": 12, "resolved": 1, "unverified": 1}
+    counts = {"new": 1, "unchanged": 18, "resolved": 1, "unverified": 1}
     assert run.stats()["changes"] == {
         "since": "2026-11-24T06:00:00Z", "counts": counts,
-        "message": "1 new, 1 resolved, 12 unchanged since 2026-11-24T06:00:00Z"}
+        "message": "1 new, 1 resolved, 18 unchanged since 2026-11-24T06:00:00Z"}
     changes = run.json()["changes"]
     assert changes["counts"] == counts
     assert changes["new"] == [["", first["id"]]]
     assert [f["host"] for f in changes["resolved"]] == ["10.10.0.11"]
     assert [f["host"] for f in changes["unverified"]] == ["10.10.0.17"]
-    line = "1 new, 1 resolved, 12 unchanged, 1 not rechecked (host not audited or out of scope) since the run of 2026-11-24T06:00:00Z"
+    line = "1 new, 1 resolved, 18 unchanged, 1 not rechecked (host not audited or out of scope) since the run of 2026-11-24T06:00:00Z"
     assert f"Changes: {line}" in run.proc.stdout
     assert f"**{line}.**" in run.report("vmknic-audit.md").read_text(encoding="utf-8")
     html = run.report("vmknic-audit.html").read_text(encoding="utf-8")
     assert line in html and html.count('<span class="chg chg-new">new</span>') == 2
     props = {p.get("name"): p.get("value") for p in run.junit().iter("property")}
-    assert (props["changes.new"], props["changes.resolved"], props["changes.unchanged"]) == ("1", "1", "12")
+    assert (props["changes.new"], props["changes.resolved"], props["changes.unchanged"]) == ("1", "1", "18")
     assert f"Changes: {line}" in run.report("vmknic-audit.txt").read_text(encoding="utf-8")
 
 
 def test_previous_report_of_the_same_state_changes_nothing(play, tmp_path):
     first = play(audit_fail_on="never")
     again = play(audit_fail_on="never", audit_previous_report=str(first.report("vmknic-audit.json")))
-    assert again.stats()["changes"]["counts"] == {"new": 0, "unchanged": 13, "resolved": 0, "unverified": 0}
+    assert again.stats()["changes"]["counts"] == {"new": 0, "unchanged": 19, "resolved": 0, "unverified": 0}
 
 
 def test_missing_previous_report_is_no_comparison(play, tmp_path):

@@ -29,8 +29,11 @@ ansible_runner = pytest.importorskip("ansible_runner")
 DEMO = REPO / "tests" / "lab" / "scenarios" / "demo.yaml"
 # As an AWX survey would pass it: relative to the project (AWX and ansible-runner run in its checkout).
 INTENT_FILE = "vars/remediate_intent.example.yml"
-# Hosts of the demo the example intent changes (10.10.0.17 is notResponding and is skipped).
-CHANGED_HOSTS = ["10.10.0.12", "10.10.0.13", "10.10.0.15", "10.10.0.16"]
+# Hosts of the demo the example intent changes (10.10.0.17 is notResponding and is skipped); the
+# last three are cluster C2's, on a distributed switch.
+CHANGED_HOSTS = ["10.10.0.12", "10.10.0.13", "10.10.0.15", "10.10.0.16", "10.10.0.18", "10.10.0.19", "10.10.0.20"]
+# The vCenter-level steps of the example intent for C2's dvPortgroups (journal methods, in order).
+VCENTER_CALLS = ["CreateDVPortgroup_Task", "ReconfigureDVPortgroup_Task", "ReconfigureDVPortgroup_Task"]
 
 
 def job(lab, tmp_path_factory, playbook: str, extravars: dict[str, Any], job_type: str = "run", diff: bool = False,
@@ -116,7 +119,7 @@ def test_audit_passing_job(audit_jobs, audit_module):
     data = artifact(runner)["vmkernel_multihoming_audit"]
     assert data == {"summary": audit_module["summary"], "failed_threshold": "never", "report_dir": data["report_dir"],
                     "clusters": data["clusters"], "run": data["run"], "changes": {}}
-    assert [c["cluster"] for c in data["clusters"]] == ["C0", "C1"]
+    assert [c["cluster"] for c in data["clusters"]] == ["C0", "C1", "C2"]
     assert sorted(data["run"]) == ["ansible_version", "collection_version", "generated", "scope", "vcenter"]
     assert sorted(p.name for p in Path(data["report_dir"]).iterdir()) == [
         "vmknic-audit.html", "vmknic-audit.json", "vmknic-audit.junit.xml", "vmknic-audit.md", "vmknic-audit.txt"]
@@ -186,8 +189,12 @@ def test_remediation_apply_job(remediation_jobs):
     # The run job made exactly the calls the check job predicted, on exactly those hosts.
     assert data["plan"] == plan
     assert all("fault" not in entry for entry in journal), journal
-    assert Counter(entry["method"] for entry in journal) == Counter(plan["by_op"])
-    assert sorted({entry["host"] for entry in journal}) == CHANGED_HOSTS
+    # by_op names the vCenter-level steps by their operation, the journal by the task method.
+    assert Counter(entry["method"].removesuffix("_Task") for entry in journal) == Counter(plan["by_op"])
+    # The dvPortgroup steps come first, once for every host, then the hosts' own calls.
+    assert [entry["method"] for entry in journal if entry["host"] is None] == VCENTER_CALLS
+    assert [entry["method"] for entry in journal[:len(VCENTER_CALLS)]] == VCENTER_CALLS
+    assert sorted({entry["host"] for entry in journal} - {None}) == CHANGED_HOSTS
 
 
 def test_remediation_second_run_changes_nothing(remediation_jobs, remediation_lab):
@@ -272,7 +279,7 @@ def test_survey_blank_datacenter_means_no_limit(audit_lab, tmp_path_factory):
     answers = dict(survey_defaults(survey_spec()), remediate_datacenter="", remediate_apply="false")
     runner = job(audit_lab, tmp_path_factory, "remediate.yml", answers, "check")
     assert (runner.rc, runner.status) == (0, "successful"), stdout(runner)[-3000:]
-    assert artifact(runner)["vmkernel_multihoming_remediation"]["plan"]["hosts_total"] == 7
+    assert artifact(runner)["vmkernel_multihoming_remediation"]["plan"]["hosts_total"] == 10
 
 
 # ------------------------------------------------------------------ wrapper project (docs/awx.md, 2.)

@@ -1,6 +1,6 @@
 """Fixtures for the tests of the lab itself (tests/lab): one session lab running the demo
-scenario on 16 hosts (10.10.0.18-26 are left plain for tests that change things), reached
-through pyVmomi like the collection reaches vCenter."""
+scenario on 19 hosts (10.10.0.21-29 are left plain, with the demo's vSwitch1, for tests that
+change things), reached through pyVmomi like the collection reaches vCenter."""
 
 import ipaddress
 import os
@@ -11,7 +11,7 @@ import pytest
 LAB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lab")
 sys.path.insert(0, os.path.abspath(LAB_DIR))
 
-from labctl import Lab  # noqa: E402
+from labctl import Lab, load_scenario  # noqa: E402
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
 from pyVmomi import vim, vmodl  # noqa: E402
 
@@ -53,9 +53,17 @@ def retrieve(si, paths, obj_type=vim.HostSystem):
     return out
 
 
+def demo_with_plain_hosts() -> dict:
+    """The demo scenario, and the demo's storage vSwitch1 on the hosts after it (10.10.0.21-29)."""
+    scenario = load_scenario(DEMO)
+    [storage] = [r for r in scenario["hosts"] if r.get("match") == "10.10.0.1[1-7]"]
+    scenario["hosts"].append(dict(storage, match="10.10.0.2[1-9]"))
+    return scenario
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
-    lab = Lab.start(hosts=16, clusters=2, scenario=DEMO, state_dir=str(tmp_path_factory.mktemp("lab")))
+    lab = Lab.start(hosts=19, clusters=2, scenario=demo_with_plain_hosts(), state_dir=str(tmp_path_factory.mktemp("lab")))
     yield lab
     lab.stop()
 

@@ -7,8 +7,8 @@ import pytest
 from conftest import add_pg, connect, pg, retrieve
 from pyVmomi import vim, vmodl
 
-H = "10.10.0.25"
-OTHER = "10.10.0.26"
+H = "10.10.0.28"
+OTHER = "10.10.0.29"
 
 
 def _field(si, name):

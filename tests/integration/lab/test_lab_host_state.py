@@ -5,8 +5,8 @@ from conftest import add_pg, retrieve
 from pyVim.task import WaitForTask
 from pyVmomi import vim, vmodl
 
-H = "10.10.0.22"
-H2 = "10.10.0.23"
+H = "10.10.0.25"
+H2 = "10.10.0.26"
 
 
 def test_maintenance_mode(hosts):

@@ -64,7 +64,7 @@ def summary_ip(host):
 
 def test_property_collector_reads_all_paths(si):
     data = retrieve(si, PATHS)
-    assert len(data) == 16
+    assert len(data) == 19
     for name, props in data.items():
         assert set(props) >= set(PATHS) - {"config.network.proxySwitch"}, name
     assert isinstance(data["10.10.0.11"]["parent"], vim.ClusterComputeResource)
@@ -152,7 +152,7 @@ def test_cli_contract(tmp_path):
         assert p.returncode == 0, p.stderr
         return p.stdout
 
-    out = run("start", "--hosts", "7", "--clusters", "2", "--scenario", DEMO)
+    out = run("start", "--hosts", "10", "--clusters", "3", "--scenario", DEMO)
     info = json.loads(out)
     assert set(info) == {"hostname", "port", "username", "password", "pid"}
     assert info["hostname"] == "127.0.0.1"

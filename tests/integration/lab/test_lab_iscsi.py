@@ -4,7 +4,7 @@ import pytest
 from conftest import add_pg, add_vmk, vnic
 from pyVmomi import vim
 
-H = "10.10.0.21"
+H = "10.10.0.24"
 
 
 def hba_devices(h):

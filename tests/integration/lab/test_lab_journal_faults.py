@@ -4,7 +4,7 @@ import pytest
 from conftest import add_pg, add_vmk, pg
 from pyVmomi import vim
 
-H = "10.10.0.24"
+H = "10.10.0.27"
 
 
 def test_journal_entries(lab, hosts):
@@ -37,7 +37,7 @@ def test_injected_fault_nth_count_host(lab, hosts):
         assert "boom" in e.value.msg
         assert pg(h, name) is None  # nothing changed
     add_pg(h, "F4")
-    add_pg(hosts["10.10.0.20"], "F-other")  # other hosts are not affected
+    add_pg(hosts["10.10.0.23"], "F-other")  # other hosts are not affected
     j = [e for e in lab.journal() if e["method"] == "AddPortGroup" and e["host"] == H]
     assert [e.get("fault") for e in j[-4:]] == [None, "PlatformConfigFault", "PlatformConfigFault", None]
     f = lab.faults()[0]

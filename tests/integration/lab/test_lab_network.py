@@ -4,10 +4,10 @@ import pytest
 from conftest import add_pg, add_vmk, eui64_link_local, ipcfg, link_local_routes, pg, routes, routes6, selected, vnic
 from pyVmomi import vim, vmodl
 
-H = "10.10.0.18"
-H2 = "10.10.0.19"
-HC = "10.10.0.25"   # UpdateNetworkConfig
-HR = "10.10.0.26"   # rollback
+H = "10.10.0.21"
+H2 = "10.10.0.22"
+HC = "10.10.0.28"   # UpdateNetworkConfig
+HR = "10.10.0.29"   # rollback
 
 
 def test_add_vmknic_device_key_mac_and_routes(hosts):

@@ -4,7 +4,7 @@ import pytest
 from conftest import add_pg, add_vmk, selected
 from pyVmomi import vim, vmodl
 
-H = "10.10.0.20"
+H = "10.10.0.23"
 ALL_TYPES = {"vmotion", "faultToleranceLogging", "vSphereReplication", "vSphereReplicationNFC", "management", "vsan",
              "vSphereProvisioning", "vsanWitness", "vSphereBackupNFC", "ptp", "nvmeTcp", "nvmeRdma"}
 
