@@ -17,7 +17,7 @@ intent's steps on that switch with the undo of the interrupted run.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from typing import Callable
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import (
     FINISH, PHASE_ROLLBACK, UNDO, current_owner, encode, new_switch_record, renew,

@@ -7,7 +7,6 @@ writers, what stays after a failure, and the undo that remediation_plan_info pla
 
 from __future__ import annotations
 
-import copy
 import time
 
 import pytest
