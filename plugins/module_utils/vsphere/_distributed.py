@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import object_props, vmodl_isinstance
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import fully_decoded, object_props, vmodl_isinstance
 
 if HAS_PYVMOMI:
     from pyVmomi import vim
@@ -40,12 +40,14 @@ class DistributedCatalog:
         self._index: dict[Any, dict[str, Any]] | None = None
 
     def add(self, item: Any) -> bool:
-        """Keep ``item`` (an ObjectContent) if it is a switch or a dvPortgroup; False otherwise."""
+        """Keep ``item`` (an ObjectContent) if it is a switch or a dvPortgroup; False otherwise.
+        Kept decoded whole: the catalog is read after the bulk read, when a value the parser does
+        not understand could no longer send the read to pyVmomi."""
         obj = item.obj
         if isinstance(obj, vim.dvs.DistributedVirtualPortgroup):
-            self.portgroups.append(object_props(item))
+            self.portgroups.append(fully_decoded(object_props(item)))
         elif isinstance(obj, vim.DistributedVirtualSwitch):
-            self.switches[obj._moId] = object_props(item)
+            self.switches[obj._moId] = fully_decoded(object_props(item))
         else:
             return False
         self._index = None

@@ -21,6 +21,17 @@ Records (``VmodlData``) answer attribute reads like pyVmomi's data objects: a se
 value, an unset one the default pyVmomi gives it (``[]`` for arrays, ``None`` for optional
 fields, ...), a name the type does not have raises AttributeError. ``vmodl_isinstance`` is the
 type test that works for both.
+
+Lazy decoding: the C parser builds a page's tree cheaply, walking it in Python is not, and most
+of a host's bytes are in fields the facts never read (``config.virtualNicManagerInfo`` carries a
+full HostVirtualNic of every candidate vmknic of every nicType). So a record decodes its scalar
+fields when it is made, and keeps the elements of a field holding data objects, arrays of them or
+references until that field is first read; then it decodes them, once. A record keeps only its
+own fields' elements, not the page: ``retrieve`` lets each object go as it hands it out, so each
+object's part of the tree is freed once the caller is done with it. What the parser does not
+understand inside a field is therefore raised when the field is read: callers read what they
+need while they can still fall back (``_gather`` builds each host's facts inside the bulk read),
+and ``fully_decoded`` decodes a record whole where it is kept for later.
 """
 
 from __future__ import annotations
@@ -49,21 +60,52 @@ class FastReadUnsupported(Exception):
 
 
 class VmodlData:
-    """A data object read from the wire, typed by pyVmomi's metadata (see module docstring)."""
+    """A data object read from the wire, typed by pyVmomi's metadata (see module docstring).
+
+    Its scalar fields are decoded when it is made; a field holding data objects, arrays of them
+    or managed object references is decoded on first read, from the elements kept for it (see
+    "Lazy decoding" in the module docstring)."""
 
     def __init__(self, vmodl_type: type) -> None:
         self._vmodl_type = vmodl_type
 
     def __getattr__(self, name: str) -> Any:
-        # Called only for fields the reply did not set.
-        default = _type_info(self.__dict__["_vmodl_type"]).defaults.get(name, _NO_FIELD)
+        # Called only for fields not decoded yet: kept elements, or not set by the reply.
+        values = self.__dict__
+        pending = values.get("_pending")
+        if pending is not None:
+            decoder, elements = pending
+            kept = elements.pop(name, None)
+            if kept is not None:
+                if not elements:
+                    del values["_pending"]
+                value = values[name] = decoder.field_value(values["_vmodl_type"], name, kept)
+                return value
+        default = _type_info(values["_vmodl_type"]).defaults.get(name, _NO_FIELD)
         if default is _NO_FIELD:
             raise AttributeError(name)
         return default()
 
     def __repr__(self) -> str:
-        fields = {k: v for k, v in self.__dict__.items() if k != "_vmodl_type"}
+        fields = {k: v for k, v in fully_decoded(self).__dict__.items() if not k.startswith("_")}
         return f"{VmomiSupport.GetWsdlName(self._vmodl_type)}({fields})"
+
+
+def fully_decoded(value: Any) -> Any:
+    """``value`` (a record, or a list or dict of them) with every field of every record in it
+    decoded now: for records kept beyond the read of their page, so that anything not understood
+    is raised while the caller can still fall back to pyVmomi."""
+    if isinstance(value, (list, dict)):
+        for item in value.values() if isinstance(value, dict) else value:
+            fully_decoded(item)
+    elif isinstance(value, VmodlData):
+        pending = value.__dict__.get("_pending")
+        for name in list(pending[1]) if pending is not None else ():
+            getattr(value, name)
+        for name, field in value.__dict__.items():
+            if not name.startswith("_"):
+                fully_decoded(field)
+    return value
 
 
 def vmodl_isinstance(value: Any, vmodl_type: type) -> bool:
@@ -289,6 +331,7 @@ class _Decoder:
         def read(elem: ElementTree.Element) -> VmodlData:
             record = VmodlData(vmodl_type)
             values = record.__dict__
+            kept: dict[str, list[ElementTree.Element]] | None = None
             for child in elem:
                 tag = child.tag
                 field = by_tag.get(tag, _NO_FIELD)
@@ -297,7 +340,18 @@ class _Decoder:
                 if field is None:
                     continue
                 name, field_type, is_array, leaf = field
-                if leaf is not None and child.get(XSI_TYPE) is None:
+                if leaf is None:  # data objects, references, arrays of them: decoded on first read
+                    if kept is None:
+                        kept = {}
+                    elements = kept.get(name)
+                    if elements is None:
+                        kept[name] = [child]
+                    elif is_array:
+                        elements.append(child)
+                    else:
+                        raise FastReadUnsupported(f"{name} given twice in {VmomiSupport.GetWsdlName(vmodl_type)}")
+                    continue
+                if child.get(XSI_TYPE) is None:
                     value = leaf(child.text)
                 else:
                     value = self.value(child, field_type)
@@ -307,8 +361,26 @@ class _Decoder:
                     raise FastReadUnsupported(f"{name} given twice in {VmomiSupport.GetWsdlName(vmodl_type)}")
                 else:
                     values[name] = value
+            if kept is not None:
+                values["_pending"] = (self, kept)
             return record
         return read
+
+    def field_value(self, vmodl_type: type, name: str, elements: list[ElementTree.Element]) -> Any:
+        """The value of field ``name`` of a ``vmodl_type`` record, from the elements kept for it."""
+        _name, field_type, is_array = _type_info(vmodl_type).fields[name]
+        result: Any = _NO_FIELD
+        for child in elements:
+            value = self.value(child, field_type)
+            if is_array and not isinstance(value, list):
+                if result is _NO_FIELD:
+                    result = []
+                result.append(value)
+            elif result is not _NO_FIELD:
+                raise FastReadUnsupported(f"{name} given twice in {VmomiSupport.GetWsdlName(vmodl_type)}")
+            else:
+                result = value
+        return result
 
     def _localized_fault(self, elem: ElementTree.Element) -> VmodlData:
         """pyVmomi hands out the fault itself, its ``msg`` taken from localizedMessage."""
@@ -320,7 +392,7 @@ class _Decoder:
                 fault_type = self._final_type(vmodl.MethodFault, child.get(XSI_TYPE))
                 if not issubclass(fault_type, VmomiSupport.DataObject):
                     raise FastReadUnsupported("a fault that is not a data object")
-                fault = self._data_reader(fault_type)(child)
+                fault = fully_decoded(self._data_reader(fault_type)(child))
             elif name == "localizedMessage":
                 message = child.text or ""
         if fault is None:
@@ -553,8 +625,13 @@ def retrieve(collector: Any, spec_set: list[Any], max_objects: int,
     token = None
     try:
         while result is not None:
-            token = result.token
-            yield from result.objects
+            token, objects = result.token, result.objects
+            result = None
+            # Handed out one by one and let go: a record keeps the elements of its own fields
+            # only, so each object's part of the page is freed once the caller is done with it.
+            objects.reverse()
+            while objects:
+                yield objects.pop()
             if not token:
                 break
             continued, token = token, None  # used up by the call, whatever it returns

@@ -7,16 +7,18 @@ that pyVmomi can read is checked field by field against what pyVmomi makes of it
 from __future__ import annotations
 
 import gzip
+import weakref
 from typing import Any
 
 import pytest
 from pyVmomi import SoapAdapter, VmomiSupport, vim, vmodl
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere import _gather, _host_facts
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere import _distributed, _gather, _host_facts
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import (
     FastReadUnsupported,
     VmodlData,
     call,
+    fully_decoded,
     retrieve,
     vmodl_isinstance,
     vmodl_type_name,
@@ -318,8 +320,9 @@ def test_pages_follow_the_token_and_an_early_stop_cancels():
     (ENVELOPE.format(body='<RetrievePropertiesResponse xmlns="urn:vim25"></RetrievePropertiesResponse>').encode(), "reply"),
 ])
 def test_what_it_does_not_understand_is_refused(body, reason):
+    # Fields holding data objects are decoded when first read: reading every value raises it.
     with pytest.raises(FastReadUnsupported, match=reason):
-        ours(body)
+        fully_decoded(ours(body))
 
 
 def test_unknown_content_encoding_is_refused():
@@ -329,3 +332,61 @@ def test_unknown_content_encoding_is_refused():
 
 def test_no_returnval_is_no_objects():
     assert ours(ENVELOPE.format(body='<RetrievePropertiesExResponse xmlns="urn:vim25"></RetrievePropertiesExResponse>').encode()) == []
+
+
+# ---- decoding on first read (lazy records): the ways that could go wrong ----
+
+
+def test_a_refusal_met_while_building_facts_sends_the_read_to_pyvmomi():
+    # The duplicate mtu sits inside a vmknic's spec: our parser meets it only when host_facts
+    # reads the spec, inside the bulk read, which must then be read again by pyVmomi.
+    bad = reply(HOST.replace("<mtu>1500</mtu>", "<mtu>1500</mtu><mtu>9000</mtu>"))
+    stub, connection = fake_stub({"RetrievePropertiesEx": [FakeResponse(200, bad), FakeResponse(200, reply(HOST))]})
+    content = type("Content", (), {"propertyCollector": collector_of(stub)})()
+    warnings, restarts = [], []
+
+    def convert(item: Any) -> dict[str, Any]:
+        return _host_facts.host_facts(_gather.object_props(item), item.obj._moId, None, None)
+
+    hosts = _gather._read_hosts(content, SPEC.objectSet, SPEC.propSet, convert, True, warnings.append, None,
+                                lambda: restarts.append(True))
+    assert len(warnings) == 1 and "mtu given twice in HostVirtualNicSpec" in warnings[0] and restarts == [True]
+    assert [name for name, _headers in connection.requests] == ["RetrievePropertiesEx", "RetrievePropertiesEx"]
+    assert hosts == [convert(item) for item in pyvmomi(reply(HOST))]
+    assert [vmknic["mtu"] for vmknic in hosts[0]["vmknics"]] == [1500, 9000]
+
+
+DVPORTGROUP = (
+    '<objects><obj type="DistributedVirtualPortgroup">dvportgroup-11</obj>'
+    '<propSet><name>key</name><val xsi:type="xsd:string">dvportgroup-11</val></propSet>'
+    '<propSet><name>config.defaultPortConfig</name><val xsi:type="VMwareDVSPortSetting">'
+    '<vlan xsi:type="VmwareDistributedVirtualSwitchVlanIdSpec"><inherited>false</inherited><vlanId>40</vlanId></vlan>'
+    "</val></propSet></objects>"
+)
+
+
+def test_the_distributed_catalog_is_decoded_while_the_read_can_still_fall_back():
+    # The catalog is read after the bulk read: a value not understood must be met when it is kept.
+    (portgroup,) = ours(reply(DVPORTGROUP.replace("<vlanId>40</vlanId>", "<vlanId>forty</vlanId>")))
+    with pytest.raises(FastReadUnsupported, match="not a int"):
+        _distributed.DistributedCatalog().add(portgroup)
+    (portgroup,) = ours(reply(DVPORTGROUP))
+    catalog = _distributed.DistributedCatalog()
+    assert catalog.add(portgroup)
+    kept = catalog.portgroups[0]["config.defaultPortConfig"]
+    assert "_pending" not in kept.__dict__ and "_pending" not in kept.vlan.__dict__ and kept.vlan.vlanId == 40
+    assert_same(kept, _gather.object_props(pyvmomi(reply(DVPORTGROUP))[0])["config.defaultPortConfig"])
+
+
+def test_an_object_handed_out_frees_its_part_of_the_page():
+    # Records keep the elements of their fields not read yet; once the caller lets an object go,
+    # nothing else (the page, the generator) may keep those elements alive.
+    second = HOST.replace("host-20", "host-21")
+    stub, _connection = fake_stub({"RetrievePropertiesEx": [FakeResponse(200, reply(HOST + second))]})
+    objects = retrieve(collector_of(stub), [SPEC], 100)
+    first = next(objects)
+    kept = weakref.ref(first.__dict__["_pending"][1]["propSet"][0])
+    assert kept() is not None
+    del first
+    assert kept() is None
+    assert next(objects).obj._moId == "host-21"
