@@ -45,6 +45,7 @@ import zlib
 from typing import Any, Callable, Iterator
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._element_filter import ElementFilter
 
 if HAS_PYVMOMI:
     from pyVmomi import Iso8601, SoapAdapter, VmomiSupport, vmodl
@@ -75,8 +76,11 @@ class VmodlData:
         pending = values.get("_pending")
         if pending is not None:
             decoder, elements = pending
-            kept = elements.pop(name, None)
+            kept = elements.get(name)
+            if kept is _DROPPED:
+                raise FastReadUnsupported(f"{name} was dropped from the reply unread (the caller said it reads no {name})")
             if kept is not None:
+                del elements[name]
                 if not elements:
                     del values["_pending"]
                 value = values[name] = decoder.field_value(values["_vmodl_type"], name, kept)
@@ -127,6 +131,7 @@ def vmodl_type_name(value: Any) -> str:
 
 
 _NO_FIELD = object()
+_DROPPED = object()  # stands for the elements of a field dropped before parsing (retrieve's skip)
 
 
 def _none() -> None:
@@ -194,8 +199,9 @@ def _parse_bool(text: str | None) -> bool:
 class _Decoder:
     """Turns the elements of one reply into values of the declared (or xsi:type) VMODL type."""
 
-    def __init__(self, stub: Any, namespaces: dict[str, str]) -> None:
+    def __init__(self, stub: Any, namespaces: dict[str, str], dropped: tuple[str, ...] = ()) -> None:
         self.stub = stub
+        self.dropped = frozenset(dropped)
         self.version = getattr(stub, "version", None)
         self.namespaces = namespaces
         self.resolved: dict[tuple[str, type], type] = {}
@@ -327,6 +333,7 @@ class _Decoder:
     def _new_data_reader(self, vmodl_type: type) -> Callable[[ElementTree.Element], VmodlData]:
         info = _type_info(vmodl_type)
         by_tag: dict[str, Any] = {}
+        dropped = tuple(name for name in info.fields if name in self.dropped)
 
         def read(elem: ElementTree.Element) -> VmodlData:
             record = VmodlData(vmodl_type)
@@ -361,6 +368,10 @@ class _Decoder:
                     raise FastReadUnsupported(f"{name} given twice in {VmomiSupport.GetWsdlName(vmodl_type)}")
                 else:
                     values[name] = value
+            if dropped:
+                kept = kept or {}
+                for name in dropped:
+                    kept[name] = _DROPPED
             if kept is not None:
                 values["_pending"] = (self, kept)
             return record
@@ -469,8 +480,9 @@ class _PageParser:
     vSphere server) makes the reply unsupported rather than resolved by guess.
     """
 
-    def __init__(self, encoding: str) -> None:
+    def __init__(self, encoding: str, dropped: tuple[str, ...] = ()) -> None:
         self.parser = ElementTree.XMLParser()
+        self.filter = ElementFilter(dropped, FastReadUnsupported) if dropped else None
         self.namespaces: dict[str, str] = {}
         self.tail = b""
         self.inflate = None
@@ -490,12 +502,15 @@ class _PageParser:
         self._feed_xml(chunk)
 
     def _feed_xml(self, chunk: bytes) -> None:
+        self._declarations(self.tail + chunk)
+        self.tail = chunk[-_CARRY:]
+        self._parse(self.filter.feed(chunk) if self.filter is not None else chunk)
+
+    def _parse(self, chunk: bytes) -> None:
         try:
             self.parser.feed(chunk)
         except ElementTree.ParseError as error:
             raise FastReadUnsupported(f"malformed XML: {error}") from None
-        self._declarations(self.tail + chunk)
-        self.tail = chunk[-_CARRY:]
 
     def _declarations(self, data: bytes) -> None:
         if b"xmlns" not in data:
@@ -518,6 +533,8 @@ class _PageParser:
     def close(self) -> ElementTree.Element:
         if self.inflate is not None:
             self._feed_xml(self.inflate.flush())
+        if self.filter is not None:
+            self._parse(self.filter.close())
         try:
             return self.parser.close()
         except ElementTree.ParseError as error:
@@ -549,10 +566,13 @@ def _raise_fault(stub: Any, body: bytes, info: Any) -> None:
     raise fault
 
 
-def call(stub: Any, this: Any, method: str, args: list[Any], timeout: float | None = None) -> Any:
+def call(stub: Any, this: Any, method: str, args: list[Any], timeout: float | None = None,
+         dropped: tuple[str, ...] = ()) -> Any:
     """Invoke ``method`` of managed object ``this`` through the pyVmomi ``stub``'s own session and
     connection pool, and parse its reply here: the method's declared result (a VmodlData record,
-    or None). ``timeout`` bounds each socket read (seconds; None: the stub's own setting)."""
+    or None). ``timeout`` bounds each socket read (seconds; None: the stub's own setting).
+    ``dropped``: names of fields whose elements are dropped unparsed (_element_filter); reading
+    such a field of a record raises FastReadUnsupported."""
     if not isinstance(stub, SoapAdapter.SoapStubAdapter):
         raise FastReadUnsupported(f"a {type(stub).__name__} stub")
     info = type(this)._GetMethodInfo(method)
@@ -574,7 +594,7 @@ def call(stub: Any, this: Any, method: str, args: list[Any], timeout: float | No
             response.read()
             raise http.client.HTTPException(f"{response.status} {response.reason}")
         encoding = (response.getheader("Content-Encoding") or "identity").lower()
-        page = _PageParser(encoding)
+        page = _PageParser(encoding, dropped)
         if response.status == 500:
             raw = response.read(_MAX_FAULT_BYTES)
             response.read()
@@ -594,10 +614,11 @@ def call(stub: Any, this: Any, method: str, args: list[Any], timeout: float | No
         if conn.sock is not None:
             conn.sock.settimeout(default_timeout)
     stub.ReturnConnection(conn)
-    return _result(stub, root, page.namespaces, info)
+    return _result(stub, root, page.namespaces, info, dropped)
 
 
-def _result(stub: Any, root: ElementTree.Element, namespaces: dict[str, str], info: Any) -> Any:
+def _result(stub: Any, root: ElementTree.Element, namespaces: dict[str, str], info: Any,
+            dropped: tuple[str, ...] = ()) -> Any:
     body = root.find(f"{{{SOAP_ENV}}}Body") if root.tag == f"{{{SOAP_ENV}}}Envelope" else None
     if body is None or len(body) != 1:
         raise FastReadUnsupported("not a SOAP envelope with one body element")
@@ -611,17 +632,17 @@ def _result(stub: Any, root: ElementTree.Element, namespaces: dict[str, str], in
         return None
     if len(returned) > 1:
         raise FastReadUnsupported("more than one returnval")
-    return _Decoder(stub, namespaces).value(returned[0], info.result)
+    return _Decoder(stub, namespaces, dropped).value(returned[0], info.result)
 
 
 def retrieve(collector: Any, spec_set: list[Any], max_objects: int,
-             timeout: float | None = None) -> Iterator[VmodlData]:
+             timeout: float | None = None, dropped: tuple[str, ...] = ()) -> Iterator[VmodlData]:
     """ObjectContent records of a paged RetrievePropertiesEx on ``collector`` (a pyVmomi
     PropertyCollector), page after page; one page is held at a time. Stopping early cancels the
     retrieval on the server."""
     stub = collector._stub
     options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=max_objects)
-    result = call(stub, collector, "RetrievePropertiesEx", [spec_set, options], timeout)
+    result = call(stub, collector, "RetrievePropertiesEx", [spec_set, options], timeout, dropped)
     token = None
     try:
         while result is not None:
@@ -635,7 +656,7 @@ def retrieve(collector: Any, spec_set: list[Any], max_objects: int,
             if not token:
                 break
             continued, token = token, None  # used up by the call, whatever it returns
-            result = call(stub, collector, "ContinueRetrievePropertiesEx", [continued], timeout)
+            result = call(stub, collector, "ContinueRetrievePropertiesEx", [continued], timeout, dropped)
     finally:
         if token:
             _cancel(collector, token)

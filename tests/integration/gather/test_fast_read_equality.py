@@ -191,10 +191,10 @@ def test_host_changed_between_pages(fast_read, tmp_path, monkeypatch):
         if fast_read:
             original_call = _retrieve_stream.call
 
-            def call(stub, this, method, args, timeout=None):
+            def call(stub, this, method, args, timeout=None, dropped=()):
                 if method == "ContinueRetrievePropertiesEx":
                     change_all_first()
-                return original_call(stub, this, method, args, timeout)
+                return original_call(stub, this, method, args, timeout, dropped)
             monkeypatch.setattr(_retrieve_stream, "call", call)
         else:
             stub = si._stub
@@ -219,10 +219,10 @@ def test_fallback_mid_read_discards_the_fast_pages(tmp_path, monkeypatch):
         monkeypatch.setattr(_gather, "PAGE_SIZE", 2)
         original_call = _retrieve_stream.call
 
-        def call(stub, this, method, args, timeout=None):
+        def call(stub, this, method, args, timeout=None, dropped=()):
             if method == "ContinueRetrievePropertiesEx":
                 raise _retrieve_stream.FastReadUnsupported("test: page 2 not understood")
-            return original_call(stub, this, method, args, timeout)
+            return original_call(stub, this, method, args, timeout, dropped)
         monkeypatch.setattr(_retrieve_stream, "call", call)
         warnings: list[str] = []
         fast = _gather.gather(vs.si, warn=warnings.append)

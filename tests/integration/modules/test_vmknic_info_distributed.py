@@ -158,9 +158,9 @@ def test_one_bulk_read_with_each_dvportgroup_once(built, monkeypatch):
     objects: Counter = Counter()
     original_call, original_retrieve = _retrieve_stream.call, _gather.stream_retrieve
 
-    def call(stub, this, method, args, timeout=None):
+    def call(stub, this, method, args, timeout=None, dropped=()):
         calls.append(method)
-        return original_call(stub, this, method, args, timeout)
+        return original_call(stub, this, method, args, timeout, dropped)
 
     def retrieve(*args, **kwargs):
         for item in original_retrieve(*args, **kwargs):

@@ -390,3 +390,31 @@ def test_an_object_handed_out_frees_its_part_of_the_page():
     del first
     assert kept() is None
     assert next(objects).obj._moId == "host-21"
+
+
+NIC_MANAGER = (
+    '<objects><obj type="HostSystem">host-24</obj>'
+    '<propSet><name>config.virtualNicManagerInfo</name><val xsi:type="HostVirtualNicManagerInfo">'
+    "<netConfig><nicType>vmotion</nicType><multiSelectAllowed>true</multiSelectAllowed>"
+    "<candidateVnic><device>vmk0</device><key>vmotion.key-vim.host.VirtualNic-vmk0</key><portgroup>pg</portgroup>"
+    "<spec><mtu>1500</mtu></spec></candidateVnic>"
+    "<candidateVnic><device>vmk1</device><key>vmotion.key-vim.host.VirtualNic-vmk1</key><portgroup>pg</portgroup>"
+    "<spec><mtu>big</mtu></spec></candidateVnic>"
+    "<selectedVnic>vmotion.key-vim.host.VirtualNic-vmk1</selectedVnic></netConfig>"
+    "</val></propSet></objects>"
+)
+
+
+def test_dropped_fields_are_never_parsed_and_refuse_to_be_read():
+    stub, _connection = fake_stub({"RetrievePropertiesEx": [FakeResponse(200, reply(NIC_MANAGER))]})
+    (host,) = retrieve(collector_of(stub), [SPEC], 100, dropped=_gather.DROPPED_FIELDS)
+    info = _gather.object_props(host)["config.virtualNicManagerInfo"]
+    (net_config,) = info.netConfig
+    # the candidate with an mtu no parser could read was never looked at: the rest reads as pyVmomi's
+    assert (net_config.nicType, net_config.multiSelectAllowed, net_config.selectedVnic) == (
+        "vmotion", True, ["vmotion.key-vim.host.VirtualNic-vmk1"])
+    assert _host_facts._services_by_key(info) == {"key-vim.host.VirtualNic-vmk1": ["vmotion"]}
+    with pytest.raises(FastReadUnsupported, match="candidateVnic was dropped"):
+        net_config.candidateVnic  # noqa: B018
+    with pytest.raises(FastReadUnsupported, match="not a int"):  # read whole without dropping, it is refused
+        fully_decoded(ours(reply(NIC_MANAGER)))
