@@ -46,22 +46,22 @@ def _ipv4(ip_config: Any) -> dict[str, Any] | None:
 
 def _ipv6(ip_config: Any) -> dict[str, Any]:
     v6 = getattr(ip_config, "ipV6Config", None) if ip_config is not None else None
-    addresses = []
+    parsed = []
     for entry in (v6.ipV6Address or []) if v6 else []:
         interface = ipaddress.IPv6Interface(f"{entry.ipAddress}/{entry.prefixLength}")
-        addresses.append({
+        parsed.append((interface.ip, int(entry.prefixLength), {
             "address": str(interface.ip),
             "prefix_length": int(entry.prefixLength),
             "network": str(interface.network),
             "origin": entry.origin,
             "link_local": interface.ip.is_link_local,
             "dad_state": entry.dadState,
-        })
-    addresses.sort(key=lambda a: (ipaddress.IPv6Address(a["address"]), a["prefix_length"]))
+        }))
+    parsed.sort(key=lambda item: item[:2])  # by address (as numbers), then prefix length
     return {
         "autoconf": bool(v6.autoConfigurationEnabled) if v6 else False,
         "dhcp": bool(v6.dhcpV6Enabled) if v6 else False,
-        "addresses": addresses,
+        "addresses": [address for _ip, _prefix, address in parsed],
     }
 
 
