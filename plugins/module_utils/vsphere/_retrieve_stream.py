@@ -91,8 +91,11 @@ class VmodlData:
         return default()
 
     def __repr__(self) -> str:
-        fields = {k: v for k, v in fully_decoded(self).__dict__.items() if not k.startswith("_")}
-        return f"{VmomiSupport.GetWsdlName(self._vmodl_type)}({fields})"
+        # What is decoded so far, and the names of the fields not read yet (a repr decodes nothing).
+        fields = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        pending = self.__dict__.get("_pending")
+        later = f", not read yet: {sorted(pending[1])}" if pending is not None else ""
+        return f"{VmomiSupport.GetWsdlName(self._vmodl_type)}({fields}{later})"
 
 
 def fully_decoded(value: Any) -> Any:
