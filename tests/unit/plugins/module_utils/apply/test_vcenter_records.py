@@ -256,3 +256,23 @@ def test_check_mode_reports_a_lock_and_writes_nothing():
     store.values["u1"] = foreign_record(600)
     assert apply_vcenter_steps(section(PGS, [20, 30]), vcenter.run, vcenter.read, True, keeper)["status"] == "locked"
     assert [e for e in journal if e[0] == "SetField"] == []
+
+
+def test_killed_after_the_rollback_destroyed_what_it_created_the_undo_only_clears_the_record():
+    """The window between a rollback's DestroyDVPortgroup and the record's clear (no record update
+    between the two): the next run finds dv-A back as before and dv-new gone. Its undo has no call
+    to make, and applying it clears the interrupted record, so the switch is not stuck."""
+    journal, store, _vcenter, keeper = setup()
+    interrupted = dict(interrupted_record(), phase=PHASE_ROLLBACK, done=1)
+    store.values["u1"] = encode(interrupted)
+    now = [dvpg("dv-A", "dvportgroup-1", 10), PGS[1]]
+    assert undo_operations(interrupted, now) == ([], [now[0]], [], [])
+    document = with_switch_records(plan_document(), switches_with(store.values["u1"]), now, "undo")
+    assert document["executable"] and document["vcenter"]["operations"] == []
+    assert document["vcenter"]["recovery"][0]["run"] == interrupted["run"]
+    vcenter = JournaledVcenter(now, journal)
+    outcome = apply_vcenter_steps(document["vcenter"], vcenter.run, vcenter.read, False, keeper)
+    assert (outcome["status"], outcome["executed"], vcenter.calls) == ("applied", [], [])
+    keeper.clear(keep=unverified_switches(document["vcenter"], outcome, {}))
+    assert store.values["u1"] == ""
+    assert [entry[0] for entry in journal] == ["SetField", "SetField"]
