@@ -58,7 +58,10 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
     # vCenter-level steps first, once; a host that needs a failed one fails without a call.
     section = params["plan"].get("vcenter") or {}
     vcenter = session.apply_vcenter(section)
-    outcomes = apply_entries(entries, session.apply_caught, params["parallel"], params["max_hosts_in_change_per_cluster"], policy)
+    outcomes = apply_entries(entries, session.apply_caught, params["parallel"], params["max_hosts_in_change_per_cluster"], policy,
+                             tick=session.keep_vcenter_records_alive)
+    for warning in session.record_warnings:
+        module.warn(warning)
     session.undo_unused_vcenter_steps(section, vcenter, outcomes)
     session.finish_vcenter(section, vcenter, outcomes)
     errors = [o for o in outcomes if policy.is_error(o)]

@@ -276,3 +276,19 @@ def test_killed_after_the_rollback_destroyed_what_it_created_the_undo_only_clear
     keeper.clear(keep=unverified_switches(document["vcenter"], outcome, {}))
     assert store.values["u1"] == ""
     assert [entry[0] for entry in journal] == ["SetField", "SetField"]
+
+
+def test_keep_alive_renews_a_lease_only_once_half_of_it_is_gone():
+    """During a host phase longer than the lease, the switch record is renewed (another run then
+    sees it locked, never interrupted); before half the lease is gone no call is made."""
+    journal, store, vcenter, keeper = setup()
+    assert apply_vcenter_steps(section(PGS, [20, 30]), vcenter.run, vcenter.read, False, keeper)["status"] == "applied"
+    written = len(journal)
+    expires = keeper.records["u1"]["expires"]
+    keeper.keep_alive(now=expires - 100)  # lease 120 s: 100 s left, more than half
+    assert len(journal) == written
+    keeper.keep_alive(now=expires - 50)
+    assert len(journal) == written + 1
+    renewed = decode(store.values["u1"])
+    assert renewed["expires"] > expires and renewed["done"] == 2 and renewed["phase"] == "apply"
+    assert record_facts(store.values["u1"], owner=OTHER, holder="switch", now=expires + 10)["lease"] == "live"
