@@ -37,6 +37,13 @@ def _diff(outcome: dict) -> dict:
             "before_header": f"{name} (read)", "after_header": f"{name} (predicted)"}
 
 
+def _vcenter_diff(section: dict) -> dict:
+    """The --diff entry of the plan's vCenter-level steps: the dvPortgroups they change, as read
+    at planning and as predicted (a dvPortgroup the plan creates is only in ``after``)."""
+    return {"before": {"dvportgroups": section["before"]["dvportgroups"]}, "after": {"dvportgroups": section["after"]["dvportgroups"]},
+            "before_header": "vCenter dvPortgroups (read)", "after_header": "vCenter dvPortgroups (predicted)"}
+
+
 def _failure_message(outcome: dict) -> str:
     """What became of a failed host, in one line."""
     return f"{outcome['host']}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})"
@@ -79,7 +86,8 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
         errors.insert(0, dict(vcenter, host="vCenter"))
         where.insert(0, "the vCenter-level steps")
     if module._diff:
-        result["diff"] = [_diff(o) for o in outcomes if o["status"] != NOT_TRIED]
+        result["diff"] = ([_vcenter_diff(section)] if vcenter["changed"] else []) + [
+            _diff(o) for o in outcomes if o["status"] != NOT_TRIED]
     for outcome in outcomes:
         if outcome["status"] in FAILURES and not policy.is_error(outcome):  # locked, and told to continue
             module.warn(_failure_message(outcome))

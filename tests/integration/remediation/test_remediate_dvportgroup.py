@@ -55,8 +55,8 @@ def plan_document(lab, intent: dict, **scope: Any) -> dict:
     return result
 
 
-def apply_plan(lab, document: dict, check: bool = False) -> dict:
-    return run_module("remediation_apply", dict(connection_args(lab), plan=document), check=check)
+def apply_plan(lab, document: dict, check: bool = False, diff: bool = False) -> dict:
+    return run_module("remediation_apply", dict(connection_args(lab), plan=document), check=check, diff=diff)
 
 
 def dvportgroup_setting(config: Any) -> tuple[Any, list[str] | None, list[str] | None]:
@@ -95,9 +95,13 @@ def test_vlan_of_a_dvportgroup_four_steps(lab):
         "ReconfigureDVPortgroup", "dv-vMotion", "dvs-A", 20, before[3], HOSTS[:2])
     assert [e["operations"] for e in plan["hosts"]] == [[], [], []]
     assert [e.get("vcenter_steps", [{}])[0].get("vlan") for e in plan["hosts"]] == [20, 20, None]
-    checked = apply_plan(lab, plan, check=True)
+    checked = apply_plan(lab, plan, check=True, diff=True)
     assert (checked["changed"], checked["vcenter"]["status"]) == (True, "planned"), checked.get("msg")
     assert lab.journal() == [] and dvportgroup(lab, "dv-vMotion") == before
+    [diff] = checked["diff"]  # --diff: the dvPortgroup as read and as predicted (no host changes)
+    assert (diff["before_header"], diff["after_header"]) == ("vCenter dvPortgroups (read)", "vCenter dvPortgroups (predicted)")
+    assert [(pg["name"], pg["vlan"]) for pg in diff["before"]["dvportgroups"]] == [("dv-vMotion", 10)]
+    assert [(pg["name"], pg["vlan"]) for pg in diff["after"]["dvportgroups"]] == [("dv-vMotion", 20)]
 
     # 2. apply: exactly one call, with the configVersion read; read back through pyVmomi
     applied = apply_plan(lab, plan)
@@ -112,7 +116,8 @@ def test_vlan_of_a_dvportgroup_four_steps(lab):
     lab.clear_journal()
     again = plan_document(lab, VLAN_INTENT)["plan"]
     assert again["vcenter"]["operations"] == [] and all(not e["operations"] for e in again["hosts"])
-    assert apply_plan(lab, again, check=True)["changed"] is False
+    checked_again = apply_plan(lab, again, check=True, diff=True)
+    assert (checked_again["changed"], checked_again["diff"]) == (False, [])
     assert apply_plan(lab, again)["changed"] is False
     assert lab.journal() == []
 
