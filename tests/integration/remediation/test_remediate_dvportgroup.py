@@ -254,6 +254,8 @@ def test_the_role_applies_a_plan_of_vcenter_level_steps_only(lab, tmp_path, inve
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert [(e["method"], e["args"].get("vlan")) for e in lab.journal()] == [("ReconfigureDVPortgroup_Task", 20)]
     assert dvportgroup(lab, "dv-vMotion")[0] == 20
+    if not inventory:  # the outcome lines start with the vCenter-level steps
+        assert '"vCenter-level steps (1): applied"' in proc.stdout, proc.stdout[-4000:]
     restore = {"classes": [dict(VLAN_INTENT["classes"][0], subnet={"network": "10.20.0.0/24", "vlan": 10})]}
     assert apply_plan(lab, plan_document(lab, restore)["plan"])["vcenter"]["status"] == "applied"
     assert dvportgroup(lab, "dv-vMotion")[:3] == before[:3]
