@@ -236,7 +236,7 @@ def test_the_tick_runs_while_a_host_is_in_change_and_after_each_host():
     thread, result = run_in_background([entry("esx01", "C1"), entry("esx02", "C1")], hosts,
                                        tick=lambda: ticks.put(hosts.in_flight), tick_seconds=0.01)
     assert hosts.next_started() == "esx01"
-    assert [ticks.get(timeout=WAIT) for _ in range(3)] == [1, 1, 1]  # esx01 still held
+    assert [ticks.get(timeout=WAIT) for _tick in range(3)] == [1, 1, 1]  # esx01 still held
     hosts.release("esx01")
     assert hosts.next_started() == "esx02"
     hosts.release("esx02")
