@@ -193,6 +193,7 @@ def interrupted_case(lab: Lab, tmp_path: Path, kind: str, position: int, choice:
 # ---------------------------------------------------------------------- the normal suite
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("choice", ["undo", "finish"])
 def test_stack_move_killed_between_remove_and_add(lab, tmp_path, choice):
     """The issue's first case: killed while AddVirtualNic of a stack move is held, after
@@ -200,6 +201,7 @@ def test_stack_move_killed_between_remove_and_add(lab, tmp_path, choice):
     interrupted_case(lab, tmp_path, "stack", 2, choice)
 
 
+@pytest.mark.collection_logic
 def test_killed_before_the_first_call_needs_no_change(lab, tmp_path):
     """Killed while the first host call is held: the record says 0 done; undo only clears it."""
     before = facts(lab)
@@ -215,6 +217,7 @@ def test_sigint(lab, tmp_path):
     interrupted_case(lab, tmp_path, "stack", 2, "finish", signal.SIGINT)
 
 
+@pytest.mark.collection_logic
 def test_dropped_connection_mid_stack_move(lab, tmp_path):
     """vCenter closes the connection without answering AddVirtualNic (not carried out): the host is
     left without the vmknic, the outcome is interrupted with the failed call and the record; the
@@ -303,6 +306,7 @@ def test_approved_plan_refused_after_a_change(lab, tmp_path):
     assert applied.returncode == 0, applied.stdout[-3000:]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("value, message", [
     ("hand-written note", "foreign format"),
     ("vmkmh/7:eJwDAAAAAAE=", "format version 7, newer than this collection's 1"),

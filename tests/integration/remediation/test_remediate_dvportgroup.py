@@ -341,6 +341,7 @@ def plan_calls(plan: dict) -> list[tuple]:
         (op["op"], entry["host"]) for entry in plan["hosts"] for op in entry["operations"]]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize(("kind", "step", "outcome", "vcenter", "rollback", "kept"), FAULTS)
 def test_a_fault_at_each_step_of_each_distributed_plan(lab, kind, step, outcome, vcenter, rollback, kept):
     """The call at ``step`` is refused: the host that made it (or every host needing the vCenter
