@@ -70,8 +70,15 @@ def start(lab: Lab, tmp_path: Path, kind: str, marker: str, **more: Any) -> subp
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(PLAYBOOK), "-i", "localhost,", "-c", "local",
            "-e", json.dumps(extra_vars(tmp_path, kind, **more))]
     env = ansible_env(lab, ANSIBLE_SHOW_CUSTOM_STATS="true", **{MARK: marker})
+    # SIGINT as a job's process has it, whatever this test inherited: a shell's background job
+    # (`pytest ... &` in a script) ignores SIGINT, the ignore is inherited, and Python installs no
+    # handler over an ignored SIGINT, so ansible-playbook would never see Ctrl-C.
     return subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def processes_of(marker: str) -> list[int]:
