@@ -418,3 +418,13 @@ def test_dropped_fields_are_never_parsed_and_refuse_to_be_read():
         net_config.candidateVnic  # noqa: B018
     with pytest.raises(FastReadUnsupported, match="not a int"):  # read whole without dropping, it is refused
         fully_decoded(ours(reply(NIC_MANAGER)))
+
+
+def test_dropped_fields_of_a_gzip_reply():
+    # The filter works on the inflated bytes, not on the compressed ones.
+    body = gzip.compress(reply(NIC_MANAGER + HOST))
+    stub, _connection = fake_stub({"RetrievePropertiesEx": [FakeResponse(200, body, {"Content-Encoding": "gzip"})]})
+    nic_manager, host = retrieve(collector_of(stub), [SPEC], 100, dropped=_gather.DROPPED_FIELDS)
+    (net_config,) = _gather.object_props(nic_manager)["config.virtualNicManagerInfo"].netConfig
+    assert net_config.selectedVnic == ["vmotion.key-vim.host.VirtualNic-vmk1"]
+    assert_same([host], pyvmomi(reply(HOST)))
