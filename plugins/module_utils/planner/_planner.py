@@ -35,7 +35,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._value
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
     dedicated_stack_problems, iscsi_uplink_problems, management_problems, post_change_errors, services_lost_on_stack,
-    unbind_problems, untrusted_facts, vcenter_path_problems,
+    VcenterPathWatch, unbind_problems, untrusted_facts,
 )
 
 
@@ -429,11 +429,13 @@ class _Planner:
     def operations(self, name: str) -> None:
         hp = self.plans[name]
         tainted = name in self.tainted
+        vcenter_path = VcenterPathWatch("the plan")
         try:
             hp.operations = reconcile(hp.facts, hp.target)
-            # The host after the vCenter-level steps it sees (its dvPortgroups), then its own.
+            # The host after the vCenter-level steps it sees (its dvPortgroups), then its own, on the
+            # host with the dvPortgroups its vmknics move to; vCenter's path is judged on the way.
             hp.after = simulate(hp.facts, self.distributed.operations_for(name) + hp.operations,
-                                portgroups=self.distributed.attached(name))
+                                portgroups=self.distributed.attached(name), watch=vcenter_path)
         except PlanError as error:
             if not tainted:  # on a refused host this only restates the refusal (e.g. a shared port group)
                 for problem in error.problems:
@@ -442,19 +444,15 @@ class _Planner:
             return
         for problem in [] if tainted else state_differences(hp.target, hp.after, by_device=False):
             self.refuse(f"host {name}: internal error, the operations do not reach the target ({problem})", name)
-        self._management_checks(hp)
+        self._management_checks(hp, vcenter_path)
         self._dedicated_stack_checks(hp)
         for problem in unbind_problems(hp.facts, hp.operations):
             self.refuse(f"host {name}: {problem}", name)
 
-    def _management_checks(self, hp: _HostPlan) -> None:
+    def _management_checks(self, hp: _HostPlan, vcenter_path: VcenterPathWatch) -> None:
         name = hp.facts["name"]
         problems = management_problems(hp.facts, hp.operations, self.intent.allow_management_change, "the plan")
-        # vCenter's path through the vCenter-level steps this host sees, then its own operations, on
-        # the host with the dvPortgroups its vmknics move to.
-        seen = dict(hp.facts, portgroups=hp.facts["portgroups"] + self.distributed.attached(name))
-        steps = self.distributed.operations_for(name) + hp.operations
-        for problem in problems or vcenter_path_problems(seen, steps, "the plan"):
+        for problem in problems or vcenter_path.problems:
             self.refuse(f"host {name}: {problem}", name)
 
     def _dedicated_stack_checks(self, hp: _HostPlan) -> None:
