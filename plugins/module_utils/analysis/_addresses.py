@@ -72,6 +72,16 @@ def prefix_len(version: int, prefix: Any) -> int:
 
 
 def make_iface(address: Any, prefix: Any) -> Iface | None:
+    """The interface ``address``/``prefix``; None when either is not valid. Each pair is parsed
+    once per process (the planner audits every host before and after its change, and the after
+    state keeps most addresses); an Iface is immutable, so sharing it is safe."""
+    try:
+        return _cached_iface(address, prefix)
+    except TypeError:  # an unhashable value: parsed (and refused) without the cache
+        return _parse_iface(address, prefix)
+
+
+def _parse_iface(address: Any, prefix: Any) -> Iface | None:
     try:
         version, ip = ip_int(address)
         plen = prefix_len(version, prefix)
@@ -79,6 +89,9 @@ def make_iface(address: Any, prefix: Any) -> Iface | None:
         return None
     shift = BITS[version] - plen
     return Iface(ip, Net(version, ip >> shift << shift, plen), f"{address}/{plen}")
+
+
+_cached_iface = functools.lru_cache(maxsize=1 << 16, typed=True)(_parse_iface)
 
 
 @functools.lru_cache(maxsize=4096)

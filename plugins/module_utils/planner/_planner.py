@@ -58,10 +58,23 @@ def _normalise_host(host: dict) -> dict:
     return result
 
 
+def _target_copy(host: dict) -> dict:
+    """The copy of a host's (normalised) facts that becomes its target: new lists of vmknics, port
+    groups and iSCSI adapters and a new dict for each, the values inside shared with the facts.
+    Building a target only assigns at that depth (a vmknic's ``ipv4``, a port group's ``vlan``,
+    an adapter's ``bound_vmknics``, a list's new entry), never changes a shared value in place, and
+    the target is only read after that (reconcile, the checks): a full copy of every host would
+    cost more than the rest of building its target."""
+    target = dict(host)
+    for key in ("vmknics", "portgroups", "iscsi_adapters"):
+        target[key] = [dict(item) for item in host[key]]
+    return target
+
+
 @dataclass
 class _HostPlan:
     facts: dict
-    target: dict
+    target: dict                # _target_copy of the facts, changed by build_target
     selected: dict = field(default_factory=dict)   # device -> ClassIntent (accept classes included)
     operations: list = field(default_factory=list)
     after: Optional[dict] = None
@@ -106,7 +119,7 @@ class _Planner:
                 self.skipped.append({"host": host["name"], "reason": "facts are incomplete: "
                                      + "; ".join(host["errors"])})
             else:
-                self.plans[host["name"]] = _HostPlan(facts=host, target=copy_data(host))
+                self.plans[host["name"]] = _HostPlan(facts=host, target=_target_copy(host))
         for name, count in sorted(names.items(), key=lambda kv: str(kv[0])):
             if count > 1:
                 self.refuse(f"host {name} appears {count} times in the facts")
