@@ -103,13 +103,30 @@ def ipv6_int(text: str) -> int:
     return int(ipaddress.IPv6Address(text))
 
 
-def ipv4_interface(ipv4: Optional[dict]) -> Optional[ipaddress.IPv4Interface]:
+@functools.lru_cache(maxsize=1 << 16)
+def _ipv4_interface_text(address: str, prefix: Any) -> Optional[str]:
+    iface = _parse_ipv4_interface(address, prefix)
+    return str(iface) if iface is not None else None
+
+
+def _address_and_prefix(ipv4: Optional[dict]) -> Optional[tuple[str, Any]]:
     if not ipv4 or not ipv4.get("address"):
         return None
     prefix = ipv4.get("prefix_length")
     if prefix is None:
         prefix = ipv4.get("netmask")
-    return _parse_ipv4_interface(ipv4["address"], prefix) if prefix is not None else None
+    return None if prefix is None else (ipv4["address"], prefix)
+
+
+def ipv4_interface(ipv4: Optional[dict]) -> Optional[ipaddress.IPv4Interface]:
+    given = _address_and_prefix(ipv4)
+    return _parse_ipv4_interface(*given) if given else None
+
+
+def ipv4_interface_text(ipv4: Optional[dict]) -> Optional[str]:
+    """str(ipv4_interface(ipv4)) ("10.0.0.5/24"), None when it has no static address."""
+    given = _address_and_prefix(ipv4)
+    return _ipv4_interface_text(*given) if given else None
 
 
 def ipv4_text(ipv4: Optional[dict]) -> str:

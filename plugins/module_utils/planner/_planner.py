@@ -14,6 +14,7 @@ Pure Python on plain data (docs/facts.md in, docs/remediation.md out); no pyVmom
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -56,6 +57,16 @@ def _normalise_host(host: dict) -> dict:
     result["stacks"] = sorted(host.get("stacks") or [], key=lambda s: s["key"])
     result["iscsi_adapters"] = sorted(host.get("iscsi_adapters") or [], key=lambda a: a["device"])
     return result
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _gateway_value(gateway: str) -> Optional[tuple[str, int]]:
+    """(family, address as int) of a gateway in use; None for none (not an address, or 0.0.0.0 / ::,
+    which connected routes list). Cached: every host of a cluster lists the same gateways."""
+    address = parse_ip_address(gateway)
+    if address is None or address.is_unspecified:
+        return None
+    return f"ipv{address.version}", int(address)
 
 
 def _target_copy(host: dict) -> dict:
@@ -144,9 +155,9 @@ class _Planner:
                     self._note_gateway(route["family"], route.get("gateway"))
 
     def _note_gateway(self, family: str, gateway: Optional[str]) -> None:
-        address = parse_ip_address(gateway) if gateway else None
-        if address is not None and not address.is_unspecified and f"ipv{address.version}" == family:
-            self.gateways[family].add(int(address))
+        noted = _gateway_value(gateway) if gateway else None
+        if noted is not None and noted[0] == family:
+            self.gateways[family].add(noted[1])
 
     # ----------------------------------------------------------------- selection
 
