@@ -51,8 +51,14 @@ def find_vmknic(host: dict, device: Optional[str]) -> Optional[dict]:
 
 
 def ipv4_static(address: str, network: ipaddress.IPv4Network) -> dict:
-    return {"address": str(address), "netmask": str(network.netmask), "prefix_length": network.prefixlen,
-            "network": str(network), "dhcp": False}
+    netmask, text = _network_texts(network)
+    return {"address": str(address), "netmask": netmask, "prefix_length": network.prefixlen, "network": text, "dhcp": False}
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _network_texts(network: ipaddress.IPv4Network) -> tuple[str, str]:
+    """(netmask, network) as text: a plan gives a class's network to every host."""
+    return str(network.netmask), str(network)
 
 
 def _ipv4_dhcp() -> dict:
@@ -179,7 +185,12 @@ def ipv4_arg(ipv4: dict) -> dict:
 def ipv4_from_arg(arg: dict) -> dict:
     if arg.get("dhcp"):
         return _ipv4_dhcp()
-    iface = ipaddress.IPv4Interface(f"{arg['address']}/{arg['netmask']}")
+    try:
+        iface = _parse_ipv4_interface(arg["address"], arg["netmask"])
+    except TypeError:  # not text: ipaddress says what is wrong with it, as below
+        iface = None
+    if iface is None:
+        iface = ipaddress.IPv4Interface(f"{arg['address']}/{arg['netmask']}")  # raises ValueError naming the problem
     return ipv4_static(str(iface.ip), iface.network)
 
 

@@ -94,21 +94,22 @@ def _owner_towards(state: dict, address: ipaddress._BaseAddress) -> tuple[Option
     return None, False
 
 
-def _vcenter_path(state: dict) -> tuple[Optional[tuple], str]:
+def _vcenter_path(state: dict) -> tuple[Optional[tuple], str, tuple]:
     """vCenter's path to the host in ``state`` (tests/lab/README.md, "vCenter's path"): vCenter
     connects to the management address; the host answers through the vmknic owning the route to
-    vCenter. Returns (signature, "") while the path holds, (None, why) when it is cut."""
+    vCenter. Returns (signature, "", port group names of its two legs) while the path holds,
+    (None, why, ()) when it is cut."""
     management = state.get("management") or {}
     by_device = {n["device"]: n for n in state.get("vmknics") or ()}
     mgmt = by_device.get(management.get("vmknic"))
     held = {(mgmt or {}).get("ipv4", {}).get("address") if mgmt and mgmt.get("ipv4") else None}
     held |= {a.get("address") for a in ((mgmt or {}).get("ipv6") or {}).get("addresses") or ()}
     if mgmt is None or management.get("address") not in held:
-        return None, f"no vmknic would hold {management.get('address')}, the address vCenter connects to"
+        return None, f"no vmknic would hold {management.get('address')}, the address vCenter connects to", ()
     device, routed = _owner_towards(state, _address(state["vcenter_address"]))
     egress = by_device.get(device)
     if egress is None:
-        return None, f"no vmknic would have a route to vCenter at {state['vcenter_address']}"
+        return None, f"no vmknic would have a route to vCenter at {state['vcenter_address']}", ()
     linked = {p["device"] for p in state.get("pnics") or () if p.get("link")}
     known = {p["device"] for p in state.get("pnics") or ()}
     legs = []
@@ -117,9 +118,18 @@ def _vcenter_path(state: dict) -> tuple[Optional[tuple], str]:
         team = pg.get("teaming") or {}
         uplinks = list(team.get("active") or ()) + list(team.get("standby") or ())
         if pg and uplinks and not any(u in linked or u not in known for u in uplinks):
-            return None, f"port group {pg.get('name')} of {nic['device']} would have no uplink with link ({', '.join(uplinks)})"
+            return None, f"port group {pg.get('name')} of {nic['device']} would have no uplink with link ({', '.join(uplinks)})", ()
         legs.append((nic.get("switch"), pg.get("vlan")))
-    return (mgmt["device"], routed, *legs), ""
+    return (mgmt["device"], routed, *legs), "", (mgmt.get("portgroup"), egress.get("portgroup"))
+
+
+# What vCenter's path reads (_vcenter_path) these operations never change (engine/_simulate.py):
+# services, iSCSI bindings and adapters, and nothing a host sees of a dvPortgroup's creation or end.
+_OFF_THE_PATH = frozenset({"SelectVnicForNicType", "DeselectVnicForNicType", "BindVnic", "UnbindVnic", "RescanHba",
+                           "UpdateSoftwareInternetScsiEnabled", "CreateDVPortgroup", "DestroyDVPortgroup"})
+# These change only the port groups named op["name"] (and bindings on them): off the path unless
+# one of its legs is on such a port group.
+_PORTGROUP_OPERATIONS = frozenset({"AddPortGroup", "UpdatePortGroup", "RemovePortGroup"})
 
 
 class VcenterPathWatch:
@@ -140,6 +150,7 @@ class VcenterPathWatch:
         self.subject = subject
         self.problems: list[str] = []
         self.before: Optional[tuple] = None
+        self.legs: tuple = ()  # the port groups of the path's two legs, as last judged
         self.done = False
 
     def __call__(self, state: dict, step: int, op: Optional[dict]) -> None:
@@ -147,10 +158,12 @@ class VcenterPathWatch:
             return
         if op is None:
             if state.get("vcenter_address") and (state.get("management") or {}).get("vmknic"):
-                self.before = _vcenter_path(state)[0]
+                self.before, _why, self.legs = _vcenter_path(state)
             self.done = self.before is None
             return
-        after, why = _vcenter_path(state)
+        if op["op"] in _OFF_THE_PATH or (op["op"] in _PORTGROUP_OPERATIONS and op.get("name") not in self.legs):
+            return  # the state it leaves is, on the path, the one just judged whole
+        after, why, self.legs = _vcenter_path(state)
         if after == self.before:
             return
         address = state["vcenter_address"]
