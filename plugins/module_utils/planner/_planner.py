@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import age_without_scan, cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import (
     DEFAULT_STACK, IMPLIED_SERVICES, SOFTWARE_ADAPTER, SYSTEM_STACKS, vmk_sort_key,
 )
@@ -579,7 +579,9 @@ def build_plan(hosts: list[dict], intent: Any, dvportgroups: Optional[list[dict]
     except IntentError as error:
         raise PlanError(error.problems) from None
     with cyclic_gc_paused():  # the planner's data has no reference cycles
-        return _Planner(hosts, parsed, dvportgroups).run()
+        document = _Planner(hosts, parsed, dvportgroups).run()
+        age_without_scan()
+    return document
 
 
 def plan(hosts: list[dict], intent: Any, dvportgroups: Optional[list[dict]] = None) -> dict:
