@@ -323,8 +323,7 @@ class _Planner:
             return
         wanted = cls.portgroup
         if nic.get("switch_type") == "distributed" or wanted.switch:
-            self.distributed.hosts_pgs[hp.facts["name"]] = hp.facts["portgroups"]
-            self.distributed.move(hp.facts["name"], hp.target, nic, cls, where)
+            self.distributed.move(hp.facts["name"], hp.target, nic, cls, where, hp.facts["portgroups"])
             return
         current = self._standard_pg(hp, nic, cls, where, "the port group")
         if current is None:
