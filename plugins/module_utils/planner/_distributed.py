@@ -15,14 +15,12 @@ Pure Python on plain data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import dv_teaming
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
     NEW_DVPORTGROUP_KEY, copy_data, make_operation, management_devices,
 )
-
-Refuse = Callable[..., None]  # _Planner.refuse(message, host=None, cls=None)
 
 
 @dataclass
@@ -67,9 +65,12 @@ def host_portgroup(target: dict, nic: dict) -> Optional[dict]:
 class DvPortgroupChanges:
     """Collects what classes ask of dvPortgroups, then plans them once (``finish``)."""
 
-    def __init__(self, catalogue: Optional[list[dict]], refuse: Refuse, allow_management_change: bool) -> None:
+    def __init__(self, catalogue: Optional[list[dict]], allow_management_change: bool) -> None:
         self.catalogue = None if catalogue is None else {(pg["switch_uuid"], pg["key"]): pg for pg in catalogue}
-        self.refuse = refuse
+        # (message, host, class) for the planner to take over (_Planner.refuse): kept here rather than
+        # calling back into the planner, which would make the two a reference cycle that only the
+        # cyclic collector frees (build_plan ages the plan's objects without scanning them).
+        self.refusals: list[tuple[str, Optional[str], Optional[str]]] = []
         self.allow_management_change = allow_management_change
         self.wanted: dict[tuple, _Wanted] = {}
         self.operations: list[dict] = []
@@ -168,6 +169,9 @@ class DvPortgroupChanges:
         self.catalogue[(entry["switch_uuid"], entry["key"])] = entry
         self.created[(entry["switch_uuid"], entry["key"])] = set()
         return entry
+
+    def refuse(self, message: str, host: Optional[str] = None, cls: Optional[str] = None) -> None:
+        self.refusals.append((message, host, cls))
 
     def attached(self, host: str) -> list[dict]:
         """dvPortgroups this host's vmknics move to that its facts do not list (simulate's ``portgroups``)."""

@@ -96,7 +96,7 @@ class _Planner:
         self.intent = intent
         self.refusals: list[dict] = []
         # dvPortgroup changes, planned once for every host on the switch (planner/_distributed.py)
-        self.distributed = DvPortgroupChanges(dvportgroups, self.refuse, intent.allow_management_change)
+        self.distributed = DvPortgroupChanges(dvportgroups, intent.allow_management_change)
         self.skipped: list[dict] = []
         self.plans: dict[str, _HostPlan] = {}
         self.all_hosts = sorted((_normalise_host(h) for h in hosts), key=lambda h: h.get("name") or "")
@@ -532,6 +532,8 @@ class _Planner:
         for name in self.plans:
             self.build_target(name)
         self.distributed.finish(self.all_hosts)
+        for refusal in self.distributed.refusals:  # before the checks that skip refused hosts
+            self.refuse(*refusal)
         for name in self.plans:
             self.operations(name)
         counts = self.analysis_checks()
