@@ -161,8 +161,7 @@ def ipv4_text(ipv4: Optional[dict]) -> str:
         return "no IPv4"
     if ipv4.get("dhcp"):
         return "DHCP"
-    iface = ipv4_interface(ipv4)
-    return str(iface) if iface else "no IPv4 address"
+    return ipv4_interface_text(ipv4) or "no IPv4 address"
 
 
 def ipv4_equal(a: Optional[dict], b: Optional[dict]) -> bool:
