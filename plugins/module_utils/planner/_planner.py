@@ -45,8 +45,9 @@ def _normalise_host(host: dict) -> dict:
     order of the input (route order is kept: it decides which vmknic owns a shared subnet).
 
     New dicts and lists down to each vmknic; everything below is shared with ``host``. The planner
-    never changes its facts (it changes its own full copies: the target and simulate()'s state),
-    so the caller's facts stay as they were (test_plan_does_not_change_its_input)."""
+    never changes its facts (it changes its own copies: the target, new down to each vmknic, port
+    group and adapter (_target_copy), and simulate()'s full copy), so the caller's facts stay as
+    they were (test_plan_does_not_change_its_input)."""
     result = dict(host)
     result["vmknics"] = sorted(
         ({**nic, "services": sorted(nic.get("services") or []),
