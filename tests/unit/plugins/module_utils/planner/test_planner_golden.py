@@ -19,7 +19,7 @@ import pytest
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
-    dv_vmknic, make_dv_portgroup, make_host, make_iscsi_adapter, make_portgroup, make_route, make_stack, make_vmknic,
+    dv_vmknic, make_dv_portgroup, make_host, make_iscsi_adapter, make_route, make_stack, make_vmknic,
 )
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.planner.plan_cases import ISCSI, esx, pg, subnet_class
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.planner.test_planner_distributed import (
