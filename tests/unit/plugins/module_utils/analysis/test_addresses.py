@@ -27,7 +27,7 @@ def test_parse_net(text, expected):
     assert (str(net) if net else None) == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(ADDRESSES)
 def test_ip_int_reads_what_its_fallback_reads(text):
     """ip_int tries inet_pton first; the result (or the ValueError) is its own parser's."""

@@ -46,13 +46,13 @@ def _verdict(parse: Any, *args: Any) -> str:
         return "None"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(ADDRESSES)
 def test_parse_ip_address_gives_ipaddress_verdict(text):
     assert repr(_values.parse_ip_address.__wrapped__(text)) == _verdict(ipaddress.ip_address, text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(ADDRESSES, PREFIXES)
 def test_ipv4_interface_gives_ipaddress_verdict(address, prefix):
     expected = _verdict(lambda: ipaddress.IPv4Interface(f"{address}/{prefix}"))
