@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 
-.PHONY: test test-matrix test-interrupt demo bootstrap unit integration sanity lint build-check galaxy-import bench lab-build clean
+.PHONY: test test-matrix test-interrupt test-lab-scale demo bootstrap unit integration sanity lint build-check galaxy-import bench lab-build clean
 
 test: bootstrap
 	scripts/test
@@ -35,6 +35,10 @@ lint: bootstrap
 
 build-check: bootstrap
 	scripts/build-check
+
+# The lab at 1000 hosts: start-up and one read of every path, timings printed (not in make test).
+test-lab-scale: bootstrap
+	VMKMH_LAB_SCALE=1 pytest -s tests/integration/lab/test_lab_perf.py
 
 test-interrupt: bootstrap
 	VMKMH_INTERRUPT_MATRIX=1 pytest tests/integration/remediation/test_interrupted.py -m interrupt_matrix

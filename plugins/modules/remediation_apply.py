@@ -37,7 +37,9 @@ description:
     host with an interrupted record) is applied only while that record is still there, and
     clears it once the host is verified.
   - In check mode nothing is written. RV(ignore:changed) says whether a real run would change the
-    host, and with C(--diff) the before and after of every vmknic and port group are shown.
+    host, and with C(--diff) the before and after of every vmknic and port group are shown; with
+    O(plan), the dvPortgroups the vCenter-level steps change come first (as read at planning and as
+    predicted).
 author:
   - vmkernel.multihoming contributors (@vmkernel)
 extends_documentation_fragment:

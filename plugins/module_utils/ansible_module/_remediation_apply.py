@@ -37,6 +37,13 @@ def _diff(outcome: dict) -> dict:
             "before_header": f"{name} (read)", "after_header": f"{name} (predicted)"}
 
 
+def _vcenter_diff(section: dict) -> dict:
+    """The --diff entry of the plan's vCenter-level steps: the dvPortgroups they change, as read
+    at planning and as predicted (a dvPortgroup the plan creates is only in ``after``)."""
+    return {"before": {"dvportgroups": section["before"]["dvportgroups"]}, "after": {"dvportgroups": section["after"]["dvportgroups"]},
+            "before_header": "vCenter dvPortgroups (read)", "after_header": "vCenter dvPortgroups (predicted)"}
+
+
 def _failure_message(outcome: dict) -> str:
     """What became of a failed host, in one line."""
     return f"{outcome['host']}: {outcome['error']} ({FAILURE_SUMMARY[outcome['status']]})"
@@ -58,7 +65,10 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
     # vCenter-level steps first, once; a host that needs a failed one fails without a call.
     section = params["plan"].get("vcenter") or {}
     vcenter = session.apply_vcenter(section)
-    outcomes = apply_entries(entries, session.apply_caught, params["parallel"], params["max_hosts_in_change_per_cluster"], policy)
+    outcomes = apply_entries(entries, session.apply_caught, params["parallel"], params["max_hosts_in_change_per_cluster"], policy,
+                             tick=session.keep_vcenter_records_alive)
+    for warning in session.record_warnings:
+        module.warn(warning)
     session.undo_unused_vcenter_steps(section, vcenter, outcomes)
     session.finish_vcenter(section, vcenter, outcomes)
     errors = [o for o in outcomes if policy.is_error(o)]
@@ -76,7 +86,8 @@ def _plan_result(module: VsphereModule, session: PlanSession, entries: list[dict
         errors.insert(0, dict(vcenter, host="vCenter"))
         where.insert(0, "the vCenter-level steps")
     if module._diff:
-        result["diff"] = [_diff(o) for o in outcomes if o["status"] != NOT_TRIED]
+        result["diff"] = ([_vcenter_diff(section)] if vcenter["changed"] else []) + [
+            _diff(o) for o in outcomes if o["status"] != NOT_TRIED]
     for outcome in outcomes:
         if outcome["status"] in FAILURES and not policy.is_error(outcome):  # locked, and told to continue
             module.warn(_failure_message(outcome))

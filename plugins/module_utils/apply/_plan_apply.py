@@ -63,6 +63,9 @@ if HAS_PYVMOMI:
 NOT_TRIED = "not_tried"  # the run stopped after a failure before this host was started: nothing done
 
 ENTRY_KEYS = ("host", "operations", "before", "after")
+# How often the scheduling thread wakes while hosts are in change (to renew the switches' leases;
+# a renewal call is made only once half a lease is gone).
+TICK_SECONDS = 10.0
 
 ApplyEntry = Callable[[dict], dict]
 
@@ -97,12 +100,15 @@ def not_tried(entry: dict) -> dict:
 
 
 def apply_entries(entries: list[dict], apply_entry: ApplyEntry, parallel: int = 1, per_cluster: int = 0,
-                  policy: StopPolicy = StopPolicy()) -> list[dict]:
+                  policy: StopPolicy = StopPolicy(), tick: Callable[[], None] | None = None,
+                  tick_seconds: float = TICK_SECONDS) -> list[dict]:
     """The outcome of every entry, in the entries' order. At most ``parallel`` entries are applied
     at once, and at most ``per_cluster`` of one cluster (0: no limit but ``parallel``); each starts
     as soon as a slot is free, the first in order whose cluster has room. Once an outcome stops the
     run (``policy``), nothing new starts, those in flight finish, the rest are ``not_tried``.
-    ``parallel=1`` is the serial run: one host after the other in plan order."""
+    ``parallel=1`` is the serial run: one host after the other in plan order. ``tick`` is called
+    from this (the scheduling) thread after each host and every ``tick_seconds`` while hosts are in
+    change (the switches' records are renewed there)."""
     outcomes: dict[int, dict] = {}
     waiting = list(range(len(entries)))
     in_change: dict[tuple[str, str], int] = {}
@@ -131,7 +137,13 @@ def apply_entries(entries: list[dict], apply_entry: ApplyEntry, parallel: int = 
             running += 1
         if not running:
             break
-        index, outcome, error = finished.get()
+        try:
+            index, outcome, error = finished.get(timeout=tick_seconds if tick else None)
+        except queue.Empty:
+            tick()  # type: ignore[misc]  # (only reached with a tick: without one, get() waits)
+            continue
+        if tick:
+            tick()
         running -= 1
         cluster = cluster_of(entries[index])
         if cluster is not None:
@@ -188,6 +200,7 @@ class PlanSession:
         # The dvPortgroups of the plan's vCenter-level steps as read once they ran (apply_vcenter).
         self.vcenter_state: list[dict] | None = None
         self.vcenter_records: VcenterRecordKeeper | None = None
+        self.record_warnings: list[str] = []
         if writes and not check_mode:
             # Defined once per vCenter; a direct ESXi connection has no custom fields (no records).
             self.topology["record_field"] = record_field_key(self.content, self.topology["record_field"])
@@ -254,6 +267,19 @@ class PlanSession:
         if outcome["commands"] and not self.check_mode:
             self.vcenter_state = self.dvportgroups(section["after"]["dvportgroups"])
         return outcome
+
+    def keep_vcenter_records_alive(self) -> None:
+        """During the host phase: renew the switches' leases (``VcenterRecordKeeper.keep_alive``).
+        A failed renewal does not stop the hosts (each has its own record); it is kept in
+        ``record_warnings`` and tried again at the next tick."""
+        if self.vcenter_records is None:
+            return
+        try:
+            self.vcenter_records.keep_alive()
+        except Exception as error:  # vCenter busy or unreachable: the hosts' own records still hold
+            warning = f"renewing the lease of the switches' change records failed: {describe(error)}"
+            if warning not in self.record_warnings:
+                self.record_warnings.append(warning)
 
     def finish_vcenter(self, section: dict, outcome: dict, hosts: list[dict]) -> None:
         """After the hosts (and undo_unused_vcenter_steps): clear the switches' records, except

@@ -16,6 +16,7 @@ intent's steps on that switch with the undo of the interrupted run.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Callable
 
@@ -118,6 +119,16 @@ class VcenterRecordKeeper:
             if phase:
                 updated["phase"] = phase
             self._put(switch_uuid, renew(updated, self.lease_seconds))
+
+    def keep_alive(self, now: float | None = None) -> None:
+        """Renew each of this run's records whose lease is half gone. Called while the hosts are
+        applied: the records stay until every host is done, and a host phase longer than the lease
+        must not look interrupted to another run (whose undo would then change dvPortgroups under
+        the hosts still being applied)."""
+        now = time.time() if now is None else now
+        for switch_uuid, record in list(self.records.items()):
+            if record["expires"] - now < self.lease_seconds / 2:
+                self._put(switch_uuid, renew(record, self.lease_seconds, now))
 
     def rolling_back(self) -> None:
         for switch_uuid, record in list(self.records.items()):

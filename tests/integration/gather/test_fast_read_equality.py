@@ -84,6 +84,7 @@ def check_lab(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]
     return fast
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("scenario", [s for _name, s in SCENARIOS], ids=[name for name, _s in SCENARIOS])
 def test_scenario(scenario, tmp_path, monkeypatch):
     with Lab.start(scenario=scenario, state_dir=str(tmp_path)) as lab:
@@ -170,6 +171,7 @@ def set_mtu(vs: Vsphere, name: str, mtu: int) -> None:
     host.configManager.networkSystem.UpdateVirtualNic("vmk0", _gather.vim.host.VirtualNic.Specification(mtu=mtu))
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("fast_read", [True, False], ids=["fast", "pyvmomi"])
 def test_host_changed_between_pages(fast_read, tmp_path, monkeypatch):
     """Every host's MTU changes after the first page has been read. vCenter promises no snapshot

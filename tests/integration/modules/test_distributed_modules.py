@@ -182,6 +182,7 @@ BAD = [
 ]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("options, needle", BAD)
 def test_refusals_make_no_call(lab, options, needle):
     refused(lab, "vmknic", options, needle)
@@ -217,6 +218,7 @@ BAD_BINDINGS = [
 ]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("options, needle", BAD_BINDINGS)
 def test_binding_refusals_make_no_call(lab, options, needle):
     refused(lab, "iscsi_port_binding", options, needle)

@@ -152,6 +152,7 @@ BAD_OPTIONS = [
 ]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("options,needle", BAD)
 def test_refusals_make_no_call(lab, options, needle):
     for check in (True, False):

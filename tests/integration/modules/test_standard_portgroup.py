@@ -53,6 +53,7 @@ def portgroup(host: dict, name: str) -> dict | None:
     return next((p for p in host["portgroups"] if p["name"] == name), None)
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_four_steps(lab, case):
     options, calls, arguments, expected = CASES[case]
@@ -68,6 +69,7 @@ def test_four_steps(lab, case):
     assert after["vmknics"] == before["vmknics"]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("case", ["create", "teaming"])
 def test_fault_rolls_back(lab, case):
     fault_at_every_call(lab, "standard_portgroup", CASES[case][0])
@@ -108,6 +110,7 @@ BAD_OPTIONS = [
 ]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("options,needle", BAD)
 def test_refusals_make_no_call(lab, options, needle):
     for check in (True, False):

@@ -73,6 +73,7 @@ def vmknic(host: dict, device: str) -> dict | None:
     return next((n for n in host["vmknics"] if n["device"] == device), None)
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_four_steps(lab, case):
     options, calls, arguments = CASES[case]
@@ -152,6 +153,7 @@ def test_first_vmknic_on_a_dedicated_stack_is_warned(lab):
             "ESXi then stops using it; move vmk1 to the vmotion stack as well, or drop the vmotion tag there") in warnings(result)
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("case", ["create", "update", "stack"])
 def test_fault_at_every_call_rolls_back(lab, case):
     fault_at_every_call(lab, "vmknic", CASES[case][0])

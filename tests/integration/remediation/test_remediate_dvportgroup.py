@@ -55,8 +55,8 @@ def plan_document(lab, intent: dict, **scope: Any) -> dict:
     return result
 
 
-def apply_plan(lab, document: dict, check: bool = False) -> dict:
-    return run_module("remediation_apply", dict(connection_args(lab), plan=document), check=check)
+def apply_plan(lab, document: dict, check: bool = False, diff: bool = False) -> dict:
+    return run_module("remediation_apply", dict(connection_args(lab), plan=document), check=check, diff=diff)
 
 
 def dvportgroup_setting(config: Any) -> tuple[Any, list[str] | None, list[str] | None]:
@@ -95,9 +95,13 @@ def test_vlan_of_a_dvportgroup_four_steps(lab):
         "ReconfigureDVPortgroup", "dv-vMotion", "dvs-A", 20, before[3], HOSTS[:2])
     assert [e["operations"] for e in plan["hosts"]] == [[], [], []]
     assert [e.get("vcenter_steps", [{}])[0].get("vlan") for e in plan["hosts"]] == [20, 20, None]
-    checked = apply_plan(lab, plan, check=True)
+    checked = apply_plan(lab, plan, check=True, diff=True)
     assert (checked["changed"], checked["vcenter"]["status"]) == (True, "planned"), checked.get("msg")
     assert lab.journal() == [] and dvportgroup(lab, "dv-vMotion") == before
+    [diff] = checked["diff"]  # --diff: the dvPortgroup as read and as predicted (no host changes)
+    assert (diff["before_header"], diff["after_header"]) == ("vCenter dvPortgroups (read)", "vCenter dvPortgroups (predicted)")
+    assert [(pg["name"], pg["vlan"]) for pg in diff["before"]["dvportgroups"]] == [("dv-vMotion", 10)]
+    assert [(pg["name"], pg["vlan"]) for pg in diff["after"]["dvportgroups"]] == [("dv-vMotion", 20)]
 
     # 2. apply: exactly one call, with the configVersion read; read back through pyVmomi
     applied = apply_plan(lab, plan)
@@ -112,7 +116,8 @@ def test_vlan_of_a_dvportgroup_four_steps(lab):
     lab.clear_journal()
     again = plan_document(lab, VLAN_INTENT)["plan"]
     assert again["vcenter"]["operations"] == [] and all(not e["operations"] for e in again["hosts"])
-    assert apply_plan(lab, again, check=True)["changed"] is False
+    checked_again = apply_plan(lab, again, check=True, diff=True)
+    assert (checked_again["changed"], checked_again["diff"]) == (False, [])
     assert apply_plan(lab, again)["changed"] is False
     assert lab.journal() == []
 
@@ -249,6 +254,8 @@ def test_the_role_applies_a_plan_of_vcenter_level_steps_only(lab, tmp_path, inve
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert [(e["method"], e["args"].get("vlan")) for e in lab.journal()] == [("ReconfigureDVPortgroup_Task", 20)]
     assert dvportgroup(lab, "dv-vMotion")[0] == 20
+    if not inventory:  # the outcome lines start with the vCenter-level steps
+        assert '"vCenter-level steps (1): applied"' in proc.stdout, proc.stdout[-4000:]
     restore = {"classes": [dict(VLAN_INTENT["classes"][0], subnet={"network": "10.20.0.0/24", "vlan": 10})]}
     assert apply_plan(lab, plan_document(lab, restore)["plan"])["vcenter"]["status"] == "applied"
     assert dvportgroup(lab, "dv-vMotion")[:3] == before[:3]
@@ -334,6 +341,7 @@ def plan_calls(plan: dict) -> list[tuple]:
         (op["op"], entry["host"]) for entry in plan["hosts"] for op in entry["operations"]]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize(("kind", "step", "outcome", "vcenter", "rollback", "kept"), FAULTS)
 def test_a_fault_at_each_step_of_each_distributed_plan(lab, kind, step, outcome, vcenter, rollback, kept):
     """The call at ``step`` is refused: the host that made it (or every host needing the vCenter

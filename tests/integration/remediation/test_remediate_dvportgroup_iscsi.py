@@ -123,6 +123,7 @@ def reset(lab, before: dict, start: dict) -> None:
 STEPS = ["ReconfigureDVPortgroup_Task#1", "ReconfigureDVPortgroup_Task#2", "BindVnic#1", "BindVnic#2", "RescanHba#1"]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("step", STEPS)
 def test_a_fault_at_each_step_leaves_host_and_dvportgroups_as_before(lab, step):
     before, start = facts(lab), orders(lab)

@@ -110,6 +110,7 @@ def lab(lab_factory):
     return lab_factory(scenario=SCENARIO)
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("kind", sorted(CLASSES))
 def test_four_steps(lab, kind):
     before = facts(lab)
@@ -200,6 +201,7 @@ def test_accept_changes_nothing(lab):
     assert lab.journal() == []
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("kind", ["portgroup", "stack", "iscsi", "ipv6"])
 def test_fault_at_each_step_rolls_back(lab, kind):
     """A failure at any step of a host's plan leaves the host exactly as before, and says so."""
@@ -295,6 +297,7 @@ BAD_INTENTS = [
 ]
 
 
+@pytest.mark.collection_logic
 @pytest.mark.parametrize("bad_intent,needle", BAD_INTENTS)
 def test_bad_intents_change_nothing(lab, bad_intent, needle):
     lab.clear_journal()

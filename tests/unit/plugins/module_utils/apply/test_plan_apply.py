@@ -226,3 +226,18 @@ def test_an_exception_waits_for_the_hosts_in_change_and_starts_no_other():
     assert not thread.is_alive()
     assert [str(e) for e in errors] == ["bug on h1"] and finished == ["h0"]
     assert hosts.started.empty()  # neither h2 nor h3 started
+
+
+def test_the_tick_runs_while_a_host_is_in_change_and_after_each_host():
+    """The scheduling thread wakes every tick_seconds while a host is held (the switches' leases
+    are renewed there, however long one host takes), and once after each host."""
+    hosts = HeldHosts()
+    ticks: queue.Queue = queue.Queue()
+    thread, result = run_in_background([entry("esx01", "C1"), entry("esx02", "C1")], hosts,
+                                       tick=lambda: ticks.put(hosts.in_flight), tick_seconds=0.01)
+    assert hosts.next_started() == "esx01"
+    assert [ticks.get(timeout=WAIT) for _tick in range(3)] == [1, 1, 1]  # esx01 still held
+    hosts.release("esx01")
+    assert hosts.next_started() == "esx02"
+    hosts.release("esx02")
+    assert finish(thread, result) == [("esx01", "applied"), ("esx02", "applied")]

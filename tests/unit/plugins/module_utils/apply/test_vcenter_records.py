@@ -256,3 +256,39 @@ def test_check_mode_reports_a_lock_and_writes_nothing():
     store.values["u1"] = foreign_record(600)
     assert apply_vcenter_steps(section(PGS, [20, 30]), vcenter.run, vcenter.read, True, keeper)["status"] == "locked"
     assert [e for e in journal if e[0] == "SetField"] == []
+
+
+def test_killed_after_the_rollback_destroyed_what_it_created_the_undo_only_clears_the_record():
+    """The window between a rollback's DestroyDVPortgroup and the record's clear (no record update
+    between the two): the next run finds dv-A back as before and dv-new gone. Its undo has no call
+    to make, and applying it clears the interrupted record, so the switch is not stuck."""
+    journal, store, _vcenter, keeper = setup()
+    interrupted = dict(interrupted_record(), phase=PHASE_ROLLBACK, done=1)
+    store.values["u1"] = encode(interrupted)
+    now = [dvpg("dv-A", "dvportgroup-1", 10), PGS[1]]
+    assert undo_operations(interrupted, now) == ([], [now[0]], [], [])
+    document = with_switch_records(plan_document(), switches_with(store.values["u1"]), now, "undo")
+    assert document["executable"] and document["vcenter"]["operations"] == []
+    assert document["vcenter"]["recovery"][0]["run"] == interrupted["run"]
+    vcenter = JournaledVcenter(now, journal)
+    outcome = apply_vcenter_steps(document["vcenter"], vcenter.run, vcenter.read, False, keeper)
+    assert (outcome["status"], outcome["executed"], vcenter.calls) == ("applied", [], [])
+    keeper.clear(keep=unverified_switches(document["vcenter"], outcome, {}))
+    assert store.values["u1"] == ""
+    assert [entry[0] for entry in journal] == ["SetField", "SetField"]
+
+
+def test_keep_alive_renews_a_lease_only_once_half_of_it_is_gone():
+    """During a host phase longer than the lease, the switch record is renewed (another run then
+    sees it locked, never interrupted); before half the lease is gone no call is made."""
+    journal, store, vcenter, keeper = setup()
+    assert apply_vcenter_steps(section(PGS, [20, 30]), vcenter.run, vcenter.read, False, keeper)["status"] == "applied"
+    written = len(journal)
+    expires = keeper.records["u1"]["expires"]
+    keeper.keep_alive(now=expires - 100)  # lease 120 s: 100 s left, more than half
+    assert len(journal) == written
+    keeper.keep_alive(now=expires - 50)
+    assert len(journal) == written + 1
+    renewed = decode(store.values["u1"])
+    assert renewed["expires"] > expires and renewed["done"] == 2 and renewed["phase"] == "apply"
+    assert record_facts(store.values["u1"], owner=OTHER, holder="switch", now=expires + 10)["lease"] == "live"
