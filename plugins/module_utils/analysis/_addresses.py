@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import socket
 from typing import Any, NamedTuple
 
 # Addresses are plain ints: ipaddress objects are ~10x slower to build, and a fleet has thousands.
@@ -51,8 +52,21 @@ def v4_int(text: str) -> int:
 
 
 def ip_int(text: str) -> tuple[int, int]:
-    """(version, int) of an address literal; ValueError when it is none."""
+    """(version, int) of an address literal; ValueError when it is none. The C parser (inet_pton)
+    reads the usual forms; what it refuses (a scope, leading zeros, anything malformed) goes to the
+    parsers below, which decide."""
     text = str(text).strip()
+    try:
+        if ":" in text:
+            return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except (OSError, ValueError):
+        pass
+    return parsed_int(text)
+
+
+def parsed_int(text: str) -> tuple[int, int]:
+    """ip_int without the C parser (what ip_int falls back to; test_addresses compares the two)."""
     if ":" in text:
         return 6, int(ipaddress.IPv6Address(text.split("%", 1)[0]))
     return 4, v4_int(text)
@@ -72,6 +86,16 @@ def prefix_len(version: int, prefix: Any) -> int:
 
 
 def make_iface(address: Any, prefix: Any) -> Iface | None:
+    """The interface ``address``/``prefix``; None when either is not valid. Each pair is parsed
+    once per process (the planner audits every host before and after its change, and the after
+    state keeps most addresses); an Iface is immutable, so sharing it is safe."""
+    try:
+        return _cached_iface(address, prefix)
+    except TypeError:  # an unhashable value: parsed (and refused) without the cache
+        return _parse_iface(address, prefix)
+
+
+def _parse_iface(address: Any, prefix: Any) -> Iface | None:
     try:
         version, ip = ip_int(address)
         plen = prefix_len(version, prefix)
@@ -79,6 +103,9 @@ def make_iface(address: Any, prefix: Any) -> Iface | None:
         return None
     shift = BITS[version] - plen
     return Iface(ip, Net(version, ip >> shift << shift, plen), f"{address}/{plen}")
+
+
+_cached_iface = functools.lru_cache(maxsize=1 << 16, typed=True)(_parse_iface)
 
 
 @functools.lru_cache(maxsize=4096)

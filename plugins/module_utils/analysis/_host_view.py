@@ -42,13 +42,13 @@ def _ipv4_interface(ipv4: dict | None) -> Iface | None:
 def _ipv6_interfaces(ipv6: dict | None) -> dict:
     result: dict = {}
     for addr in (ipv6 or {}).get("addresses") or ():
-        if not addr.get("address") or addr.get("prefix_length") is None:
+        # Every vmknic has fe80::/64; it never routes between vmknics (not even parsed when the
+        # facts say link_local: each vmknic has one and nothing else of it counts).
+        if not addr.get("address") or addr.get("prefix_length") is None or addr.get("link_local"):
             continue
         iface = make_iface(addr["address"], addr["prefix_length"])
-        if iface is None or iface.net.version != 6:
+        if iface is None or iface.net.version != 6 or LINK_LOCAL.contains(Net(6, iface.ip, 128)):
             continue
-        if addr.get("link_local") or LINK_LOCAL.contains(Net(6, iface.ip, 128)):
-            continue  # every vmknic has fe80::/64; it never routes between vmknics
         result.setdefault(iface.net, iface)
     return result
 

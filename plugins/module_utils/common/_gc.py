@@ -35,3 +35,15 @@ def cyclic_gc_paused() -> Iterator[None]:
             _paused["depth"] -= 1
             if _paused["depth"] == 0 and _paused["was_enabled"]:
                 gc.enable()
+
+
+def age_without_scan() -> None:
+    """Move every object the collector tracks into its oldest generation without scanning any
+    (gc.freeze then gc.unfreeze: two list merges, and the allocation counts start again at zero).
+
+    For the end of a paused block whose survivors are acyclic plain data (the plan document): else
+    the first allocation after the block rescans every one of them as the youngest generation
+    (~0.1 s after planning 1000 hosts). Cyclic garbage made meanwhile is not lost: the next full
+    collection finds it."""
+    gc.freeze()
+    gc.unfreeze()

@@ -10,17 +10,14 @@ from typing import Any
 
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
-    bound_adapters, ipv4_interface, is_system_owned, selectable_services, stack_of, standard_portgroups, teaming_arg,
+    bound_adapters, ipv4_interface_text, is_system_owned, selectable_services, stack_of, standard_portgroups, teaming_arg,
 )
 
 
 def _nic_projection(nic: dict) -> dict:
     """What the planner controls about a vmknic; fields vSphere computes are left out."""
     ipv4 = nic.get("ipv4")
-    if ipv4 and ipv4.get("dhcp"):
-        ipv4_view: Any = "dhcp"
-    else:
-        ipv4_view = str(ipv4_interface(ipv4)) if ipv4_interface(ipv4) else None
+    ipv4_view: Any = "dhcp" if ipv4 and ipv4.get("dhcp") else ipv4_interface_text(ipv4)
     ipv6 = nic.get("ipv6") or {}
     return {
         "portgroup": nic.get("portgroup"), "switch": nic.get("switch"), "stack": stack_of(nic),
@@ -70,6 +67,8 @@ def state_differences(expected: dict, actual: dict, by_device: bool = True) -> l
             a, b = left[section].get(key), right[section].get(key)
             if a is None or b is None:
                 problems.append(f"{section[:-1]} {key}: {'missing' if b is None else 'unexpected'}")
+                continue
+            if a == b:  # most of a host, most of the time
                 continue
             for item in sorted(set(a) | set(b)):
                 if item == "mac" and a.get(item) is None:

@@ -246,6 +246,8 @@ class _Reconciler:
                     teaming=teaming_arg(pg.get("teaming"))))
                 continue
             old = cur[key]
+            if old == pg:  # most port groups of a host: nothing to compare
+                continue
             team_changed = teaming_arg(old.get("teaming")) != teaming_arg(pg.get("teaming"))
             if old.get("vlan") == pg.get("vlan") and not team_changed:
                 continue
@@ -298,6 +300,8 @@ class _Reconciler:
         cur, tgt = group.current, group.target
         if cur is None or tgt is None:
             return True
+        if cur == tgt:  # most vmknics of a host: nothing to compare
+            return False
         return (
             stack_of(cur) != stack_of(tgt) or portgroup_id(cur) != portgroup_id(tgt)
             or (not ipv4_equal(cur.get("ipv4"), tgt.get("ipv4")) and bool(tgt.get("ipv4")))

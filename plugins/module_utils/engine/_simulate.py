@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, SOFTWARE_ADAPTER, vmk_sort_key
 
@@ -387,14 +387,6 @@ def _attachable(state: dict, portgroups: Iterable[dict]) -> None:
             state.setdefault("portgroups", []).append(copy_data(pg))
 
 
-def initial_state(host: dict, portgroups: Iterable[dict] = ()) -> dict:
-    """A copy of ``host`` to apply operations to one at a time (SIMULATORS), knowing the dvPortgroups
-    ``portgroups`` as simulate does."""
-    state = copy_data(host)
-    _attachable(state, portgroups)
-    return state
-
-
 def _drop_unused_distributed(state: dict) -> None:
     """As the facts do: a dvPortgroup is listed while it holds a vmknic of the host."""
     if not any(pg.get("switch_type") == "distributed" for pg in state.get("portgroups") or ()):
@@ -404,24 +396,37 @@ def _drop_unused_distributed(state: dict) -> None:
                            if pg.get("switch_type", "standard") != "distributed" or portgroup_id(pg) in used]
 
 
-def simulate(host: dict, operations: list[dict], portgroups: Iterable[dict] = ()) -> dict:
+# Called with the state as simulate() works on it: step 0 (no operation) before the first operation,
+# then step N after the Nth. A safety rule that judges every intermediate state (vCenter's path,
+# safety/_rules.py VcenterPathWatch) rides along instead of replaying the operations on a copy of
+# its own. It must not change the state.
+Watch = Callable[[dict, int, Optional[dict]], None]
+
+
+def simulate(host: dict, operations: list[dict], portgroups: Iterable[dict] = (), watch: Optional[Watch] = None) -> dict:
     """A deep copy of ``host`` with ``operations`` applied: the predicted state (facts model).
     ``portgroups``: dvPortgroups of the host's distributed switches, in the facts' port group form,
     that the operations may attach vmknics to although the host's facts do not list them.
+    ``watch``: sees the state before and after each operation (Watch).
     Raises SimulationError when an operation does not apply (missing vmknic or port group, a
     second vmknic in a standard port group, removing the management vmknic, ...)."""
-    state = initial_state(host, portgroups)
+    state = copy_data(host)
+    _attachable(state, portgroups)
     # Remember distributed switch UUIDs so a vmknic re-created on a DVS gets its switch back.
     state["_dvs_uuids"] = {n["switch"]: n["dvs"]["switch_uuid"] for n in host.get("vmknics") or ()
                            if n.get("dvs") and n["dvs"].get("switch_uuid")}
     try:
-        for op in operations:
+        if watch is not None:
+            watch(state, 0, None)
+        for step, op in enumerate(operations, 1):
             if op.get("host") not in (None, host.get("name")):
                 raise SimulationError([f"{op['op']}: operation for host {op.get('host')} applied to {host.get('name')}"])
             handler = SIMULATORS.get(op.get("op"))
             if handler is None:
                 raise SimulationError([f"unknown operation {op.get('op')!r}"])
             handler(state, op)
+            if watch is not None:
+                watch(state, step, op)
     finally:
         state.pop("_dvs_uuids", None)
     _drop_unused_distributed(state)

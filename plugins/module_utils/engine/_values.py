@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import ipaddress
+import socket
 from typing import Any, Iterable, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_number
@@ -50,8 +51,14 @@ def find_vmknic(host: dict, device: Optional[str]) -> Optional[dict]:
 
 
 def ipv4_static(address: str, network: ipaddress.IPv4Network) -> dict:
-    return {"address": str(address), "netmask": str(network.netmask), "prefix_length": network.prefixlen,
-            "network": str(network), "dhcp": False}
+    netmask, text = _network_texts(network)
+    return {"address": str(address), "netmask": netmask, "prefix_length": network.prefixlen, "network": text, "dhcp": False}
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _network_texts(network: ipaddress.IPv4Network) -> tuple[str, str]:
+    """(netmask, network) as text: a plan gives a class's network to every host."""
+    return str(network.netmask), str(network)
 
 
 def _ipv4_dhcp() -> dict:
@@ -63,33 +70,54 @@ def copy_data(value: Any) -> Any:
     several times faster than copy.deepcopy, which the planner otherwise spends most of its time in.
     Anything else is handed to copy.deepcopy."""
     kind = type(value)
+    # Leaves are most of the facts: they are kept without a call each.
     if kind is dict:
-        return {key: copy_data(item) for key, item in value.items()}
+        return {key: item if type(item) in _IMMUTABLE_TYPES else copy_data(item) for key, item in value.items()}
     if kind is list:
-        return [copy_data(item) for item in value]
+        return [item if type(item) in _IMMUTABLE_TYPES else copy_data(item) for item in value]
     if kind is tuple:
-        return tuple(copy_data(item) for item in value)
-    if value is None or kind in _IMMUTABLE_TYPES:
+        return tuple(item if type(item) in _IMMUTABLE_TYPES else copy_data(item) for item in value)
+    if kind in _IMMUTABLE_TYPES:
         return value
     return copy.deepcopy(value)
 
 
-_IMMUTABLE_TYPES = frozenset({str, int, float, bool})
+_IMMUTABLE_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _parse_ipv4_interface(address: str, prefix: Any) -> Optional[ipaddress.IPv4Interface]:
     """Each address/prefix pair is parsed once per process (the planner compares the same addresses
     many times; IPv4Interface is immutable, so sharing the parsed value is safe)."""
+    packed = _packed(socket.AF_INET, address)
     try:
+        if packed is not None:  # the same interface, without ipaddress parsing the address text
+            return ipaddress.IPv4Interface((packed, str(prefix)))
         return ipaddress.IPv4Interface(f"{address}/{prefix}")
     except ValueError:
         return None
 
 
+def _packed(family: int, text: Any) -> Optional[bytes]:
+    """The address through the C parser (inet_pton), None when it does not take it (a scope
+    "%vmk0", anything malformed): then ipaddress has the verdict. It takes no text ipaddress
+    refuses (test_values.py compares the two)."""
+    try:
+        return socket.inet_pton(family, text)
+    except (OSError, TypeError, ValueError):
+        return None
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def parse_ip_address(text: str) -> Optional[Any]:
-    """ipaddress.ip_address(text), parsed once per process; None when it is not an address."""
+    """ipaddress.ip_address(text), parsed once per process; None when it is not an address.
+    Through inet_pton first (_packed): ip_address tries IPv4 and raises before it parses an IPv6
+    address, ~10x the time, and a host lists a link-local gateway per vmknic."""
+    if isinstance(text, str):
+        ipv6 = ":" in text
+        packed = _packed(socket.AF_INET6 if ipv6 else socket.AF_INET, text)
+        if packed is not None:
+            return ipaddress.IPv6Address(packed) if ipv6 else ipaddress.IPv4Address(packed)
     try:
         return ipaddress.ip_address(text)
     except ValueError:
@@ -102,13 +130,30 @@ def ipv6_int(text: str) -> int:
     return int(ipaddress.IPv6Address(text))
 
 
-def ipv4_interface(ipv4: Optional[dict]) -> Optional[ipaddress.IPv4Interface]:
+@functools.lru_cache(maxsize=1 << 16)
+def _ipv4_interface_text(address: str, prefix: Any) -> Optional[str]:
+    iface = _parse_ipv4_interface(address, prefix)
+    return str(iface) if iface is not None else None
+
+
+def _address_and_prefix(ipv4: Optional[dict]) -> Optional[tuple[str, Any]]:
     if not ipv4 or not ipv4.get("address"):
         return None
     prefix = ipv4.get("prefix_length")
     if prefix is None:
         prefix = ipv4.get("netmask")
-    return _parse_ipv4_interface(ipv4["address"], prefix) if prefix is not None else None
+    return None if prefix is None else (ipv4["address"], prefix)
+
+
+def ipv4_interface(ipv4: Optional[dict]) -> Optional[ipaddress.IPv4Interface]:
+    given = _address_and_prefix(ipv4)
+    return _parse_ipv4_interface(*given) if given else None
+
+
+def ipv4_interface_text(ipv4: Optional[dict]) -> Optional[str]:
+    """str(ipv4_interface(ipv4)) ("10.0.0.5/24"), None when it has no static address."""
+    given = _address_and_prefix(ipv4)
+    return _ipv4_interface_text(*given) if given else None
 
 
 def ipv4_text(ipv4: Optional[dict]) -> str:
@@ -116,8 +161,7 @@ def ipv4_text(ipv4: Optional[dict]) -> str:
         return "no IPv4"
     if ipv4.get("dhcp"):
         return "DHCP"
-    iface = ipv4_interface(ipv4)
-    return str(iface) if iface else "no IPv4 address"
+    return ipv4_interface_text(ipv4) or "no IPv4 address"
 
 
 def ipv4_equal(a: Optional[dict], b: Optional[dict]) -> bool:
@@ -140,7 +184,12 @@ def ipv4_arg(ipv4: dict) -> dict:
 def ipv4_from_arg(arg: dict) -> dict:
     if arg.get("dhcp"):
         return _ipv4_dhcp()
-    iface = ipaddress.IPv4Interface(f"{arg['address']}/{arg['netmask']}")
+    try:
+        iface = _parse_ipv4_interface(arg["address"], arg["netmask"])
+    except TypeError:  # not text: ipaddress says what is wrong with it, as below
+        iface = None
+    if iface is None:
+        iface = ipaddress.IPv4Interface(f"{arg['address']}/{arg['netmask']}")  # raises ValueError naming the problem
     return ipv4_static(str(iface.ip), iface.network)
 
 

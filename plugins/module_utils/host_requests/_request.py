@@ -21,11 +21,10 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._aud
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compare import state_differences
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import find_portgroup, initial_state, simulate
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import find_portgroup, simulate
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import find_vmknic
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
-    dedicated_stack_problems, management_problems, post_change_errors, teaming_text, untrusted_facts,
-    vcenter_path_problems,
+    VcenterPathWatch, dedicated_stack_problems, management_problems, post_change_errors, teaming_text, untrusted_facts,
 )
 
 DependencyQuery = Callable[[list[str]], dict]
@@ -157,14 +156,13 @@ def plan_change(before: dict, request: Request, allow_management_change: bool, d
     operations = reconcile(before, desired.target)
     if desired.force_unbind:
         operations = [dict(op, force=True) if op["op"] == "UnbindVnic" else op for op in operations]
-    after = simulate(before, operations, portgroups=attachable)
+    vcenter_path = VcenterPathWatch("this")
+    after = simulate(before, operations, portgroups=attachable, watch=vcenter_path)
     # Vmknics are compared by port group: the device of one to be created is ESXi's choice.
     unreachable = state_differences(desired.target, after, by_device=False)
     if unreachable:
         raise Refused(["the planned operations would not reach the declared state (" + "; ".join(unreachable) + ")"])
-    problems = management_problems(before, operations, allow_management_change, "this")
-    # With the dvPortgroups an operation may attach a vmknic to, which the facts do not list.
-    problems = problems or vcenter_path_problems(initial_state(before, attachable), operations, "this")
+    problems = management_problems(before, operations, allow_management_change, "this") or vcenter_path.problems
     problems += _iscsi_problems(before, after, dependencies)
     if problems:
         raise Refused(problems)

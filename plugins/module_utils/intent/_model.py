@@ -7,6 +7,7 @@ Built by _intent.py from the validated intent; pure Python, standard library onl
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional, Union
@@ -145,11 +146,18 @@ def _nic_addresses(nic: dict) -> list[IPAddress]:
     result: list[IPAddress] = []
     address = (nic.get("ipv4") or {}).get("address")
     if address:
-        result.append(ipaddress.IPv4Address(address))
+        result.append(_parsed(ipaddress.IPv4Address, address))
     for entry in (nic.get("ipv6") or {}).get("addresses") or ():
         if entry.get("address") and not entry.get("link_local"):
-            result.append(ipaddress.IPv6Address(entry["address"]))
+            result.append(_parsed(ipaddress.IPv6Address, entry["address"]))
     return result
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _parsed(kind: type, text: str) -> IPAddress:
+    """kind(text), once per process (a selector with networks looks at every vmknic it may select);
+    a text that is no address raises ValueError each time, as kind(text) does."""
+    return kind(text)
 
 
 def _any_fnmatch(value: str, patterns: tuple[str, ...]) -> bool:

@@ -15,14 +15,12 @@ Pure Python on plain data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import dv_teaming
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
     NEW_DVPORTGROUP_KEY, copy_data, make_operation, management_devices,
 )
-
-Refuse = Callable[..., None]  # _Planner.refuse(message, host=None, cls=None)
 
 
 @dataclass
@@ -67,21 +65,23 @@ def host_portgroup(target: dict, nic: dict) -> Optional[dict]:
 class DvPortgroupChanges:
     """Collects what classes ask of dvPortgroups, then plans them once (``finish``)."""
 
-    def __init__(self, catalogue: Optional[list[dict]], refuse: Refuse, allow_management_change: bool) -> None:
+    def __init__(self, catalogue: Optional[list[dict]], allow_management_change: bool) -> None:
         self.catalogue = None if catalogue is None else {(pg["switch_uuid"], pg["key"]): pg for pg in catalogue}
-        self.refuse = refuse
+        # (message, host, class) for the planner to take over (_Planner.refuse): kept here rather than
+        # calling back into the planner, which would make the two a reference cycle that only the
+        # cyclic collector frees (build_plan ages the plan's objects without scanning them).
+        self.refusals: list[tuple[str, Optional[str], Optional[str]]] = []
         self.allow_management_change = allow_management_change
         self.wanted: dict[tuple, _Wanted] = {}
         self.operations: list[dict] = []
         self.joined: dict[str, list[dict]] = {}       # host -> dvPortgroups (facts form) its vmknics move to
         self.created: dict[tuple, set] = {}           # (switch UUID, key) of a dvPortgroup to create -> hosts
-        self.hosts_pgs: dict[str, list[dict]] = {}    # host -> its port groups as read (set by the planner)
 
-    def move(self, host: str, target: dict, nic: dict, cls, where: str) -> None:
+    def move(self, host: str, target: dict, nic: dict, cls, where: str, read: list[dict]) -> None:
         """Move a vmknic on a distributed switch to the dvPortgroup ``cls.portgroup.name`` of the same
         switch (UpdateVirtualNic with ``dvs``), with the declared VLAN and teaming (uplink names) as a
         vCenter-level step when they differ. A missing dvPortgroup is created (CreateDVPortgroup),
-        once for every host moving there."""
+        once for every host moving there. ``read``: the host's port groups as read (its facts)."""
         wanted, current = cls.portgroup, host_portgroup(target, nic)
         uuid = (nic.get("dvs") or {}).get("switch_uuid")
         onto = nic.get("switch_type") != "distributed"  # from a standard port group onto the switch
@@ -90,7 +90,7 @@ class DvPortgroupChanges:
                         "(plan with remediation_plan_info)", host, cls.name)
             return
         if onto:
-            current = self._member_view(host, nic, cls, where)
+            current = self._member_view(host, nic, cls, where, read)
             if current is None:
                 return
             uuid = current["switch_uuid"]
@@ -118,10 +118,10 @@ class DvPortgroupChanges:
         elif wanted.vlan is not None or wanted.teaming is not None:
             self.want(host, target, nic, cls, where, vlan=wanted.vlan, teaming=wanted.teaming)
 
-    def _member_view(self, host: str, nic: dict, cls, where: str) -> Optional[dict]:
+    def _member_view(self, host: str, nic: dict, cls, where: str, read: list[dict]) -> Optional[dict]:
         """For a vmknic on a standard switch moving onto distributed switch ``cls.portgroup.switch``:
         a stand-in for "the dvPortgroup it leaves" (the switch's uplinks as this host backs them, and
-        the VLAN of the port group it leaves), or None after a refusal."""
+        the VLAN of the port group it leaves, from ``read``), or None after a refusal."""
         wanted = cls.portgroup
         if not wanted.switch:
             self.refuse(f"{where}: is on standard switch {nic.get('switch')}; name the distributed switch of "
@@ -136,7 +136,7 @@ class DvPortgroupChanges:
             self.refuse(f"{where}: host {host} is not a member of distributed switch {wanted.switch}; add it (with "
                         "its uplinks) in vCenter first", host, cls.name)
             return None
-        leaving_pg = next((p for p in self.hosts_pgs.get(host, ()) if (p["switch"], p["name"]) == (nic.get("switch"), nic.get("portgroup"))), {})
+        leaving_pg = next((p for p in read if (p["switch"], p["name"]) == (nic.get("switch"), nic.get("portgroup"))), {})
         first = entries[0]
         return {"switch": wanted.switch, "switch_uuid": first["switch_uuid"], "uplink_pnics": dict(uplinks),
                 "vlan": leaving_pg.get("vlan") or 0, "uplink_names": list(first["uplink_names"]),
@@ -169,6 +169,9 @@ class DvPortgroupChanges:
         self.catalogue[(entry["switch_uuid"], entry["key"])] = entry
         self.created[(entry["switch_uuid"], entry["key"])] = set()
         return entry
+
+    def refuse(self, message: str, host: Optional[str] = None, cls: Optional[str] = None) -> None:
+        self.refusals.append((message, host, cls))
 
     def attached(self, host: str) -> list[dict]:
         """dvPortgroups this host's vmknics move to that its facts do not list (simulate's ``portgroups``)."""

@@ -14,10 +14,11 @@ Pure Python on plain data (docs/facts.md in, docs/remediation.md out); no pyVmom
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import cyclic_gc_paused
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._gc import age_without_scan, cyclic_gc_paused
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import (
     DEFAULT_STACK, IMPLIED_SERVICES, SOFTWARE_ADAPTER, SYSTEM_STACKS, vmk_sort_key,
 )
@@ -35,7 +36,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._value
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
     dedicated_stack_problems, iscsi_uplink_problems, management_problems, post_change_errors, services_lost_on_stack,
-    unbind_problems, untrusted_facts, vcenter_path_problems,
+    VcenterPathWatch, unbind_problems, untrusted_facts,
 )
 
 
@@ -44,8 +45,9 @@ def _normalise_host(host: dict) -> dict:
     order of the input (route order is kept: it decides which vmknic owns a shared subnet).
 
     New dicts and lists down to each vmknic; everything below is shared with ``host``. The planner
-    never changes its facts (it changes its own full copies: the target and simulate()'s state),
-    so the caller's facts stay as they were (test_plan_does_not_change_its_input)."""
+    never changes its facts (it changes its own copies: the target, new down to each vmknic, port
+    group and adapter (_target_copy), and simulate()'s full copy), so the caller's facts stay as
+    they were (test_plan_does_not_change_its_input)."""
     result = dict(host)
     result["vmknics"] = sorted(
         ({**nic, "services": sorted(nic.get("services") or []),
@@ -58,10 +60,33 @@ def _normalise_host(host: dict) -> dict:
     return result
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _gateway_value(gateway: str) -> Optional[tuple[str, int]]:
+    """(family, address as int) of a gateway in use; None for none (not an address, or 0.0.0.0 / ::,
+    which connected routes list). Cached: every host of a cluster lists the same gateways."""
+    address = parse_ip_address(gateway)
+    if address is None or address.is_unspecified:
+        return None
+    return f"ipv{address.version}", int(address)
+
+
+def _target_copy(host: dict) -> dict:
+    """The copy of a host's (normalised) facts that becomes its target: new lists of vmknics, port
+    groups and iSCSI adapters and a new dict for each, the values inside shared with the facts.
+    Building a target only assigns at that depth (a vmknic's ``ipv4``, a port group's ``vlan``,
+    an adapter's ``bound_vmknics``, a list's new entry), never changes a shared value in place, and
+    the target is only read after that (reconcile, the checks): a full copy of every host would
+    cost more than the rest of building its target."""
+    target = dict(host)
+    for key in ("vmknics", "portgroups", "iscsi_adapters"):
+        target[key] = [dict(item) for item in host[key]]
+    return target
+
+
 @dataclass
 class _HostPlan:
     facts: dict
-    target: dict
+    target: dict                # _target_copy of the facts, changed by build_target
     selected: dict = field(default_factory=dict)   # device -> ClassIntent (accept classes included)
     operations: list = field(default_factory=list)
     after: Optional[dict] = None
@@ -72,7 +97,7 @@ class _Planner:
         self.intent = intent
         self.refusals: list[dict] = []
         # dvPortgroup changes, planned once for every host on the switch (planner/_distributed.py)
-        self.distributed = DvPortgroupChanges(dvportgroups, self.refuse, intent.allow_management_change)
+        self.distributed = DvPortgroupChanges(dvportgroups, intent.allow_management_change)
         self.skipped: list[dict] = []
         self.plans: dict[str, _HostPlan] = {}
         self.all_hosts = sorted((_normalise_host(h) for h in hosts), key=lambda h: h.get("name") or "")
@@ -106,7 +131,7 @@ class _Planner:
                 self.skipped.append({"host": host["name"], "reason": "facts are incomplete: "
                                      + "; ".join(host["errors"])})
             else:
-                self.plans[host["name"]] = _HostPlan(facts=host, target=copy_data(host))
+                self.plans[host["name"]] = _HostPlan(facts=host, target=_target_copy(host))
         for name, count in sorted(names.items(), key=lambda kv: str(kv[0])):
             if count > 1:
                 self.refuse(f"host {name} appears {count} times in the facts")
@@ -131,9 +156,9 @@ class _Planner:
                     self._note_gateway(route["family"], route.get("gateway"))
 
     def _note_gateway(self, family: str, gateway: Optional[str]) -> None:
-        address = parse_ip_address(gateway) if gateway else None
-        if address is not None and not address.is_unspecified and f"ipv{address.version}" == family:
-            self.gateways[family].add(int(address))
+        noted = _gateway_value(gateway) if gateway else None
+        if noted is not None and noted[0] == family:
+            self.gateways[family].add(noted[1])
 
     # ----------------------------------------------------------------- selection
 
@@ -299,8 +324,7 @@ class _Planner:
             return
         wanted = cls.portgroup
         if nic.get("switch_type") == "distributed" or wanted.switch:
-            self.distributed.hosts_pgs[hp.facts["name"]] = hp.facts["portgroups"]
-            self.distributed.move(hp.facts["name"], hp.target, nic, cls, where)
+            self.distributed.move(hp.facts["name"], hp.target, nic, cls, where, hp.facts["portgroups"])
             return
         current = self._standard_pg(hp, nic, cls, where, "the port group")
         if current is None:
@@ -429,11 +453,13 @@ class _Planner:
     def operations(self, name: str) -> None:
         hp = self.plans[name]
         tainted = name in self.tainted
+        vcenter_path = VcenterPathWatch("the plan")
         try:
             hp.operations = reconcile(hp.facts, hp.target)
-            # The host after the vCenter-level steps it sees (its dvPortgroups), then its own.
+            # The host after the vCenter-level steps it sees (its dvPortgroups), then its own, on the
+            # host with the dvPortgroups its vmknics move to; vCenter's path is judged on the way.
             hp.after = simulate(hp.facts, self.distributed.operations_for(name) + hp.operations,
-                                portgroups=self.distributed.attached(name))
+                                portgroups=self.distributed.attached(name), watch=vcenter_path)
         except PlanError as error:
             if not tainted:  # on a refused host this only restates the refusal (e.g. a shared port group)
                 for problem in error.problems:
@@ -442,19 +468,15 @@ class _Planner:
             return
         for problem in [] if tainted else state_differences(hp.target, hp.after, by_device=False):
             self.refuse(f"host {name}: internal error, the operations do not reach the target ({problem})", name)
-        self._management_checks(hp)
+        self._management_checks(hp, vcenter_path)
         self._dedicated_stack_checks(hp)
         for problem in unbind_problems(hp.facts, hp.operations):
             self.refuse(f"host {name}: {problem}", name)
 
-    def _management_checks(self, hp: _HostPlan) -> None:
+    def _management_checks(self, hp: _HostPlan, vcenter_path: VcenterPathWatch) -> None:
         name = hp.facts["name"]
         problems = management_problems(hp.facts, hp.operations, self.intent.allow_management_change, "the plan")
-        # vCenter's path through the vCenter-level steps this host sees, then its own operations, on
-        # the host with the dvPortgroups its vmknics move to.
-        seen = dict(hp.facts, portgroups=hp.facts["portgroups"] + self.distributed.attached(name))
-        steps = self.distributed.operations_for(name) + hp.operations
-        for problem in problems or vcenter_path_problems(seen, steps, "the plan"):
+        for problem in problems or vcenter_path.problems:
             self.refuse(f"host {name}: {problem}", name)
 
     def _dedicated_stack_checks(self, hp: _HostPlan) -> None:
@@ -511,6 +533,8 @@ class _Planner:
         for name in self.plans:
             self.build_target(name)
         self.distributed.finish(self.all_hosts)
+        for refusal in self.distributed.refusals:  # before the checks that skip refused hosts
+            self.refuse(*refusal)
         for name in self.plans:
             self.operations(name)
         counts = self.analysis_checks()
@@ -557,7 +581,9 @@ def build_plan(hosts: list[dict], intent: Any, dvportgroups: Optional[list[dict]
     except IntentError as error:
         raise PlanError(error.problems) from None
     with cyclic_gc_paused():  # the planner's data has no reference cycles
-        return _Planner(hosts, parsed, dvportgroups).run()
+        document = _Planner(hosts, parsed, dvportgroups).run()
+        age_without_scan()
+    return document
 
 
 def plan(hosts: list[dict], intent: Any, dvportgroups: Optional[list[dict]] = None) -> dict:

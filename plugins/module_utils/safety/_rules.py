@@ -8,14 +8,15 @@ per-host module refuses (or warns, where it says so). Pure Python on plain data.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Callable, Iterable, NamedTuple, Optional
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, IMPLIED_SERVICES, vmk_sort_key
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import SIMULATORS, find_portgroup
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import find_portgroup
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
-    VSAN_SERVICES, bound_adapters, copy_data, find_vmknic, management_devices, stack_of,
+    VSAN_SERVICES, bound_adapters, find_vmknic, management_devices, stack_of,
 )
 
 
@@ -61,6 +62,18 @@ def management_problems(host: dict, operations: list[dict], allow: bool, subject
     return problems
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _network(text: str) -> ipaddress._BaseNetwork:
+    """A route's network, parsed once per process (every host of a fleet repeats them)."""
+    return ipaddress.ip_network(text, strict=False)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _address(text: str) -> ipaddress._BaseAddress:
+    """ipaddress.ip_address(text), parsed once per process (vCenter's address, the gateways)."""
+    return ipaddress.ip_address(text)
+
+
 def _owner_towards(state: dict, address: ipaddress._BaseAddress) -> tuple[Optional[str], bool]:
     """The default-stack vmknic the host sends to ``address`` through, and whether through the
     gateway: the owner (first listed device) of the longest connected route holding it, else the
@@ -70,32 +83,33 @@ def _owner_towards(state: dict, address: ipaddress._BaseAddress) -> tuple[Option
     for route in stack.get("routes") or ():
         if not route.get("connected") or not route.get("device") or route.get("family") != f"ipv{address.version}":
             continue
-        network = ipaddress.ip_network(route["network"], strict=False)
+        network = _network(route["network"])
         if address in network and network.prefixlen > best[0]:
             best = (network.prefixlen, route["device"])
     if best[1] is not None:
         return best[1], False
     gateway = stack.get("default_gateway" if address.version == 4 else "ipv6_default_gateway")
-    if gateway and ipaddress.ip_address(gateway) != address:
-        return _owner_towards(state, ipaddress.ip_address(gateway))[0], True
+    if gateway and _address(gateway) != address:
+        return _owner_towards(state, _address(gateway))[0], True
     return None, False
 
 
-def _vcenter_path(state: dict) -> tuple[Optional[tuple], str]:
+def _vcenter_path(state: dict) -> tuple[Optional[tuple], str, tuple]:
     """vCenter's path to the host in ``state`` (tests/lab/README.md, "vCenter's path"): vCenter
     connects to the management address; the host answers through the vmknic owning the route to
-    vCenter. Returns (signature, "") while the path holds, (None, why) when it is cut."""
+    vCenter. Returns (signature, "", port group names of its two legs) while the path holds,
+    (None, why, ()) when it is cut."""
     management = state.get("management") or {}
     by_device = {n["device"]: n for n in state.get("vmknics") or ()}
     mgmt = by_device.get(management.get("vmknic"))
     held = {(mgmt or {}).get("ipv4", {}).get("address") if mgmt and mgmt.get("ipv4") else None}
     held |= {a.get("address") for a in ((mgmt or {}).get("ipv6") or {}).get("addresses") or ()}
     if mgmt is None or management.get("address") not in held:
-        return None, f"no vmknic would hold {management.get('address')}, the address vCenter connects to"
-    device, routed = _owner_towards(state, ipaddress.ip_address(state["vcenter_address"]))
+        return None, f"no vmknic would hold {management.get('address')}, the address vCenter connects to", ()
+    device, routed = _owner_towards(state, _address(state["vcenter_address"]))
     egress = by_device.get(device)
     if egress is None:
-        return None, f"no vmknic would have a route to vCenter at {state['vcenter_address']}"
+        return None, f"no vmknic would have a route to vCenter at {state['vcenter_address']}", ()
     linked = {p["device"] for p in state.get("pnics") or () if p.get("link")}
     known = {p["device"] for p in state.get("pnics") or ()}
     legs = []
@@ -104,38 +118,63 @@ def _vcenter_path(state: dict) -> tuple[Optional[tuple], str]:
         team = pg.get("teaming") or {}
         uplinks = list(team.get("active") or ()) + list(team.get("standby") or ())
         if pg and uplinks and not any(u in linked or u not in known for u in uplinks):
-            return None, f"port group {pg.get('name')} of {nic['device']} would have no uplink with link ({', '.join(uplinks)})"
+            return None, f"port group {pg.get('name')} of {nic['device']} would have no uplink with link ({', '.join(uplinks)})", ()
         legs.append((nic.get("switch"), pg.get("vlan")))
-    return (mgmt["device"], routed, *legs), ""
+    return (mgmt["device"], routed, *legs), "", (mgmt.get("portgroup"), egress.get("portgroup"))
 
 
-def vcenter_path_problems(host: dict, operations: list[dict], subject: str) -> list[str]:
-    """Why ``operations`` would make vCenter roll back (network rollback, ESXI-NETWORKING.md 4.1):
-    an operation after which vCenter's path to the host is cut, or reaches it over another VLAN,
+# What vCenter's path reads (_vcenter_path) these operations never change (engine/_simulate.py):
+# services, iSCSI bindings and adapters, and nothing a host sees of a dvPortgroup's creation or end.
+_OFF_THE_PATH = frozenset({"SelectVnicForNicType", "DeselectVnicForNicType", "BindVnic", "UnbindVnic", "RescanHba",
+                           "UpdateSoftwareInternetScsiEnabled", "CreateDVPortgroup", "DestroyDVPortgroup"})
+# These change only the port groups named op["name"] (and bindings on them): off the path unless
+# one of its legs is on such a port group.
+_PORTGROUP_OPERATIONS = frozenset({"AddPortGroup", "UpdatePortGroup", "RemovePortGroup"})
+
+
+class VcenterPathWatch:
+    """Why operations would make vCenter roll back (network rollback, ESXI-NETWORKING.md 4.1): an
+    operation after which vCenter's path to the host is cut, or reaches it over another VLAN,
     switch or through the gateway instead of directly (re-addressing, moving or removing the vmknic
     that owns the route to vCenter, a VLAN change under it, teaming onto pNICs without link). Each
-    operation is its own call, so every step counts. Empty when vCenter's address or the
-    management vmknic is unknown, or the path was not whole before."""
-    if not host.get("vcenter_address") or not (host.get("management") or {}).get("vmknic"):
-        return []
-    before = _vcenter_path(host)[0]
-    if before is None:
-        return []
-    # A plain copy, not simulate(host, []), which drops the dvPortgroups no vmknic holds yet: an
-    # operation of the plan may attach one to them.
-    state = copy_data(host)
-    for step, op in enumerate(operations, 1):
-        SIMULATORS[op["op"]](state, op)
-        after, why = _vcenter_path(state)
-        if after == before:
-            continue
+    operation is its own call, so every step counts.
+
+    Pass it as simulate()'s ``watch`` (engine/_simulate.py), with the dvPortgroups an operation may
+    attach a vmknic to as ``portgroups``: it judges the states simulate() passes through, so the
+    operations are applied once for the prediction and this rule together. ``problems`` is then
+    the sentence, starting with ``subject``, naming the first step that cuts the path; empty when
+    none does, when vCenter's address or the management vmknic is unknown, or when the path was
+    not whole before."""
+
+    def __init__(self, subject: str) -> None:
+        self.subject = subject
+        self.problems: list[str] = []
+        self.before: Optional[tuple] = None
+        self.legs: tuple = ()  # the port groups of the path's two legs, as last judged
+        self.done = False
+
+    def __call__(self, state: dict, step: int, op: Optional[dict]) -> None:
+        if self.done:
+            return
+        if op is None:
+            if state.get("vcenter_address") and (state.get("management") or {}).get("vmknic"):
+                self.before, _why, self.legs = _vcenter_path(state)
+            self.done = self.before is None
+            return
+        if op["op"] in _OFF_THE_PATH or (op["op"] in _PORTGROUP_OPERATIONS and op.get("name") not in self.legs):
+            return  # the state it leaves is, on the path, the one just judged whole
+        after, why, self.legs = _vcenter_path(state)
+        if after == self.before:
+            return
+        address = state["vcenter_address"]
         if after is not None:
-            device, routed = _owner_towards(state, ipaddress.ip_address(host["vcenter_address"]))
-            why = (f"the host would answer vCenter at {host['vcenter_address']} through {device}"
+            device, routed = _owner_towards(state, _address(address))
+            why = (f"the host would answer vCenter at {address} through {device}"
                    f"{' via the gateway' if routed else ''} on another switch or VLAN")
-        return [f"{subject} would cut vCenter's path to host {host.get('name')} at step {step} ({op['description']}): "
-                f"{why}; vCenter rolls such a change back (NetworkDisruptedAndConfigRolledBack)"]
-    return []
+        self.problems.append(f"{self.subject} would cut vCenter's path to host {state.get('name')} at step {step} "
+                             f"({op['description']}): {why}; vCenter rolls such a change back "
+                             "(NetworkDisruptedAndConfigRolledBack)")
+        self.done = True
 
 
 def unbind_problems(host: dict, operations: list[dict]) -> list[str]:

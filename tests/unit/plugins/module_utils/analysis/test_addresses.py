@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._addresses import parse_net
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._addresses import ip_int, parse_net, parsed_int
+from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.engine.test_values import ADDRESSES
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -23,3 +25,15 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._add
 def test_parse_net(text, expected):
     net = parse_net(text)
     assert (str(net) if net else None) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(ADDRESSES)
+def test_ip_int_reads_what_its_fallback_reads(text):
+    """ip_int tries inet_pton first; the result (or the ValueError) is its own parser's."""
+    def verdict(parse):
+        try:
+            return parse(text.strip())
+        except ValueError:
+            return "ValueError"
+    assert verdict(ip_int) == verdict(parsed_int)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._audit import analyse
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import configure_ipv6
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import unbind_problems, vcenter_path_problems
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import VcenterPathWatch, unbind_problems
 from ansible_collections.vmkernel.multihoming.tests.unit.plugins.module_utils.factories import (
     make_binding, make_host, make_ipv6, make_ipv6_address, make_portgroup, make_route, make_stack, make_vmknic,
 )
@@ -112,6 +112,13 @@ def vcenter_host(vcenter: str = "10.20.0.5", pnics=None) -> dict:
     host["vcenter_address"] = vcenter
     host["pnics"] = pnics or [{"device": "vmnic0", "link": True}, {"device": "vmnic1", "link": True}]
     return host
+
+
+def vcenter_path_problems(host: dict, operations: list[dict], subject: str) -> list[str]:
+    """The rule as the planner and the per-host modules apply it: watching simulate()."""
+    watch = VcenterPathWatch(subject)
+    simulate(host, operations, watch=watch)
+    return watch.problems
 
 
 def update_vnic(device: str, **args) -> dict:
