@@ -6,6 +6,7 @@ and the differences between two of them (private). Pure Python on plain data.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -36,13 +37,26 @@ def _placement_key(nic: dict, view: dict) -> str:
     return key if nic.get("switch_type", "standard") == "standard" else f"{key} {view['ipv4']}"
 
 
+def _without_mac(view: dict) -> str:
+    return json.dumps({k: v for k, v in view.items() if k != "mac"}, sort_keys=True)
+
+
 def _projection(host: dict, by_device: bool) -> dict:
-    nics = {}
+    placed: dict[str, list[dict]] = {}
     for nic in host.get("vmknics") or ():
         if is_system_owned(nic):
             continue
         view = _nic_projection(nic)
-        nics[nic["device"] if by_device else _placement_key(nic, view)] = view
+        placed.setdefault(nic["device"] if by_device else _placement_key(nic, view), []).append(view)
+    nics = {}
+    for key, views in placed.items():
+        if len(views) == 1:
+            nics[key] = views[0]
+            continue
+        # Several vmknics with one placement (DHCP vmknics on one dvPortgroup): each is compared,
+        # paired in the order of what they hold (a MAC is ESXi's choice for a new vmknic).
+        for number, view in enumerate(sorted(views, key=_without_mac), 1):
+            nics[f"{key} #{number}"] = view
     pgs = {f"{s}/{n}": {"vlan": pg.get("vlan"), "teaming": teaming_arg(pg.get("teaming"))}
            for (s, n), pg in standard_portgroups(host).items()}
     return {"vmknics": nics, "portgroups": pgs, "software_iscsi_enabled": host.get("software_iscsi_enabled")}

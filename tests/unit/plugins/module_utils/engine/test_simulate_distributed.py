@@ -154,3 +154,21 @@ def test_vmknics_sharing_a_dvportgroup_are_compared_each_on_its_own():
     renamed = copy.deepcopy(two)
     renamed["vmknics"][1]["device"] = "vmk7"
     assert state_differences(two, renamed, by_device=False) == []
+
+
+def test_dhcp_vmknics_sharing_a_dvportgroup_are_each_compared():
+    """Two DHCP vmknics on one dvPortgroup have the same placement (port group, IPv4 "dhcp"): both
+    are compared, and a difference on either is found also under other device names (before, the
+    second one replaced the first in the comparison, so a wrong MTU on vmk1 went unseen)."""
+    two = make_host("esx01", [dv_vmknic("vmk1", None, DV_A, dhcp=True), dv_vmknic("vmk2", None, DV_A, dhcp=True, mtu=9000)],
+                    portgroups=[DV_A])
+    wrong = copy.deepcopy(two)
+    wrong["vmknics"][0]["mtu"] = 9000
+    assert state_differences(two, wrong, by_device=False) == [
+        "vmknic dvs1/dv-A dhcp #1: mtu is 9000, expected 1500"]
+    renamed = copy.deepcopy(two)
+    renamed["vmknics"][0]["device"], renamed["vmknics"][1]["device"] = "vmk8", "vmk7"
+    assert state_differences(two, renamed, by_device=False) == []
+    one_gone = copy.deepcopy(two)
+    del one_gone["vmknics"][1]
+    assert "missing" in " ".join(state_differences(two, one_gone, by_device=False))
