@@ -51,17 +51,25 @@ def v4_int(text: str) -> int:
     return value
 
 
-def ip_int(text: str) -> tuple[int, int]:
-    """(version, int) of an address literal; ValueError when it is none. The C parser (inet_pton)
-    reads the usual forms; what it refuses (a scope, leading zeros, anything malformed) goes to the
-    parsers below, which decide."""
-    text = str(text).strip()
+def packed_address(family: int, text: Any) -> bytes | None:
+    """The address through the C parser (inet_pton), None when it does not take it (a scope
+    "%vmk0", leading zeros, anything malformed): then the caller's own parser (ipaddress, or
+    parsed_int here) has the verdict. It takes no text those refuse (test_values.py and
+    test_addresses.py compare them)."""
     try:
-        if ":" in text:
-            return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
-        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
-    except (OSError, ValueError):
-        pass
+        return socket.inet_pton(family, text)
+    except (OSError, TypeError, ValueError):
+        return None
+
+
+def ip_int(text: str) -> tuple[int, int]:
+    """(version, int) of an address literal; ValueError when it is none. The C parser reads the
+    usual forms; what it refuses goes to parsed_int, which decides."""
+    text = str(text).strip()
+    version, family = (6, socket.AF_INET6) if ":" in text else (4, socket.AF_INET)
+    packed = packed_address(family, text)
+    if packed is not None:
+        return version, int.from_bytes(packed, "big")
     return parsed_int(text)
 
 

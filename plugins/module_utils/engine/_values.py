@@ -15,6 +15,7 @@ import ipaddress
 import socket
 from typing import Any, Iterable, Optional
 
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._addresses import packed_address
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_number
 
 
@@ -89,7 +90,7 @@ _IMMUTABLE_TYPES = frozenset({str, int, float, bool, type(None)})
 def _parse_ipv4_interface(address: str, prefix: Any) -> Optional[ipaddress.IPv4Interface]:
     """Each address/prefix pair is parsed once per process (the planner compares the same addresses
     many times; IPv4Interface is immutable, so sharing the parsed value is safe)."""
-    packed = _packed(socket.AF_INET, address)
+    packed = packed_address(socket.AF_INET, address)
     try:
         if packed is not None:  # the same interface, without ipaddress parsing the address text
             return ipaddress.IPv4Interface((packed, str(prefix)))
@@ -98,24 +99,14 @@ def _parse_ipv4_interface(address: str, prefix: Any) -> Optional[ipaddress.IPv4I
         return None
 
 
-def _packed(family: int, text: Any) -> Optional[bytes]:
-    """The address through the C parser (inet_pton), None when it does not take it (a scope
-    "%vmk0", anything malformed): then ipaddress has the verdict. It takes no text ipaddress
-    refuses (test_values.py compares the two)."""
-    try:
-        return socket.inet_pton(family, text)
-    except (OSError, TypeError, ValueError):
-        return None
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def parse_ip_address(text: str) -> Optional[Any]:
     """ipaddress.ip_address(text), parsed once per process; None when it is not an address.
-    Through inet_pton first (_packed): ip_address tries IPv4 and raises before it parses an IPv6
+    Through inet_pton first (packed_address): ip_address tries IPv4 and raises before it parses an IPv6
     address, ~10x the time, and a host lists a link-local gateway per vmknic."""
     if isinstance(text, str):
         ipv6 = ":" in text
-        packed = _packed(socket.AF_INET6 if ipv6 else socket.AF_INET, text)
+        packed = packed_address(socket.AF_INET6 if ipv6 else socket.AF_INET, text)
         if packed is not None:
             return ipaddress.IPv6Address(packed) if ipv6 else ipaddress.IPv4Address(packed)
     try:

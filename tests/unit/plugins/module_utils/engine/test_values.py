@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, vmkernel.multihoming contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The engine's address parsing goes through inet_pton before ipaddress (engine/_values.py
-_packed): it must give ipaddress's verdict on every text, valid or not."""
+"""The engine's address parsing goes through inet_pton before ipaddress (packed_address, in
+analysis/_addresses.py): it must give ipaddress's verdict on every text, valid or not."""
 
 from __future__ import annotations
 
