@@ -12,9 +12,10 @@ import json
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from ansible.module_utils import basic as _basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._result import (
+    EncodedPart, encoded_parts, module_encoder, parts_in, scrub_only_where_needed, splice,
+)
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ModuleFailure, ScopeError, VsphereConnectionError, describe
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import (
@@ -38,6 +39,7 @@ class VsphereModule(AnsibleModule):
     """AnsibleModule with the shared connection options and a managed vSphere session."""
 
     def __init__(self, argument_spec: dict[str, Any], **kwargs: Any) -> None:
+        self._encoded_parts: dict[str, EncodedPart] = {}
         spec = connection_argument_spec()
         spec.update(argument_spec)
         super().__init__(argument_spec=spec, **kwargs)
@@ -45,12 +47,45 @@ class VsphereModule(AnsibleModule):
             self.fail_json(msg=missing_required_lib("pyVmomi"), exception=str(PYVMOMI_IMPORT_ERROR))
 
     def exit_json(self, **kwargs: Any) -> Any:
-        with _scrub_only_where_needed(kwargs, getattr(self, "no_log_values", None)):
+        with self._cheap_exit(kwargs):
             super().exit_json(**kwargs)
 
     def fail_json(self, *args: Any, **kwargs: Any) -> Any:
-        with _scrub_only_where_needed(kwargs, getattr(self, "no_log_values", None)):
+        with self._cheap_exit(kwargs):
             super().fail_json(*args, **kwargs)
+
+    @contextmanager
+    def _cheap_exit(self, result: dict[str, Any]) -> Iterator[None]:
+        """While exiting: the result's large parts that hold exact builtin types and no no_log
+        value skip Ansible's scrub and are written as their C-encoded text (_result.py)."""
+        self._encoded_parts = encoded_parts(result, getattr(self, "no_log_values", None))
+        try:
+            with scrub_only_where_needed(self._encoded_parts):
+                yield
+        finally:
+            self._encoded_parts = {}
+
+    def jsonify(self, data: Any) -> str:
+        """ansible-core 2.16-2.18 write the result as ``self.jsonify(kwargs)``."""
+        texts = parts_in(data, self._encoded_parts)
+        if texts:
+            spliced = splice(super().jsonify({key: value for key, value in data.items() if key not in texts}), texts)
+            if spliced is not None:
+                return spliced
+        return super().jsonify(data)
+
+    def _record_module_result(self, o: dict[str, Any]) -> None:
+        """ansible-core 2.19+ write the result here, an internal hook that ansible-core keeps for
+        bypassing its result encoder. Its own encoder writes everything but the parts; without
+        that encoder (another ansible-core) the hook runs as it is."""
+        texts = parts_in(o, self._encoded_parts)
+        encoder = module_encoder() if texts else None
+        if encoder is not None:
+            spliced = splice(json.dumps({key: value for key, value in o.items() if key not in texts}, cls=encoder), texts)
+            if spliced is not None:
+                print(f"\n{spliced}")
+                return
+        super()._record_module_result(o)  # pylint: disable=no-member
 
     def run(self, work: Callable[[], dict[str, Any]]) -> None:
         """Exit with the result ``work()`` returns. The one place a module turns the collection's
@@ -96,58 +131,3 @@ class VsphereModule(AnsibleModule):
             if then is not None:
                 then(service_instance, hosts)
         return hosts
-
-
-# ---- the result's no_log scrub (docs/benchmarks.md, "Result cost") ----
-#
-# Every ansible-core from 2.16 to 2.21 ends exit_json/fail_json with
-# ``kwargs = remove_values(kwargs, self.no_log_values)`` (the name imported into
-# ansible.module_utils.basic), a pure-Python walk that rebuilds the whole result even when there is
-# nothing to hide: at 1000 hosts ~0.6-0.9 s for vmknic_info's facts. The walk only changes a
-# string that contains a no_log value (or a number whose text does). So for each large part of
-# the result, one C-speed json.dumps shows whether any no_log value occurs in it at all; a part
-# where none occurs is exactly what remove_values would return, and is passed through unwalked.
-# Every other part, and everything Ansible adds (invocation, warnings), still goes through
-# Ansible's own remove_values.
-
-
-def _free_of(value: Any, secrets: set) -> bool:
-    """True when no secret occurs anywhere in value: in no string, no key, no number's text.
-
-    JSON escaping (ensure_ascii=False) escapes character by character, so a secret inside a string
-    appears in the text as the escaped secret. Values JSON cannot encode (sets, bytes, NaN) give
-    False: let Ansible walk those."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError):
-        return False
-    for secret in secrets:
-        escaped = json.dumps(to_native(secret, errors="surrogate_or_strict"), ensure_ascii=False)[1:-1]
-        if not escaped or escaped in text:
-            return False
-    return True
-
-
-@contextmanager
-def _scrub_only_where_needed(result: dict[str, Any], secrets: Any) -> Iterator[None]:
-    """While exiting: Ansible's remove_values skips the containers of ``result`` proven free of
-    every no_log value; everything else is scrubbed by Ansible as before."""
-    clean = {} if secrets is None else {
-        key: value for key, value in result.items() if isinstance(value, (dict, list)) and _free_of(value, secrets)}
-    if not clean:
-        yield
-        return
-    original: Callable[[Any, Any], Any] = _basic.remove_values
-
-    def remove_values(value: Any, no_log_strings: Any) -> Any:
-        kept = {key: part for key, part in clean.items() if isinstance(value, dict) and value.get(key) is part}
-        if not kept:
-            return original(value, no_log_strings)
-        scrubbed = original({key: item for key, item in value.items() if key not in kept}, no_log_strings)
-        return {key: kept[key] if key in kept else scrubbed[key] for key in value}
-
-    _basic.remove_values = remove_values
-    try:
-        yield
-    finally:
-        _basic.remove_values = original
