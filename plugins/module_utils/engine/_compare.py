@@ -62,6 +62,10 @@ def _projection(host: dict, by_device: bool) -> dict:
     return {"vmknics": nics, "portgroups": pgs, "software_iscsi_enabled": host.get("software_iscsi_enabled")}
 
 
+# Everything of a host that _projection reads.
+_PROJECTED = ("vmknics", "portgroups", "software_iscsi_enabled")
+
+
 def projection(host: dict) -> dict:
     """What the planner controls on a host, per vmknic device and standard port group: the view that
     state_differences compares, and what diffs show."""
@@ -74,6 +78,8 @@ def state_differences(expected: dict, actual: dict, by_device: bool = True) -> l
     bindings, MAC, IPv6 settings, standard port groups, software iSCSI). Empty means "as predicted".
     With ``by_device=False`` vmknics are compared by port group, for re-created vmknics whose number
     ESXi chose differently."""
+    if all(expected.get(part) == actual.get(part) for part in _PROJECTED):
+        return []  # the projections are of equal data: a plan's target and its prediction, mostly
     left, right = _projection(expected, by_device), _projection(actual, by_device)
     problems = []
     for section in ("vmknics", "portgroups"):

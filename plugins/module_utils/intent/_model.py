@@ -160,7 +160,9 @@ def _parsed(kind: type, text: str) -> IPAddress:
     return kind(text)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _any_fnmatch(value: str, patterns: tuple[str, ...]) -> bool:
+    """Cached: the names a selector tests (port groups, devices, switches) repeat on every host."""
     return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
 
 
