@@ -89,6 +89,8 @@ def _order_groups(groups: list[_Group], host: str) -> list[_Group]:
     """Management last, vmk order otherwise, except that a vmknic taking a port group or address
     another vmknic gives up goes after it (Kahn's algorithm; a cycle is a swap we refuse)."""
     pending = sorted(groups, key=lambda g: g.order_key)
+    if len(pending) < 2:  # nothing to wait for (a plan changes one vmknic of most hosts)
+        return pending
     vacates = [g.vacates() for g in pending]
     enters = [g.enters() for g in pending]
     deps = {i: {j for j in range(len(pending)) if j != i and enters[i] & vacates[j]}

@@ -138,16 +138,19 @@ class _Planner:
 
     def _note_addresses(self, host: dict) -> None:
         """Every address in use anywhere in scope is off-limits for allocation, gateways included."""
+        holders_v4, holders_v6 = self.holders["ipv4"], self.holders["ipv6"]
         for nic in host.get("vmknics") or ():
             member = (host["name"], nic["device"])
             iface = ipv4_interface(nic.get("ipv4"))
             if iface is not None:
-                self.holders["ipv4"].setdefault(int(iface.ip), []).append(member)
+                holders_v4.setdefault(int(iface.ip), []).append(member)
             for entry in (nic.get("ipv6") or {}).get("addresses") or ():
                 if entry.get("address") and not entry.get("link_local"):
-                    self.holders["ipv6"].setdefault(ipv6_int(entry["address"]), []).append(member)
-            for family in ("ipv4", "ipv6"):
-                self._note_gateway(family, (nic.get("gateway_override") or {}).get(family))
+                    holders_v6.setdefault(ipv6_int(entry["address"]), []).append(member)
+            override = nic.get("gateway_override")
+            if override:
+                for family in ("ipv4", "ipv6"):
+                    self._note_gateway(family, override.get(family))
         for stack in host.get("stacks") or ():
             self._note_gateway("ipv4", stack.get("default_gateway"))
             self._note_gateway("ipv6", stack.get("ipv6_default_gateway"))

@@ -80,8 +80,9 @@ def _owner_towards(state: dict, address: ipaddress._BaseAddress) -> tuple[Option
     owner of the connected route to the default gateway."""
     stack = next((s for s in state.get("stacks") or () if s.get("key") == DEFAULT_STACK), None) or {}
     best: tuple[int, Optional[str]] = (-1, None)
+    family = f"ipv{address.version}"
     for route in stack.get("routes") or ():
-        if not route.get("connected") or not route.get("device") or route.get("family") != f"ipv{address.version}":
+        if not route.get("connected") or not route.get("device") or route.get("family") != family:
             continue
         network = _network(route["network"])
         if address in network and network.prefixlen > best[0]:
