@@ -142,8 +142,8 @@ class _Planner:
         for nic in host.get("vmknics") or ():
             member = (host["name"], nic["device"])
             iface = ipv4_interface(nic.get("ipv4"))
-            if iface is not None:
-                holders_v4.setdefault(int(iface.ip), []).append(member)
+            if iface is not None:  # int() of an IPv4Interface is its address's, without making iface.ip
+                holders_v4.setdefault(int(iface), []).append(member)
             for entry in (nic.get("ipv6") or {}).get("addresses") or ():
                 if entry.get("address") and not entry.get("link_local"):
                     holders_v6.setdefault(ipv6_int(entry["address"]), []).append(member)

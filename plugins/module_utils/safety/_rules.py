@@ -270,17 +270,29 @@ def dedicated_stack_problems(before: dict, after: dict) -> list[StackConflict]:
     (a plan can move every such vmknic in one class); the vmknic module warns (it changes one vmknic
     per call, and a migration of several passes through this state)."""
     problems = []
+    users_before, users_after = _dedicated_stack_users(before), _dedicated_stack_users(after)
     for stack, (service,) in IMPLIED_SERVICES.items():
-        def split(host: dict) -> tuple[list[str], list[str]]:
-            on_stack = [n["device"] for n in host.get("vmknics") or () if stack_of(n) == stack]
-            tagged = [n["device"] for n in host.get("vmknics") or ()
-                      if stack_of(n) == DEFAULT_STACK and service in (n.get("services") or ())]
-            return on_stack, tagged
-        before_on, before_tagged = split(before)
-        after_on, after_tagged = split(after)
+        before_on, before_tagged = users_before[stack]
+        after_on, after_tagged = users_after[stack]
         if after_on and after_tagged and not (before_on and before_tagged):
             problems.append(StackConflict(stack, service, after_on, after_tagged))
     return problems
+
+
+def _dedicated_stack_users(host: dict) -> dict[str, tuple[list[str], list[str]]]:
+    """Per dedicated stack (IMPLIED_SERVICES), in one pass over the vmknics: the devices on it, and
+    the default-stack devices tagged for its traffic."""
+    users: dict[str, tuple[list[str], list[str]]] = {stack: ([], []) for stack in IMPLIED_SERVICES}
+    for nic in host.get("vmknics") or ():
+        stack = stack_of(nic)
+        if stack in users:
+            users[stack][0].append(nic["device"])
+        elif stack == DEFAULT_STACK:
+            services = nic.get("services") or ()
+            for dedicated, (service,) in IMPLIED_SERVICES.items():
+                if service in services:
+                    users[dedicated][1].append(nic["device"])
+    return users
 
 
 def _same_or_smaller(finding: dict, before: list[dict]) -> bool:
