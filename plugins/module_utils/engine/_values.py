@@ -120,6 +120,18 @@ def parse_ip_address(text: str) -> Optional[Any]:
         return None
 
 
+def ip_value(text: Any) -> Optional[tuple[int, int]]:
+    """(version, int) of parse_ip_address(text), None when it is not an address; what inet_pton
+    reads is not made into an address object (a host lists a link-local gateway per vmknic)."""
+    if isinstance(text, str):
+        ipv6 = ":" in text
+        packed = packed_address(socket.AF_INET6 if ipv6 else socket.AF_INET, text)
+        if packed is not None:
+            return (6 if ipv6 else 4), int.from_bytes(packed, "big")
+    address = parse_ip_address(text)
+    return None if address is None else (address.version, int(address))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def ipv6_int(text: str) -> int:
     """int(ipaddress.IPv6Address(text)), parsed once per process (raises ValueError as it does)."""

@@ -32,7 +32,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._recon
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, simulate, switch_uplinks
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
     ADDRESS_TYPES, VSAN_SERVICES, bound_adapters, configure_ipv6, copy_data, ipv4_interface, ipv4_static, ipv6_int, ipv6_settings,
-    is_system_owned, management_devices, parse_ip_address, portgroup_id, stack_of,
+    ip_value, is_system_owned, management_devices, portgroup_id, stack_of,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
     dedicated_stack_problems, iscsi_uplink_problems, management_problems, post_change_errors, services_lost_on_stack,
@@ -64,10 +64,10 @@ def _normalise_host(host: dict) -> dict:
 def _gateway_value(gateway: str) -> Optional[tuple[str, int]]:
     """(family, address as int) of a gateway in use; None for none (not an address, or 0.0.0.0 / ::,
     which connected routes list). Cached: every host of a cluster lists the same gateways."""
-    address = parse_ip_address(gateway)
-    if address is None or address.is_unspecified:
+    value = ip_value(gateway)
+    if value is None or value[1] == 0:  # 0 is 0.0.0.0 or ::
         return None
-    return f"ipv{address.version}", int(address)
+    return f"ipv{value[0]}", value[1]
 
 
 def _target_copy(host: dict) -> dict:

@@ -57,3 +57,10 @@ def test_parse_ip_address_gives_ipaddress_verdict(text):
 def test_ipv4_interface_gives_ipaddress_verdict(address, prefix):
     expected = _verdict(lambda: ipaddress.IPv4Interface(f"{address}/{prefix}"))
     assert repr(_values._parse_ipv4_interface.__wrapped__(address, prefix)) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(ADDRESSES)
+def test_ip_value_is_the_parsed_address_as_int(text):
+    address = _values.parse_ip_address.__wrapped__(text)
+    assert _values.ip_value(text) == (None if address is None else (address.version, int(address)))
