@@ -403,14 +403,58 @@ def _drop_unused_distributed(state: dict) -> None:
 Watch = Callable[[dict, int, Optional[dict]], None]
 
 
-def simulate(host: dict, operations: list[dict], portgroups: Iterable[dict] = (), watch: Optional[Watch] = None) -> dict:
+# The operations whose handlers change in place only what _changeable_copy copies for them: the
+# vmknic an operation names (``device``), the port group it names (``name``) and the vmknics on a
+# port group of that name (their iSCSI bindings are judged again), the TCP/IP stacks and their
+# route lists (vmknic operations), the iSCSI adapters (iSCSI operations), and the host's own dict
+# and vmknic and port group lists. Any other operation (ReconfigureDVPortgroup, an unknown one)
+# makes the copy a full one.
+_SHAREABLE = frozenset({
+    "UpdateSoftwareInternetScsiEnabled", "AddPortGroup", "UpdatePortGroup", "RemovePortGroup", "AddVirtualNic",
+    "UpdateVirtualNic", "RemoveVirtualNic", "SelectVnicForNicType", "DeselectVnicForNicType", "BindVnic", "UnbindVnic",
+    "RescanHba", "CreateDVPortgroup", "DestroyDVPortgroup",
+})
+_ROUTING = frozenset({"AddVirtualNic", "UpdateVirtualNic", "RemoveVirtualNic"})
+_ISCSI = frozenset({"UpdateSoftwareInternetScsiEnabled", "BindVnic", "UnbindVnic"})
+_PORTGROUP = frozenset({"AddPortGroup", "UpdatePortGroup", "RemovePortGroup"})
+
+
+def _changeable_copy(host: dict, operations: list[dict]) -> dict:
+    """``host`` with its own copy of everything ``operations`` may change in place (_SHAREABLE),
+    sharing the rest with it (most vmknics and port groups, the pNICs, the route entries)."""
+    kinds = {op.get("op") for op in operations}
+    if not kinds <= _SHAREABLE:
+        return copy_data(host)
+    devices = {op.get("device") for op in operations}
+    names = {op.get("name") for op in operations if op.get("op") in _PORTGROUP}
+    state = dict(host)
+    if type(host.get("vmknics")) is list:
+        state["vmknics"] = [copy_data(nic) if type(nic) is not dict or nic.get("device") in devices
+                            or nic.get("portgroup") in names else nic for nic in host["vmknics"]]
+    if type(host.get("portgroups")) is list:
+        state["portgroups"] = [copy_data(pg) if type(pg) is not dict or pg.get("name") in names else pg
+                               for pg in host["portgroups"]]
+    if kinds & _ROUTING and type(host.get("stacks")) is list:
+        # A route entry is never changed, only dropped or added: each stack gets its own route list.
+        state["stacks"] = [{**stack, "routes": list(stack["routes"])}
+                           if type(stack) is dict and type(stack.get("routes")) is list else copy_data(stack)
+                           for stack in host["stacks"]]
+    if kinds & _ISCSI and "iscsi_adapters" in host:
+        state["iscsi_adapters"] = copy_data(host["iscsi_adapters"])
+    return state
+
+
+def simulate(host: dict, operations: list[dict], portgroups: Iterable[dict] = (), watch: Optional[Watch] = None,
+             share_unchanged: bool = False) -> dict:
     """A deep copy of ``host`` with ``operations`` applied: the predicted state (facts model).
     ``portgroups``: dvPortgroups of the host's distributed switches, in the facts' port group form,
     that the operations may attach vmknics to although the host's facts do not list them.
     ``watch``: sees the state before and after each operation (Watch).
+    ``share_unchanged``: the state shares with ``host`` what the operations leave as it is (most
+    of a host), for a caller that changes neither (the planner): ``host`` is never changed either way.
     Raises SimulationError when an operation does not apply (missing vmknic or port group, a
     second vmknic in a standard port group, removing the management vmknic, ...)."""
-    state = copy_data(host)
+    state = _changeable_copy(host, operations) if share_unchanged else copy_data(host)
     _attachable(state, portgroups)
     # Remember distributed switch UUIDs so a vmknic re-created on a DVS gets its switch back.
     state["_dvs_uuids"] = {n["switch"]: n["dvs"]["switch_uuid"] for n in host.get("vmknics") or ()

@@ -46,8 +46,9 @@ def _normalise_host(host: dict) -> dict:
 
     New dicts and lists down to each vmknic; everything below is shared with ``host``. The planner
     never changes its facts (it changes its own copies: the target, new down to each vmknic, port
-    group and adapter (_target_copy), and simulate()'s full copy), so the caller's facts stay as
-    they were (test_plan_does_not_change_its_input)."""
+    group and adapter (_target_copy), and simulate()'s copy of what the operations change, the
+    predicted state sharing the rest with the facts), so the caller's facts stay as they were
+    (test_plan_does_not_change_its_input)."""
     result = dict(host)
     result["vmknics"] = sorted(
         ({**nic, "services": sorted(nic.get("services") or []),
@@ -462,7 +463,7 @@ class _Planner:
             # The host after the vCenter-level steps it sees (its dvPortgroups), then its own, on the
             # host with the dvPortgroups its vmknics move to; vCenter's path is judged on the way.
             hp.after = simulate(hp.facts, self.distributed.operations_for(name) + hp.operations,
-                                portgroups=self.distributed.attached(name), watch=vcenter_path)
+                                portgroups=self.distributed.attached(name), watch=vcenter_path, share_unchanged=True)
         except PlanError as error:
             if not tainted:  # on a refused host this only restates the refusal (e.g. a shared port group)
                 for problem in error.problems:

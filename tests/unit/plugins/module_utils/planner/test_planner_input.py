@@ -1,10 +1,12 @@
 # Copyright: (c) 2026, vmkernel.multihoming contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The planner works on its own copies: it never changes the facts or the intent it is given, the
-states it predicts share nothing with them, and the cyclic GC it pauses is restored.
+"""The planner works on its own copies: it never changes the facts or the intent it is given, what
+it builds and what its predicted states change share nothing with them, and the cyclic GC it pauses
+is restored.
 
-The planner copies each host's facts only where it changes them (the target and simulate()'s
-state); these tests are what makes that safe (docs/benchmarks.md, planner)."""
+The planner copies each host's facts only where it changes them (the target, and in simulate()'s
+state what the operations change: the rest of a predicted state is the facts' own, unchanged);
+these tests are what makes that safe (docs/benchmarks.md, planner)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner import _planner as _plan
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import PlanError, SimulationError
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import simulate
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import copy_data
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.planner._planner import build_plan, plan
@@ -40,9 +42,13 @@ def assert_unchanged_and_unshared(hosts: list[dict], intent: dict, document: dic
     assert json.dumps([hosts, intent], sort_keys=True) == snapshot
     given_ids = {id(item) for item in containers([hosts, intent])}
     for entry in document["hosts"]:
-        # What the planner built or simulated is its own: changing it cannot change the facts.
-        for part in ("after", "operations"):
-            assert not [item for item in containers(entry[part]) if id(item) in given_ids], part
+        # What the planner built is its own: changing it cannot change the facts.
+        assert not [item for item in containers(entry["operations"]) if id(item) in given_ids]
+        # So is what the operations change in the predicted state (the rest is the facts, unchanged).
+        changed = {op.get("device") for op in entry["operations"]}
+        for nic in entry["after"]["vmknics"]:
+            if nic["device"] in changed:
+                assert not [item for item in containers(nic) if id(item) in given_ids], nic["device"]
 
 
 def mixed_hosts() -> list[dict]:
@@ -110,6 +116,26 @@ def test_simulate_does_not_change_its_input():
     assert state == entry["after"]
     assert json.dumps(entry["before"], sort_keys=True) == before
     assert not {id(item) for item in containers(state)} & {id(item) for item in containers(entry["before"])}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_shared_prediction_is_the_full_copy_prediction(scenario):
+    """simulate(share_unchanged=True), the planner's, predicts what the full copy predicts, and
+    leaves the state it starts from as it was."""
+    hosts, intent = scenario
+    document = build_plan(hosts, intent)
+    for entry in document["hosts"]:
+        before = json.dumps(entry["before"], sort_keys=True)
+        assert predicted(entry, share_unchanged=True) == predicted(entry)
+        assert json.dumps(entry["before"], sort_keys=True) == before
+
+
+def predicted(entry: dict, **options: Any) -> Any:
+    try:
+        return simulate(entry["before"], entry["operations"], **options)
+    except SimulationError as error:
+        return error.problems
 
 
 def test_copy_data_is_a_deep_copy():
