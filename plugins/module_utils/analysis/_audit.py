@@ -379,8 +379,8 @@ def _interruption_finding(host: "HostView", record: dict) -> dict | None:
     )
 
 
-def _analyse_host(raw: dict) -> list[dict]:
-    host = HostView(raw)
+def _analyse_host(raw: dict, views: dict | None = None) -> list[dict]:
+    host = HostView(raw, views)
     interrupted = _interruption_finding(host, raw["change_record"]) if raw.get("change_record") else None
     if interrupted is not None:
         return [interrupted] + _analyse_config(host, raw)
@@ -464,8 +464,9 @@ def _sort_key(finding: dict) -> tuple:
 
 
 def analyse(hosts: list[dict], allow_list: list[dict] | None = None,
-            severity_overrides: dict[str, str] | None = None) -> dict:
-    """Findings and summary for ``hosts`` (docs/findings.md). Raises ValueError on a bad policy."""
+            severity_overrides: dict[str, str] | None = None, views: dict | None = None) -> dict:
+    """Findings and summary for ``hosts`` (docs/findings.md). Raises ValueError on a bad policy.
+    ``views``: the parsed vmknics of an audit of states sharing vmknic dicts with these (HostView)."""
     problems = validate_policy(allow_list, severity_overrides)
     if problems:
         raise ValueError("invalid audit policy: " + "; ".join(problems))
@@ -476,7 +477,7 @@ def analyse(hosts: list[dict], allow_list: list[dict] | None = None,
     audited = 0
     for raw in hosts:
         audited += bool(raw.get("config_available", True))
-        findings.extend(_analyse_host(raw))
+        findings.extend(_analyse_host(raw, views))
 
     for finding in findings:
         finding["severity"] = overrides.get(finding["rule"], finding["severity"])

@@ -65,14 +65,20 @@ def teaming_of(nic: dict, portgroups: dict) -> dict | None:
 
 
 class HostView:
-    """Per-host indexes the rules need."""
+    """Per-host indexes the rules need. ``views``: NicViews by the id of their vmknic dict, filled
+    and reused, for audits of states that share vmknic dicts (the planner's of a host before and
+    after its change); a vmknic dict is not changed while the audits that share it run."""
 
-    def __init__(self, host: dict):
+    def __init__(self, host: dict, views: dict | None = None):
         self.host = host
         self.name = host.get("name") or ""
         self.nics: list[NicView] = []
         self.system_owned: list[dict] = []
         for nic in host.get("vmknics") or ():
+            known = views.get(id(nic)) if views is not None else None
+            if known is not None and known.raw is nic:
+                self.nics.append(known)
+                continue
             if system_owner(nic) is not None:
                 self.system_owned.append(nic)
                 continue
@@ -81,6 +87,8 @@ class HostView:
                 device=nic["device"], stack=stack, services=effective_services(nic, implied_only_when_untagged=True), raw=nic,
                 v4=_ipv4_interface(nic.get("ipv4")), v6=_ipv6_interfaces(nic.get("ipv6")),
             ))
+            if views is not None:
+                views[id(nic)] = self.nics[-1]
         self.nics.sort(key=lambda n: vmk_sort_key(n.device))
         self.by_device = {n.device: n for n in self.nics}
 

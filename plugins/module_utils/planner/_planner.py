@@ -496,8 +496,9 @@ class _Planner:
         if not self.plans:
             return counts
         names = list(self.plans)
-        before = _analyse([self.plans[n].facts for n in names])["findings"]
-        after = _analyse([self.plans[n].after for n in names])["findings"]
+        views: dict = {}  # an after-state shares the vmknics its operations leave with the facts (simulate)
+        before = _analyse([self.plans[n].facts for n in names], views=views)["findings"]
+        after = _analyse([self.plans[n].after for n in names], views=views)["findings"]
 
         def errors(findings: list[dict]) -> dict[str, list[dict]]:
             result: dict[str, list[dict]] = {n: [] for n in names}

@@ -287,3 +287,21 @@ def test_route_networks_in_non_canonical_form_still_match():
     (finding,) = analyse(hosts)["findings"]
     assert finding["route_owner"] == "vmk2"
     assert "routes that prefix through vmk2" in finding["message"]
+
+
+def test_shared_views_give_each_state_its_own_findings():
+    """analyse(views=): a second audit of states that share vmknic dicts with the first (the
+    planner's before and after) reuses their parsed views and finds what an audit of its own finds;
+    a vmknic that is a new dict (changed) is parsed again."""
+    hosts = [copy.deepcopy(h) for case in CASES for h in case["hosts"]]
+    changed = []
+    for host in hosts:
+        nics = list(host.get("vmknics") or ())
+        if nics:  # the first vmknic moves to another subnet, the others stay the same dicts
+            nics[0] = dict(nics[0], ipv4=dict(nics[0].get("ipv4") or {}, address="10.99.0.1", prefix_length=24,
+                                              netmask="255.255.255.0", network="10.99.0.0/24", dhcp=False))
+        changed.append(dict(host, vmknics=nics))
+    views: dict = {}
+    assert analyse(hosts, views=views) == analyse(hosts)
+    assert views
+    assert analyse(changed, views=views) == analyse(changed)
