@@ -158,6 +158,33 @@ def ipv4_interface(ipv4: Optional[dict]) -> Optional[ipaddress.IPv4Interface]:
     return _parse_ipv4_interface(*given) if given else None
 
 
+def ipv4_address_int(ipv4: Optional[dict]) -> Optional[int]:
+    """int(ipv4_interface(ipv4)), the address as an int, without making the interface when the C
+    parser reads the address and the prefix is one ipaddress takes (the planner notes the address
+    of every vmknic in scope, and parses few of them otherwise)."""
+    given = _address_and_prefix(ipv4)
+    return _ipv4_address_int(*given) if given else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _ipv4_address_int(address: str, prefix: Any) -> Optional[int]:
+    packed = packed_address(socket.AF_INET, address)
+    if packed is not None and _ipv4_prefix_taken(prefix):
+        return int.from_bytes(packed, "big")
+    iface = _parse_ipv4_interface(address, prefix)  # it decides
+    return None if iface is None else int(iface)
+
+
+@functools.lru_cache(maxsize=1 << 8)
+def _ipv4_prefix_taken(prefix: Any) -> bool:
+    """Whether _parse_ipv4_interface takes this prefix (its network of a valid address then always is one)."""
+    try:
+        ipaddress.IPv4Network((0, str(prefix)))
+    except ValueError:
+        return False
+    return True
+
+
 def ipv4_interface_text(ipv4: Optional[dict]) -> Optional[str]:
     """str(ipv4_interface(ipv4)) ("10.0.0.5/24"), None when it has no static address."""
     given = _address_and_prefix(ipv4)

@@ -31,7 +31,7 @@ from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._compa
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._reconcile import reconcile
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._simulate import explicit_teaming, find_portgroup, simulate, switch_uplinks
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.engine._values import (
-    ADDRESS_TYPES, VSAN_SERVICES, bound_adapters, configure_ipv6, copy_data, ipv4_interface, ipv4_static, ipv6_int, ipv6_settings,
+    ADDRESS_TYPES, VSAN_SERVICES, bound_adapters, configure_ipv6, copy_data, ipv4_address_int, ipv4_static, ipv6_int, ipv6_settings,
     ip_value, is_system_owned, management_devices, portgroup_id, stack_of,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.safety._rules import (
@@ -142,9 +142,9 @@ class _Planner:
         holders_v4, holders_v6 = self.holders["ipv4"], self.holders["ipv6"]
         for nic in host.get("vmknics") or ():
             member = (host["name"], nic["device"])
-            iface = ipv4_interface(nic.get("ipv4"))
-            if iface is not None:  # int() of an IPv4Interface is its address's, without making iface.ip
-                holders_v4.setdefault(int(iface), []).append(member)
+            address = ipv4_address_int(nic.get("ipv4"))
+            if address is not None:
+                holders_v4.setdefault(address, []).append(member)
             for entry in (nic.get("ipv6") or {}).get("addresses") or ():
                 if entry.get("address") and not entry.get("link_local"):
                     holders_v6.setdefault(ipv6_int(entry["address"]), []).append(member)

@@ -64,3 +64,10 @@ def test_ipv4_interface_gives_ipaddress_verdict(address, prefix):
 def test_ip_value_is_the_parsed_address_as_int(text):
     address = _values.parse_ip_address.__wrapped__(text)
     assert _values.ip_value(text) == (None if address is None else (address.version, int(address)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(ADDRESSES, PREFIXES)
+def test_ipv4_address_int_is_the_interface_as_int(address, prefix):
+    iface = _values._parse_ipv4_interface.__wrapped__(address, prefix)
+    assert _values._ipv4_address_int.__wrapped__(address, prefix) == (None if iface is None else int(iface))
