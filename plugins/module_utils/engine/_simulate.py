@@ -428,16 +428,16 @@ def _changeable_copy(host: dict, operations: list[dict]) -> dict:
     devices = {op.get("device") for op in operations}
     names = {op.get("name") for op in operations if op.get("op") in _PORTGROUP}
     state = dict(host)
-    if type(host.get("vmknics")) is list:
-        state["vmknics"] = [copy_data(nic) if type(nic) is not dict or nic.get("device") in devices
+    if isinstance(host.get("vmknics"), list):
+        state["vmknics"] = [copy_data(nic) if not isinstance(nic, dict) or nic.get("device") in devices
                             or nic.get("portgroup") in names else nic for nic in host["vmknics"]]
-    if type(host.get("portgroups")) is list:
-        state["portgroups"] = [copy_data(pg) if type(pg) is not dict or pg.get("name") in names else pg
+    if isinstance(host.get("portgroups"), list):
+        state["portgroups"] = [copy_data(pg) if not isinstance(pg, dict) or pg.get("name") in names else pg
                                for pg in host["portgroups"]]
-    if kinds & _ROUTING and type(host.get("stacks")) is list:
+    if kinds & _ROUTING and isinstance(host.get("stacks"), list):
         # A route entry is never changed, only dropped or added: each stack gets its own route list.
         state["stacks"] = [{**stack, "routes": list(stack["routes"])}
-                           if type(stack) is dict and type(stack.get("routes")) is list else copy_data(stack)
+                           if isinstance(stack, dict) and isinstance(stack.get("routes"), list) else copy_data(stack)
                            for stack in host["stacks"]]
     if kinds & _ISCSI and "iscsi_adapters" in host:
         state["iscsi_adapters"] = copy_data(host["iscsi_adapters"])
