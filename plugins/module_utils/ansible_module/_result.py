@@ -103,7 +103,11 @@ def splice(encoded_rest: str, texts: dict[str, str]) -> str | None:
 
 def module_encoder() -> type[json.JSONEncoder] | None:
     """The encoder ansible-core 2.19+ write a module's result with (``_record_module_result``);
-    None where ansible-core has no such encoder (2.16-2.18) or it is not where 2.19-2.21 keep it."""
+    None where ansible-core has no such encoder (2.16-2.18), it is not where 2.19-2.21 keep it, or
+    the hook is not ansible-core's own (ansible.netcommon replaces it to take results in-process)."""
+    hook = getattr(_basic.AnsibleModule, "_record_module_result", None)
+    if getattr(hook, "__module__", None) != _basic.__name__:
+        return None
     internal = getattr(_basic, "_json", None)
     direction = getattr(getattr(internal, "Direction", None), "MODULE_TO_CONTROLLER", None)
     get_encoder = getattr(internal, "get_module_encoder", None)

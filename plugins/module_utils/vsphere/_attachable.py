@@ -14,7 +14,7 @@ from typing import Any
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._distributed import DistributedCatalog, distributed_portgroup, host_switches
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import (
-    DVPORTGROUP_PATHS, DVSWITCH_PATHS, _container_spec, _retrieve,
+    DVPORTGROUP_PATHS, DVSWITCH_PATHS, container_spec, retrieve_pages,
 )
 
 if HAS_PYVMOMI:
@@ -28,13 +28,13 @@ def attachable_portgroups(service_instance: Any, host: Any) -> list[dict[str, An
     if not switches:
         return []
     content = service_instance.RetrieveContent()
-    view, object_spec = _container_spec(content, [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup])
+    view, object_spec = container_spec(content, [vim.DistributedVirtualSwitch, vim.dvs.DistributedVirtualPortgroup])
     pc = vmodl.query.PropertyCollector
     property_specs = [pc.PropertySpec(type=vim.DistributedVirtualSwitch, pathSet=list(DVSWITCH_PATHS)),
                       pc.PropertySpec(type=vim.dvs.DistributedVirtualPortgroup, pathSet=list(DVPORTGROUP_PATHS) + ["config.uplink"])]
     catalog = DistributedCatalog()
     try:
-        for item in _retrieve(content, [object_spec], property_specs):
+        for item in retrieve_pages(content, [object_spec], property_specs):
             catalog.add(item)
     finally:
         view.DestroyView()

@@ -17,7 +17,7 @@ from typing import Any
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.apply._records import SWITCH_FIELD_NAME, record_facts
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._connection import HAS_PYVMOMI
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._distributed import _dv_vlan, _uplink_order
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import _container_spec, _retrieve
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import container_spec, retrieve_pages
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._retrieve_stream import object_props
 
 if HAS_PYVMOMI:
@@ -31,10 +31,10 @@ DVSWITCH_PATHS = ("uuid", "name", "config.uplinkPortPolicy", "config.host")
 def _properties(content: Any, types: list[Any], paths: dict[Any, tuple[str, ...]]) -> list[tuple[Any, dict[str, Any]]]:
     """(object, props) of every object of ``types`` in the inventory, in one paged RetrievePropertiesEx."""
     pc = vmodl.query.PropertyCollector
-    view, spec = _container_spec(content, types)
+    view, spec = container_spec(content, types)
     try:
         return [(item.obj, object_props(item)) for item in
-                _retrieve(content, [spec], [pc.PropertySpec(type=kind, pathSet=list(paths[kind])) for kind in types])]
+                retrieve_pages(content, [spec], [pc.PropertySpec(type=kind, pathSet=list(paths[kind])) for kind in types])]
     finally:
         view.DestroyView()
 

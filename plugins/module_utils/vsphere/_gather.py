@@ -70,8 +70,9 @@ DROPPED_FIELDS = ("candidateVnic",)
 # PropertyCollector plumbing
 
 
-def _retrieve(content: Any, object_specs: list[Any], property_specs: list[Any]) -> Iterable[Any]:
-    """Yield ObjectContent of a paged RetrievePropertiesEx."""
+def retrieve_pages(content: Any, object_specs: list[Any], property_specs: list[Any]) -> Iterable[Any]:
+    """Yield ObjectContent of a paged RetrievePropertiesEx, parsed by pyVmomi (the reads other than
+    the hosts' bulk read, and that read's fallback). Pages of PAGE_SIZE objects."""
     collector = content.propertyCollector
     filter_spec = vmodl.query.PropertyCollector.FilterSpec(objectSet=object_specs, propSet=property_specs)
     options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=PAGE_SIZE)
@@ -83,7 +84,8 @@ def _retrieve(content: Any, object_specs: list[Any], property_specs: list[Any]) 
         result = collector.ContinueRetrievePropertiesEx(token=result.token)
 
 
-def _container_spec(content: Any, types: list[Any], root: Any = None) -> tuple[Any, Any]:
+def container_spec(content: Any, types: list[Any], root: Any = None) -> tuple[Any, Any]:
+    """A ContainerView of ``types`` under ``root`` (the caller destroys it) and the ObjectSpec that walks it."""
     view = content.viewManager.CreateContainerView(root or content.rootFolder, types, True)
     traversal = vmodl.query.PropertyCollector.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False)
     return view, vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])
@@ -109,7 +111,7 @@ def read_topology(content: Any) -> dict[str, Any]:
     dvPortgroups are read with the hosts, by gather)."""
     pc = vmodl.query.PropertyCollector
     types = [vim.HostSystem, vim.ComputeResource, vim.Datacenter, vim.Folder]
-    view, object_spec = _container_spec(content, types)
+    view, object_spec = container_spec(content, types)
     property_specs = [
         pc.PropertySpec(type=vim.HostSystem, pathSet=["name", "parent"]),
         pc.PropertySpec(type=vim.ComputeResource, pathSet=["name", "parent"]),
@@ -125,7 +127,7 @@ def read_topology(content: Any) -> dict[str, Any]:
         object_specs.append(pc.ObjectSpec(obj=content.customFieldsManager, skip=False))
         property_specs.append(pc.PropertySpec(type=vim.CustomFieldsManager, pathSet=["field"]))
     try:
-        for item in _retrieve(content, object_specs, property_specs):
+        for item in retrieve_pages(content, object_specs, property_specs):
             props = object_props(item)
             obj = item.obj
             if isinstance(obj, vim.CustomFieldsManager):
@@ -160,7 +162,7 @@ class KeptViews:
     def object_spec(self, content: Any, root: Any) -> Any:
         with self._lock:
             if root._moId not in self._views:
-                self._views[root._moId] = _container_spec(content, _distributed_types(), root)
+                self._views[root._moId] = container_spec(content, _distributed_types(), root)
             return self._views[root._moId][1]
 
     def destroy(self) -> None:
@@ -336,7 +338,7 @@ def _read_hosts(content: Any, object_specs: list[Any], property_specs: list[Any]
                     warn(f"The bulk host read was parsed by pyVmomi instead of this collection's parser ({reason}); "
                          "the facts are the same, only slower.")
                 restart()
-        return [convert(item) for item in _retrieve(content, object_specs, property_specs)]
+        return [convert(item) for item in retrieve_pages(content, object_specs, property_specs)]
 
 
 def gather(service_instance: Any, datacenter: str | None = None, clusters: list[str] | None = None,
@@ -363,7 +365,7 @@ def gather(service_instance: Any, datacenter: str | None = None, clusters: list[
         if kept is not None:
             distributed_specs.append(kept.object_spec(content, root))
             continue
-        view, spec = _container_spec(content, _distributed_types(), root)
+        view, spec = container_spec(content, _distributed_types(), root)
         views.append(view)
         distributed_specs.append(spec)
     object_specs = [pc.ObjectSpec(obj=host, skip=False) for host, _dc, _cluster in selected] + distributed_specs

@@ -209,3 +209,12 @@ def test_written_result_property(capsys, value, secrets):
         assert json.loads(written(VsphereModule, "exit_json", result, capsys)) == json.loads(written(ConnectionModule, "exit_json", result, capsys))
     finally:
         CONNECTION = saved
+
+
+@pytest.mark.skipif(not hasattr(AnsibleModule, "_record_module_result"), reason="ansible-core 2.19+ only")
+def test_a_replaced_result_hook_gets_the_whole_result(monkeypatch, capsys):
+    """ansible.netcommon replaces the hook to take results in-process: it gets every key, parts included."""
+    taken: list[dict[str, Any]] = []
+    monkeypatch.setattr(AnsibleModule, "_record_module_result", lambda self, o: taken.append(o))
+    assert written(VsphereModule, "exit_json", {"changed": False, "hosts": [LARGE]}, capsys) == ""
+    assert taken[0]["hosts"] == [LARGE] and "invocation" in taken[0]
