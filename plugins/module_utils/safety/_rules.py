@@ -111,17 +111,27 @@ def _vcenter_path(state: dict) -> tuple[Optional[tuple], str, tuple]:
     egress = by_device.get(device)
     if egress is None:
         return None, f"no vmknic would have a route to vCenter at {state['vcenter_address']}", ()
-    linked = {p["device"] for p in state.get("pnics") or () if p.get("link")}
-    known = {p["device"] for p in state.get("pnics") or ()}
-    legs = []
-    for nic in (mgmt, egress):
-        pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch")) or {}
-        team = pg.get("teaming") or {}
-        uplinks = list(team.get("active") or ()) + list(team.get("standby") or ())
-        if pg and uplinks and not any(u in linked or u not in known for u in uplinks):
-            return None, f"port group {pg.get('name')} of {nic['device']} would have no uplink with link ({', '.join(uplinks)})", ()
-        legs.append((nic.get("switch"), pg.get("vlan")))
-    return (mgmt["device"], routed, *legs), "", (mgmt.get("portgroup"), egress.get("portgroup"))
+    # pNICs the facts list without link (an uplink the facts do not list may have link)
+    dark = {p["device"] for p in state.get("pnics") or ()} - {p["device"] for p in state.get("pnics") or () if p.get("link")}
+    inbound, why = _path_leg(state, mgmt, dark)
+    if why:
+        return None, why, ()
+    # One vmknic both ways (the usual case) is one leg.
+    outbound, why = (inbound, "") if egress is mgmt else _path_leg(state, egress, dark)
+    if why:
+        return None, why, ()
+    return (mgmt["device"], routed, inbound, outbound), "", (mgmt.get("portgroup"), egress.get("portgroup"))
+
+
+def _path_leg(state: dict, nic: dict, dark: set[str]) -> tuple[Optional[tuple], str]:
+    """((switch, VLAN) of the port group ``nic`` is on, "") while one of its uplinks may have link;
+    (None, why) when every one is a pNIC without link."""
+    pg = find_portgroup(state, nic.get("portgroup"), nic.get("switch")) or {}
+    team = pg.get("teaming") or {}
+    uplinks = list(team.get("active") or ()) + list(team.get("standby") or ())
+    if pg and uplinks and dark.issuperset(uplinks):
+        return None, f"port group {pg.get('name')} of {nic['device']} would have no uplink with link ({', '.join(uplinks)})"
+    return (nic.get("switch"), pg.get("vlan")), ""
 
 
 # What vCenter's path reads (_vcenter_path) these operations never change (engine/_simulate.py):
