@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.ansible_module._result import (
-    EncodedPart, encoded_parts, module_encoder, parts_in, scrub_only_where_needed, splice,
+    EncodedPart, encoded_parts, encoded_with_parts, module_encoder, scrub_only_where_needed,
 )
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.common._errors import ModuleFailure, ScopeError, VsphereConnectionError, describe
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.vsphere._gather import gather
@@ -68,25 +68,18 @@ class VsphereModule(AnsibleModule):
 
     def jsonify(self, data: Any) -> str:
         """ansible-core 2.16-2.18 write the result as ``self.jsonify(kwargs)``."""
-        texts = parts_in(data, self._encoded_parts)
-        if texts:
-            spliced = splice(super().jsonify({key: value for key, value in data.items() if key not in texts}), texts)
-            if spliced is not None:
-                return spliced
-        return super().jsonify(data)
+        return encoded_with_parts(data, self._encoded_parts, super().jsonify) or super().jsonify(data)
 
     def _record_module_result(self, o: dict[str, Any]) -> None:
         """ansible-core 2.19+ write the result here, an internal hook that ansible-core keeps for
         bypassing its result encoder. Its own encoder writes everything but the parts; without
         that encoder (another ansible-core) the hook runs as it is."""
-        texts = parts_in(o, self._encoded_parts)
-        encoder = module_encoder() if texts else None
-        if encoder is not None:
-            spliced = splice(json.dumps({key: value for key, value in o.items() if key not in texts}, cls=encoder), texts)
-            if spliced is not None:
-                sys.stdout.write(f"\n{spliced}\n")  # what the hook itself prints
-                return
-        super()._record_module_result(o)  # pylint: disable=no-member
+        encoder = module_encoder()
+        text = None if encoder is None else encoded_with_parts(o, self._encoded_parts, lambda rest: json.dumps(rest, cls=encoder))
+        if text is None:
+            super()._record_module_result(o)  # pylint: disable=no-member
+            return
+        sys.stdout.write(f"\n{text}\n")  # what the hook itself prints
 
     def run(self, work: Callable[[], dict[str, Any]]) -> None:
         """Exit with the result ``work()`` returns. The one place a module turns the collection's

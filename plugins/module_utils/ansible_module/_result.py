@@ -83,11 +83,22 @@ def encoded_parts(result: dict[str, Any], secrets: Any) -> dict[str, EncodedPart
     return parts
 
 
-def parts_in(result: Any, parts: dict[str, EncodedPart]) -> dict[str, str]:
-    """The texts of those ``parts`` that ``result`` (a dict about to be encoded) still holds as they were."""
+def parts_in(result: Any, parts: dict[str, EncodedPart]) -> dict[str, EncodedPart]:
+    """Those ``parts`` that ``result`` (a dict about to be scrubbed or encoded) still holds as they were."""
     if not isinstance(result, dict):
         return {}
-    return {key: part.text for key, part in parts.items() if result.get(key) is part.value}
+    return {key: part for key, part in parts.items() if result.get(key) is part.value}
+
+
+def encoded_with_parts(result: Any, parts: dict[str, EncodedPart], encode: Callable[[dict[str, Any]], str]) -> str | None:
+    """The JSON text of ``result``: ``encode`` (Ansible's encoder) writes all but the ``parts`` it
+    holds, whose texts are then added. None when it holds none of them or ``encode`` gives no JSON
+    object: the caller encodes the whole result its own way."""
+    held = parts_in(result, parts)
+    if not held:
+        return None
+    return splice(encode({key: value for key, value in result.items() if key not in held}),
+                  {key: part.text for key, part in held.items()})
 
 
 def splice(encoded_rest: str, texts: dict[str, str]) -> str | None:
@@ -130,11 +141,11 @@ def scrub_only_where_needed(parts: dict[str, EncodedPart]) -> Iterator[None]:
     original: Callable[[Any, Any], Any] = _basic.remove_values
 
     def remove_values(value: Any, no_log_strings: Any) -> Any:
-        kept = {key: part.value for key, part in parts.items() if isinstance(value, dict) and value.get(key) is part.value}
+        kept = parts_in(value, parts)
         if not kept:
             return original(value, no_log_strings)
         scrubbed = original({key: item for key, item in value.items() if key not in kept}, no_log_strings)
-        return {key: kept[key] if key in kept else scrubbed[key] for key in value}
+        return {key: kept[key].value if key in kept else scrubbed[key] for key in value}
 
     _basic.remove_values = remove_values
     try:
