@@ -52,6 +52,9 @@ def test_clean_parts_pass_unwalked_and_the_rest_is_scrubbed():
     ("pässwörd", {"note": "pässwörd"}),                        # non-ASCII
     ("vmk0", {"vmk0": 1}),                                     # a key: walked (Ansible keeps keys)
     ("x", {"tags": {"a", "x"}}),                               # not JSON: walked
+    ("N", {"gateway": None}),                                  # in "None": masked by 2.16-2.18
+    ("Tru", {"dhcp": True}),                                   # in "True" (JSON says true)
+    ("False", {"link": False}),
 ])
 def test_a_part_holding_a_secret_is_walked_as_ansible_does(secret, value):
     result = {"changed": False, "hosts": [value]}
