@@ -62,14 +62,21 @@ def packed_address(family: int, text: Any) -> bytes | None:
         return None
 
 
+def packed_literal(text: str) -> tuple[int, bytes] | None:
+    """(version, packed) of an IPv4 or IPv6 literal through packed_address (IPv6 when it has a
+    colon); None when inet_pton does not take it and the caller's own parser decides."""
+    version, family = (6, socket.AF_INET6) if ":" in text else (4, socket.AF_INET)
+    packed = packed_address(family, text)
+    return None if packed is None else (version, packed)
+
+
 def ip_int(text: str) -> tuple[int, int]:
     """(version, int) of an address literal; ValueError when it is none. The C parser reads the
     usual forms; what it refuses goes to parsed_int, which decides."""
     text = str(text).strip()
-    version, family = (6, socket.AF_INET6) if ":" in text else (4, socket.AF_INET)
-    packed = packed_address(family, text)
-    if packed is not None:
-        return version, int.from_bytes(packed, "big")
+    literal = packed_literal(text)
+    if literal is not None:
+        return literal[0], int.from_bytes(literal[1], "big")
     return parsed_int(text)
 
 

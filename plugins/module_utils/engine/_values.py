@@ -15,7 +15,7 @@ import ipaddress
 import socket
 from typing import Any, Iterable, Optional
 
-from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._addresses import packed_address
+from ansible_collections.vmkernel.multihoming.plugins.module_utils.analysis._addresses import packed_address, packed_literal
 from ansible_collections.vmkernel.multihoming.plugins.module_utils.facts._names import DEFAULT_STACK, system_owner, vmk_number
 
 
@@ -107,13 +107,11 @@ def _parse_ipv4_interface(address: str, prefix: Any) -> Optional[ipaddress.IPv4I
 @functools.lru_cache(maxsize=1 << 16)
 def parse_ip_address(text: str) -> Optional[Any]:
     """ipaddress.ip_address(text), parsed once per process; None when it is not an address.
-    Through inet_pton first (packed_address): ip_address tries IPv4 and raises before it parses an IPv6
+    Through inet_pton first (packed_literal): ip_address tries IPv4 and raises before it parses an IPv6
     address, ~10x the time, and a host lists a link-local gateway per vmknic."""
-    if isinstance(text, str):
-        ipv6 = ":" in text
-        packed = packed_address(socket.AF_INET6 if ipv6 else socket.AF_INET, text)
-        if packed is not None:
-            return ipaddress.IPv6Address(packed) if ipv6 else ipaddress.IPv4Address(packed)
+    literal = packed_literal(text) if isinstance(text, str) else None
+    if literal is not None:
+        return ipaddress.IPv6Address(literal[1]) if literal[0] == 6 else ipaddress.IPv4Address(literal[1])
     try:
         return ipaddress.ip_address(text)
     except ValueError:
@@ -123,11 +121,9 @@ def parse_ip_address(text: str) -> Optional[Any]:
 def ip_value(text: Any) -> Optional[tuple[int, int]]:
     """(version, int) of parse_ip_address(text), None when it is not an address; what inet_pton
     reads is not made into an address object (a host lists a link-local gateway per vmknic)."""
-    if isinstance(text, str):
-        ipv6 = ":" in text
-        packed = packed_address(socket.AF_INET6 if ipv6 else socket.AF_INET, text)
-        if packed is not None:
-            return (6 if ipv6 else 4), int.from_bytes(packed, "big")
+    literal = packed_literal(text) if isinstance(text, str) else None
+    if literal is not None:
+        return literal[0], int.from_bytes(literal[1], "big")
     address = parse_ip_address(text)
     return None if address is None else (address.version, int(address))
 
